@@ -1,0 +1,244 @@
+//! The one catalogue of every instrument otelkit defines: name, kind, unit,
+//! description and attribute keys.
+//!
+//! Instruments are built from these entries and nowhere else, the README's
+//! metric table is checked against [`CATALOG`] by a test, and another test runs
+//! every entry through both Prometheus naming rules (the Rust exporter's and the
+//! Collector's) so a dashboard query works on either path.
+//!
+//! ```
+//! let spec = otelkit::catalog::find("otel.sdk.processor.span.processed").unwrap();
+//! assert_eq!(spec.unit, "{span}");
+//! assert_eq!(spec.prometheus_name(), "otel_sdk_processor_span_processed_total");
+//! ```
+
+use opentelemetry::metrics::{Counter, Meter};
+
+use crate::names;
+
+/// The kind of an instrument, which decides its Prometheus type and suffixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// Monotonic sum: a Prometheus counter with `_total`.
+    Counter,
+    /// Non-monotonic sum: a Prometheus gauge.
+    UpDownCounter,
+    /// Distribution: `_bucket`, `_sum`, `_count`.
+    Histogram,
+    /// Last value.
+    Gauge,
+}
+
+impl Kind {
+    /// The word used in the README table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::UpDownCounter => "updowncounter",
+            Kind::Histogram => "histogram",
+            Kind::Gauge => "gauge",
+        }
+    }
+}
+
+/// One instrument otelkit records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InstrumentSpec {
+    /// OpenTelemetry name, e.g. `http.server.request.duration`.
+    pub name: &'static str,
+    /// Instrument kind.
+    pub kind: Kind,
+    /// UCUM unit, e.g. `s`, `By`, `{span}`.
+    pub unit: &'static str,
+    /// What it measures and why one would look at it.
+    pub description: &'static str,
+    /// Attribute keys it is recorded with (each bounded).
+    pub attributes: &'static [&'static str],
+}
+
+impl InstrumentSpec {
+    /// The series name Prometheus shows on both paths (OTel name with dots as
+    /// underscores, the unit word, `_total` for counters). The catalogue tests
+    /// hold both exporters to it.
+    pub fn prometheus_name(&self) -> String {
+        let mut name = self.name.replace(['.', '-', '/'], "_");
+        let unit = match self.unit {
+            "s" => "seconds",
+            "ms" => "milliseconds",
+            "By" => "bytes",
+            _ => "",
+        };
+        if !unit.is_empty() {
+            name.push('_');
+            name.push_str(unit);
+        }
+        if self.kind == Kind::Counter {
+            name.push_str("_total");
+        }
+        name
+    }
+
+    pub(crate) fn u64_counter(&'static self, meter: &Meter) -> Counter<u64> {
+        meter
+            .u64_counter(self.name)
+            .with_unit(self.unit)
+            .with_description(self.description)
+            .build()
+    }
+}
+
+const PROCESSOR: &[&str] = &[
+    names::OTEL_COMPONENT_TYPE,
+    names::OTEL_COMPONENT_NAME,
+    names::ERROR_TYPE,
+];
+const QUEUE: &[&str] = &[names::OTEL_COMPONENT_TYPE, names::OTEL_COMPONENT_NAME];
+
+/// Spans whose processing finished; `error.type=queue_full` marks spans dropped because the queue was full.
+pub const SDK_SPAN_PROCESSED: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
+    kind: Kind::Counter,
+    unit: "{span}",
+    description: "Spans whose processing finished; error.type=queue_full counts spans dropped because the export queue was full.",
+    attributes: PROCESSOR,
+};
+/// Spans handed to an exporter; `error.type` set when the export failed.
+pub const SDK_SPAN_EXPORTED: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_EXPORTER_SPAN_EXPORTED,
+    kind: Kind::Counter,
+    unit: "{span}",
+    description: "Spans an exporter tried to deliver; error.type is set (timeout, export_failed) when delivery failed.",
+    attributes: PROCESSOR,
+};
+/// Spans waiting in the export queue.
+pub const SDK_SPAN_QUEUE_SIZE: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_PROCESSOR_SPAN_QUEUE_SIZE,
+    kind: Kind::UpDownCounter,
+    unit: "{span}",
+    description:
+        "Spans waiting in the export queue; near capacity means the exporter cannot keep up.",
+    attributes: QUEUE,
+};
+/// Capacity of the span export queue.
+pub const SDK_SPAN_QUEUE_CAPACITY: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY,
+    kind: Kind::UpDownCounter,
+    unit: "{span}",
+    description: "Capacity of the span export queue (OTEL_BSP_MAX_QUEUE_SIZE).",
+    attributes: QUEUE,
+};
+/// Log records whose processing finished; `error.type=queue_full` marks drops.
+pub const SDK_LOG_PROCESSED: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_PROCESSOR_LOG_PROCESSED,
+    kind: Kind::Counter,
+    unit: "{log_record}",
+    description: "Log records whose processing finished; error.type=queue_full counts records dropped because the export queue was full.",
+    attributes: PROCESSOR,
+};
+/// Log records handed to an exporter; `error.type` set when the export failed.
+pub const SDK_LOG_EXPORTED: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_EXPORTER_LOG_EXPORTED,
+    kind: Kind::Counter,
+    unit: "{log_record}",
+    description: "Log records an exporter tried to deliver; error.type is set (timeout, export_failed) when delivery failed.",
+    attributes: PROCESSOR,
+};
+/// Log records waiting in the export queue.
+pub const SDK_LOG_QUEUE_SIZE: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_PROCESSOR_LOG_QUEUE_SIZE,
+    kind: Kind::UpDownCounter,
+    unit: "{log_record}",
+    description:
+        "Log records waiting in the export queue; near capacity means the exporter cannot keep up.",
+    attributes: QUEUE,
+};
+/// Capacity of the log export queue.
+pub const SDK_LOG_QUEUE_CAPACITY: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_PROCESSOR_LOG_QUEUE_CAPACITY,
+    kind: Kind::UpDownCounter,
+    unit: "{log_record}",
+    description: "Capacity of the log export queue (OTEL_BLRP_MAX_QUEUE_SIZE).",
+    attributes: QUEUE,
+};
+/// Metric data points an OTLP exporter tried to deliver.
+pub const SDK_METRIC_POINTS_EXPORTED: InstrumentSpec = InstrumentSpec {
+    name: names::OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED,
+    kind: Kind::Counter,
+    unit: "{data_point}",
+    description: "Metric data points an OTLP exporter tried to deliver; error.type is set (timeout, export_failed) when delivery failed.",
+    attributes: PROCESSOR,
+};
+
+/// Every instrument otelkit defines.
+pub const CATALOG: &[InstrumentSpec] = &[
+    SDK_SPAN_PROCESSED,
+    SDK_SPAN_EXPORTED,
+    SDK_SPAN_QUEUE_SIZE,
+    SDK_SPAN_QUEUE_CAPACITY,
+    SDK_LOG_PROCESSED,
+    SDK_LOG_EXPORTED,
+    SDK_LOG_QUEUE_SIZE,
+    SDK_LOG_QUEUE_CAPACITY,
+    SDK_METRIC_POINTS_EXPORTED,
+];
+
+/// The catalogue entry with this OpenTelemetry name.
+pub fn find(name: &str) -> Option<&'static InstrumentSpec> {
+    CATALOG.iter().find(|s| s.name == name)
+}
+
+/// The README's metric table, generated from [`CATALOG`].
+///
+/// ```
+/// assert!(otelkit::catalog::markdown_table().contains("| `otel.sdk.exporter.span.exported` |"));
+/// ```
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| OpenTelemetry name | Prometheus name | kind | unit | attributes | description |\n|---|---|---|---|---|---|\n",
+    );
+    for s in CATALOG {
+        let attrs: Vec<String> = s.attributes.iter().map(|a| format!("`{a}`")).collect();
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | `{}` | {} | {} |\n",
+            s.name,
+            s.prometheus_name(),
+            s.kind.as_str(),
+            s.unit,
+            attrs.join(", "),
+            s.description
+        ));
+    }
+    out
+}
+
+/// Builds a `u64` counter from the catalogue entry named `name`.
+pub(crate) fn counter(meter: &Meter, name: &str) -> Counter<u64> {
+    match find(name) {
+        Some(spec) => spec.u64_counter(meter),
+        // Unreachable with otelkit's own names; still no panic on the record path.
+        None => meter.u64_counter(name.to_string()).build(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for s in CATALOG {
+            assert!(seen.insert(s.name), "{} listed twice", s.name);
+            assert!(!s.description.is_empty(), "{} has no description", s.name);
+            assert!(
+                s.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'),
+                "{} is not a lowercase dotted name",
+                s.name
+            );
+        }
+    }
+}

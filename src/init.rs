@@ -1,0 +1,668 @@
+//! [`init`] builds every provider, exporter and layer from a [`Config`]; the
+//! [`Telemetry`] handle it returns shuts them down in a fixed order.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use opentelemetry::metrics::{Meter, MeterProvider as _};
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::KeyValue;
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
+use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::resource::{Resource, TelemetryResourceDetector};
+use opentelemetry_sdk::trace::{self as sdktrace, SdkTracerProvider};
+use tracing::Dispatch;
+use tracing_subscriber::layer::{Layer, Layered, SubscriberExt};
+use tracing_subscriber::{EnvFilter, Registry};
+
+use crate::config::{Config, LogFormat, OtlpTarget, Protocol, Sampler};
+use crate::error::{Error, ShutdownError, ShutdownFailure, Undelivered};
+use crate::export::{self, Batcher, LogBatcher, MetricSink, QueueStats, SignalMeters, SpanBatcher};
+use crate::names;
+use crate::prometheus::Exposition;
+
+/// Set while a globally installed pipeline exists: a second `init` is an error.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+type Base = Layered<EnvFilter, Registry>;
+type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
+
+/// Targets of the crates that carry exports; their own events never become telemetry.
+fn is_exporter_internal(target: &str) -> bool {
+    ["hyper", "h2", "tonic", "tower", "reqwest", "opentelemetry"]
+        .iter()
+        .any(|p| {
+            target == *p
+                || target.starts_with(&format!("{p}::"))
+                || target.starts_with(&format!("{p}_"))
+        })
+}
+
+/// Starts traces, metrics and logs as `config` says, and installs the global
+/// `tracing` subscriber, tracer and meter providers and propagators.
+///
+/// Call it once, early in `main`; keep the returned handle alive and call
+/// [`Telemetry::shutdown`] before exiting. A second call while the first
+/// pipeline is installed returns [`Error::AlreadyInitialized`].
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let telemetry = otelkit::init(
+///     otelkit::Config::from_env()?
+///         .with_service_name("quickstart")
+///         .with_prometheus_listener("127.0.0.1", 0),
+/// )?;
+/// tracing::info!("service started");
+/// telemetry.shutdown()?;
+/// # Ok(()) }
+/// ```
+pub fn init(config: Config) -> Result<Telemetry, Error> {
+    if config.install_subscriber && INSTALLED.swap(true, Ordering::SeqCst) {
+        return Err(Error::AlreadyInitialized);
+    }
+    let global = config.install_subscriber;
+    let built = build(config);
+    match built {
+        Ok(t) => {
+            if global {
+                if tracing::dispatcher::set_global_default(t.dispatch.clone()).is_err() {
+                    let _ = t.shutdown();
+                    return Err(Error::AlreadyInitialized);
+                }
+                if let Some(tp) = &t.tracer_provider {
+                    opentelemetry::global::set_tracer_provider(tp.clone());
+                }
+                if let Some(mp) = &t.meter_provider {
+                    opentelemetry::global::set_meter_provider(mp.clone());
+                }
+                opentelemetry::global::set_text_map_propagator(t.propagator());
+            }
+            Ok(t)
+        }
+        Err(e) => {
+            if global {
+                INSTALLED.store(false, Ordering::SeqCst);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The running telemetry pipeline. Keep it for the life of the process.
+///
+/// Dropping it shuts everything down (best effort, bounded by the shutdown
+/// timeout); call [`shutdown`](Telemetry::shutdown) to learn what failed.
+pub struct Telemetry {
+    service_name: String,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    tracer_provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
+    logger_provider: Option<SdkLoggerProvider>,
+    exposition: Option<Exposition>,
+    prometheus_addr: Option<SocketAddr>,
+    dispatch: Dispatch,
+    span_stats: Vec<Arc<QueueStats>>,
+    log_stats: Vec<Arc<QueueStats>>,
+    metric_failures: Arc<AtomicU64>,
+    propagate: (bool, bool),
+    shutdown_timeout: Duration,
+    shut: AtomicBool,
+}
+
+impl std::fmt::Debug for Telemetry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Telemetry")
+            .field("service_name", &self.service_name)
+            .field("traces", &self.tracer_provider.is_some())
+            .field("metrics", &self.meter_provider.is_some())
+            .field("logs", &self.logger_provider.is_some())
+            .field("prometheus_addr", &self.prometheus_addr)
+            .finish()
+    }
+}
+
+fn sdk_sampler(s: Sampler) -> sdktrace::Sampler {
+    use sdktrace::Sampler as S;
+    match s {
+        Sampler::AlwaysOn => S::AlwaysOn,
+        Sampler::AlwaysOff => S::AlwaysOff,
+        Sampler::TraceIdRatio(r) => S::TraceIdRatioBased(r),
+        Sampler::ParentBasedAlwaysOn => S::ParentBased(Box::new(S::AlwaysOn)),
+        Sampler::ParentBasedAlwaysOff => S::ParentBased(Box::new(S::AlwaysOff)),
+        Sampler::ParentBasedTraceIdRatio(r) => S::ParentBased(Box::new(S::TraceIdRatioBased(r))),
+    }
+}
+
+fn resource(config: &Config) -> Resource {
+    let mut attrs: Vec<KeyValue> = vec![
+        KeyValue::new(names::SERVICE_INSTANCE_ID, uuid::Uuid::new_v4().to_string()),
+        KeyValue::new(
+            names::HOST_NAME,
+            gethostname::gethostname().to_string_lossy().into_owned(),
+        ),
+        KeyValue::new(names::PROCESS_PID, i64::from(std::process::id())),
+    ];
+    attrs.extend(
+        config
+            .resource_attributes
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+    );
+    if let Some(v) = &config.service_version {
+        attrs.push(KeyValue::new(names::SERVICE_VERSION, v.clone()));
+    }
+    if let Some(v) = &config.environment {
+        attrs.push(KeyValue::new(names::DEPLOYMENT_ENVIRONMENT_NAME, v.clone()));
+    }
+    Resource::builder_empty()
+        .with_detector(Box::new(TelemetryResourceDetector))
+        .with_attributes(attrs)
+        .with_service_name(config.service_name())
+        .build()
+}
+
+fn exporter_error(signal: &'static str, t: &OtlpTarget, e: impl std::fmt::Display) -> Error {
+    Error::Exporter {
+        signal,
+        endpoint: t.endpoint.clone(),
+        reason: e.to_string(),
+    }
+}
+
+fn metadata(headers: &[(String, String)]) -> tonic::metadata::MetadataMap {
+    let mut map = axum::http::HeaderMap::new();
+    for (k, v) in headers {
+        // Config validated both halves already.
+        if let (Ok(k), Ok(v)) = (
+            axum::http::HeaderName::from_bytes(k.as_bytes()),
+            axum::http::HeaderValue::from_str(v),
+        ) {
+            map.insert(k, v);
+        }
+    }
+    tonic::metadata::MetadataMap::from_headers(map)
+}
+
+/// `otel.component.type` of an OTLP exporter, per the SDK self-observability conventions.
+fn exporter_type(signal: &str, p: Protocol) -> String {
+    match p {
+        Protocol::Grpc => format!("otlp_grpc_{signal}_exporter"),
+        Protocol::HttpProtobuf => format!("otlp_http_{signal}_exporter"),
+    }
+}
+
+macro_rules! otlp_exporter {
+    ($ty:path, $signal:literal, $t:expr) => {{
+        let t: &OtlpTarget = $t;
+        match t.protocol {
+            Protocol::Grpc => <$ty>::builder()
+                .with_tonic()
+                .with_endpoint(t.endpoint.clone())
+                .with_timeout(t.timeout)
+                .with_metadata(metadata(&t.headers))
+                .build(),
+            Protocol::HttpProtobuf => <$ty>::builder()
+                .with_http()
+                .with_endpoint(t.endpoint.clone())
+                .with_timeout(t.timeout)
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_headers(t.headers.iter().cloned().collect())
+                .build(),
+        }
+        .map_err(|e| exporter_error($signal, t, e))
+    }};
+}
+
+fn build(config: Config) -> Result<Telemetry, Error> {
+    let env_filter = EnvFilter::builder()
+        .parse(&config.log_filter)
+        .map_err(|_| Error::InvalidEnv {
+            var: crate::env::RUST_LOG,
+            value: config.log_filter.clone(),
+            allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
+        })?;
+    let fmt_layer: BoxedLayer = match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .event_format(crate::logfmt::JsonWithTrace)
+            .boxed(),
+    };
+    let mut layers: Vec<BoxedLayer> = vec![fmt_layer];
+    let service_name = config.service_name();
+
+    if config.disabled {
+        return Ok(Telemetry {
+            service_name,
+            runtime: Mutex::new(None),
+            tracer_provider: None,
+            meter_provider: None,
+            logger_provider: None,
+            exposition: None,
+            prometheus_addr: None,
+            dispatch: Dispatch::new(Registry::default().with(env_filter).with(layers)),
+            span_stats: Vec::new(),
+            log_stats: Vec::new(),
+            metric_failures: Arc::new(AtomicU64::new(0)),
+            propagate: (false, false),
+            shutdown_timeout: config.shutdown_timeout,
+            shut: AtomicBool::new(false),
+        });
+    }
+
+    let runtime = export::start_runtime().map_err(Error::Runtime)?;
+    let handle = runtime.handle().clone();
+    // Exporters bind their channels and clients to the runtime current while they are built.
+    let _in_runtime = handle.enter();
+    let resource = resource(&config);
+
+    // Metrics first: the other signals' self-monitoring records into them.
+    let metric_failures = Arc::new(AtomicU64::new(0));
+    let points_exported = Arc::new(OnceLock::new());
+    let mut mp = SdkMeterProvider::builder().with_resource(resource.clone());
+    let mut exposition = None;
+    if config.metrics.prometheus {
+        let (expo, reader) = Exposition::new().map_err(|reason| Error::Exporter {
+            signal: "metrics",
+            endpoint: "prometheus".into(),
+            reason,
+        })?;
+        exposition = Some(expo);
+        mp = mp.with_reader(reader);
+    }
+    if let Some(t) = &config.metrics_otlp {
+        let exporter = match t.protocol {
+            Protocol::Grpc => opentelemetry_otlp::MetricExporter::builder()
+                .with_tonic()
+                .with_temporality(Temporality::Cumulative)
+                .with_endpoint(t.endpoint.clone())
+                .with_timeout(t.timeout)
+                .with_metadata(metadata(&t.headers))
+                .build(),
+            Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
+                .with_http()
+                .with_temporality(Temporality::Cumulative)
+                .with_endpoint(t.endpoint.clone())
+                .with_timeout(t.timeout)
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_headers(t.headers.iter().cloned().collect())
+                .build(),
+        }
+        .map_err(|e| exporter_error("metrics", t, e))?;
+        let sink = MetricSink::new(
+            exporter,
+            handle.clone(),
+            config.metric_timeout,
+            points_exported.clone(),
+            &exporter_type("metric", t.protocol),
+            metric_failures.clone(),
+        );
+        mp = mp.with_reader(
+            PeriodicReader::builder(sink)
+                .with_interval(config.metric_interval)
+                .build(),
+        );
+    }
+    let meter_provider = mp.build();
+    let selfmon = meter_provider.meter("otelkit");
+    let _ = points_exported.set(crate::catalog::SDK_METRIC_POINTS_EXPORTED.u64_counter(&selfmon));
+
+    // Traces.
+    let mut tp = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_sampler(sdk_sampler(config.sampler));
+    let mut span_queues = Vec::new();
+    if let Some(t) = &config.traces_otlp {
+        let mut exporter = otlp_exporter!(opentelemetry_otlp::SpanExporter, "traces", t)?;
+        opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, &resource);
+        let meters = SignalMeters::new(
+            &selfmon,
+            "span",
+            &exporter_type("span", t.protocol),
+            span_queues.len(),
+        );
+        span_queues.push(Batcher::start(
+            &handle,
+            export::Spans(exporter),
+            config.span_batch,
+            meters,
+        ));
+    }
+    if config.traces.console {
+        let meters =
+            SignalMeters::new(&selfmon, "span", "console_span_exporter", span_queues.len());
+        span_queues.push(Batcher::start(
+            &handle,
+            export::Spans(export::console::SpanConsole),
+            config.span_batch,
+            meters,
+        ));
+    }
+    let span_stats: Vec<_> = span_queues.iter().map(|b| b.stats()).collect();
+    register_queue_gauges(&selfmon, "span", &span_queues);
+    for q in span_queues {
+        tp = tp.with_span_processor(SpanBatcher(q));
+    }
+    let tracer_provider = tp.build();
+    let tracer = tracer_provider.tracer("otelkit");
+    layers.push(
+        tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+                !is_exporter_internal(m.target())
+            }))
+            .boxed(),
+    );
+
+    // Logs.
+    let mut log_queues = Vec::new();
+    if let Some(t) = &config.logs_otlp {
+        let mut exporter = otlp_exporter!(opentelemetry_otlp::LogExporter, "logs", t)?;
+        opentelemetry_sdk::logs::LogExporter::set_resource(&mut exporter, &resource);
+        let meters = SignalMeters::new(
+            &selfmon,
+            "log",
+            &exporter_type("log", t.protocol),
+            log_queues.len(),
+        );
+        log_queues.push(Batcher::start(
+            &handle,
+            export::Logs(exporter),
+            config.log_batch,
+            meters,
+        ));
+    }
+    if config.logs.console {
+        let meters = SignalMeters::new(&selfmon, "log", "console_log_exporter", log_queues.len());
+        log_queues.push(Batcher::start(
+            &handle,
+            export::Logs(export::console::LogConsole),
+            config.log_batch,
+            meters,
+        ));
+    }
+    let log_stats: Vec<_> = log_queues.iter().map(|b| b.stats()).collect();
+    register_queue_gauges(&selfmon, "log", &log_queues);
+    let logger_provider = if log_queues.is_empty() {
+        None
+    } else {
+        let mut lp = SdkLoggerProvider::builder().with_resource(resource.clone());
+        for q in log_queues {
+            lp = lp.with_log_processor(LogBatcher(q));
+        }
+        let lp = lp.build();
+        layers.push(
+            opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&lp)
+                .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+                    !is_exporter_internal(m.target())
+                }))
+                .boxed(),
+        );
+        Some(lp)
+    };
+
+    // The built-in listener: bound here so a taken port is an error now, not a log line later.
+    let mut prometheus_addr = None;
+    if let (Some(expo), true) = (&exposition, config.prometheus_listener) {
+        let addr = format!("{}:{}", config.prometheus_host, config.prometheus_port);
+        let listen_err = |source| Error::PrometheusListen {
+            addr: addr.clone(),
+            source,
+        };
+        let std_listener = std::net::TcpListener::bind(&addr).map_err(listen_err)?;
+        std_listener.set_nonblocking(true).map_err(listen_err)?;
+        prometheus_addr = std_listener.local_addr().ok();
+        let listener = tokio::net::TcpListener::from_std(std_listener).map_err(listen_err)?;
+        handle.spawn(crate::prometheus::serve(listener, expo.clone()));
+    }
+
+    let dispatch = Dispatch::new(Registry::default().with(env_filter).with(layers));
+    drop(_in_runtime);
+    Ok(Telemetry {
+        service_name,
+        runtime: Mutex::new(Some(runtime)),
+        tracer_provider: Some(tracer_provider),
+        meter_provider: Some(meter_provider),
+        logger_provider,
+        exposition,
+        prometheus_addr,
+        dispatch,
+        span_stats,
+        log_stats,
+        metric_failures,
+        propagate: (config.propagate_tracecontext, config.propagate_baggage),
+        shutdown_timeout: config.shutdown_timeout,
+        shut: AtomicBool::new(false),
+    })
+}
+
+/// `otel.sdk.processor.{signal}.queue.size` and `.capacity`, observed from the queues.
+fn register_queue_gauges<T: Send + 'static>(meter: &Meter, signal: &str, queues: &[Batcher<T>]) {
+    let (size, cap) = match signal {
+        "span" => (
+            &crate::catalog::SDK_SPAN_QUEUE_SIZE,
+            &crate::catalog::SDK_SPAN_QUEUE_CAPACITY,
+        ),
+        _ => (
+            &crate::catalog::SDK_LOG_QUEUE_SIZE,
+            &crate::catalog::SDK_LOG_QUEUE_CAPACITY,
+        ),
+    };
+    let probes: Vec<(export::QueueProbe<T>, [KeyValue; 2])> = queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let ty = format!("batching_{signal}_processor");
+            (
+                q.probe(),
+                [
+                    KeyValue::new(names::OTEL_COMPONENT_TYPE, ty.clone()),
+                    KeyValue::new(names::OTEL_COMPONENT_NAME, format!("{ty}/{i}")),
+                ],
+            )
+        })
+        .collect();
+    if probes.is_empty() {
+        return;
+    }
+    let probes = Arc::new(probes);
+    let p = probes.clone();
+    meter
+        .i64_observable_up_down_counter(size.name)
+        .with_unit(size.unit)
+        .with_description(size.description)
+        .with_callback(move |o| {
+            for (probe, attrs) in p.iter() {
+                o.observe(probe.len() as i64, attrs);
+            }
+        })
+        .build();
+    meter
+        .i64_observable_up_down_counter(cap.name)
+        .with_unit(cap.unit)
+        .with_description(cap.description)
+        .with_callback(move |o| {
+            for (probe, attrs) in probes.iter() {
+                o.observe(probe.capacity() as i64, attrs);
+            }
+        })
+        .build();
+}
+
+impl Telemetry {
+    /// `service.name` as reported.
+    pub fn service_name(&self) -> &str {
+        &self.service_name
+    }
+
+    /// A meter for the application's own instruments, from otelkit's meter provider
+    /// (a no-op meter when telemetry is disabled).
+    ///
+    /// ```
+    /// let telemetry = otelkit::init(otelkit::Config::disabled()).unwrap();
+    /// let orders = telemetry.meter("shop").u64_counter("shop.orders").build();
+    /// orders.add(1, &[]);
+    /// ```
+    pub fn meter(&self, scope: &'static str) -> Meter {
+        match &self.meter_provider {
+            Some(mp) => mp.meter(scope),
+            None => opentelemetry::metrics::noop::NoopMeterProvider::new().meter(scope),
+        }
+    }
+
+    /// The tracer provider, for code that uses the OpenTelemetry API directly.
+    pub fn tracer_provider(&self) -> Option<&SdkTracerProvider> {
+        self.tracer_provider.as_ref()
+    }
+
+    /// The meter provider.
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.meter_provider.as_ref()
+    }
+
+    /// The logger provider, when logs are exported.
+    pub fn logger_provider(&self) -> Option<&SdkLoggerProvider> {
+        self.logger_provider.as_ref()
+    }
+
+    /// The `tracing` dispatcher otelkit built. It is installed globally unless the
+    /// config said [`without_global_subscriber`](Config::without_global_subscriber);
+    /// then run code under it with `tracing::dispatcher::with_default`.
+    pub fn dispatch(&self) -> &Dispatch {
+        &self.dispatch
+    }
+
+    /// The propagators `OTEL_PROPAGATORS` selected (W3C tracecontext and baggage by default).
+    pub fn propagator(&self) -> TextMapCompositePropagator {
+        let mut ps: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
+            Vec::new();
+        if self.propagate.0 {
+            ps.push(Box::new(TraceContextPropagator::new()));
+        }
+        if self.propagate.1 {
+            ps.push(Box::new(BaggagePropagator::new()));
+        }
+        TextMapCompositePropagator::new(ps)
+    }
+
+    /// The Prometheus text exposition of every instrument now, or `None` when the
+    /// Prometheus exporter is off.
+    pub fn prometheus_exposition(&self) -> Option<String> {
+        self.exposition.as_ref().map(|e| e.render())
+    }
+
+    /// Where the built-in listener serves `/metrics`, once bound.
+    pub fn prometheus_addr(&self) -> Option<SocketAddr> {
+        self.prometheus_addr
+    }
+
+    /// Items accepted but not delivered so far: dropped because a queue was full, or
+    /// whose export failed.
+    pub fn undelivered(&self) -> Undelivered {
+        Undelivered {
+            spans: self.span_stats.iter().map(|s| s.undelivered()).sum(),
+            logs: self.log_stats.iter().map(|s| s.undelivered()).sum(),
+            metric_exports: self.metric_failures.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Exports everything queued now, waiting at most the shutdown timeout per signal.
+    pub fn force_flush(&self) -> Result<(), ShutdownError> {
+        let mut failures = Vec::new();
+        if let Some(tp) = &self.tracer_provider {
+            if let Err(e) = tp.force_flush() {
+                failures.push(ShutdownFailure {
+                    signal: "traces",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        if let Some(lp) = &self.logger_provider {
+            if let Err(e) = lp.force_flush() {
+                failures.push(ShutdownFailure {
+                    signal: "logs",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        if let Some(mp) = &self.meter_provider {
+            if let Err(e) = mp.force_flush() {
+                failures.push(ShutdownFailure {
+                    signal: "metrics",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        self.report(failures)
+    }
+
+    fn report(&self, failures: Vec<ShutdownFailure>) -> Result<(), ShutdownError> {
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(ShutdownError {
+                failures,
+                undelivered: self.undelivered(),
+            })
+        }
+    }
+
+    /// Flushes and stops traces, then logs, then metrics (last, so the other
+    /// signals' self-monitoring counts go out too), then the Prometheus listener.
+    ///
+    /// The whole call is bounded by the shutdown timeout (default 5 s) whether the
+    /// collector is up, down or never answers, on any runtime flavour. Every
+    /// component is attempted; the error lists each that failed and what was
+    /// not delivered. A second call does nothing.
+    pub fn shutdown(&self) -> Result<(), ShutdownError> {
+        if self.shut.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let deadline = Instant::now() + self.shutdown_timeout;
+        let left = || {
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1))
+        };
+        let mut failures = Vec::new();
+        if let Some(tp) = &self.tracer_provider {
+            if let Err(e) = tp.shutdown_with_timeout(left()) {
+                failures.push(ShutdownFailure {
+                    signal: "traces",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        if let Some(lp) = &self.logger_provider {
+            if let Err(e) = lp.shutdown_with_timeout(left()) {
+                failures.push(ShutdownFailure {
+                    signal: "logs",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        if let Some(mp) = &self.meter_provider {
+            if let Err(e) = mp.shutdown_with_timeout(left()) {
+                failures.push(ShutdownFailure {
+                    signal: "metrics",
+                    reason: e.to_string(),
+                });
+            }
+        }
+        if let Some(rt) = self.runtime.lock().ok().and_then(|mut r| r.take()) {
+            // Never blocks, so it is safe inside an async context too.
+            rt.shutdown_background();
+        }
+        self.report(failures)
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}

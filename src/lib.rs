@@ -1,0 +1,35 @@
+#![doc = include_str!("docs/crate.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+mod config;
+mod error;
+mod export;
+mod init;
+mod logfmt;
+mod names;
+mod prometheus;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
+#[doc(inline)]
+pub use config::{env, BatchSettings, Config, LogFormat, OtlpTarget, Protocol, Sampler};
+#[doc(inline)]
+pub use error::{Error, ShutdownError, ShutdownFailure, Undelivered};
+#[doc(inline)]
+pub use init::{init, Telemetry};
+
+/// The OpenTelemetry crates otelkit is built on, re-exported so an application
+/// uses exactly the versions otelkit does.
+pub use opentelemetry;
+pub use opentelemetry_appender_tracing;
+pub use opentelemetry_otlp;
+pub use opentelemetry_prometheus;
+pub use opentelemetry_sdk;
+pub use opentelemetry_semantic_conventions;
+pub use tracing;
+pub use tracing_opentelemetry;
+pub use tracing_subscriber;

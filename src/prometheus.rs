@@ -1,0 +1,75 @@
+//! The in-process Prometheus exposition and the small listener that serves it.
+
+use std::sync::Arc;
+
+use opentelemetry::Key;
+use opentelemetry_prometheus::{PrometheusExporter, ResourceSelector};
+use prometheus::{Encoder, TextEncoder};
+
+use crate::names;
+
+/// Content type of the text exposition format.
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Resource attributes that become labels on every series, so dashboards can
+/// group by them on the pull path exactly as on the collector path.
+const RESOURCE_LABELS: [&str; 4] = [
+    names::SERVICE_NAME,
+    names::SERVICE_NAMESPACE,
+    names::SERVICE_VERSION,
+    names::DEPLOYMENT_ENVIRONMENT_NAME,
+];
+
+/// Renders the current value of every instrument in the Prometheus text format.
+#[derive(Clone, Debug)]
+pub(crate) struct Exposition {
+    registry: Arc<prometheus::Registry>,
+}
+
+impl Exposition {
+    pub(crate) fn new() -> Result<(Exposition, PrometheusExporter), String> {
+        let registry = prometheus::Registry::new();
+        let keys = RESOURCE_LABELS
+            .iter()
+            .map(|k| Key::from_static_str(k))
+            .collect();
+        let exporter = opentelemetry_prometheus::exporter()
+            .with_registry(registry.clone())
+            .with_resource_selector(ResourceSelector::KeyAllowList(keys))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok((
+            Exposition {
+                registry: Arc::new(registry),
+            },
+            exporter,
+        ))
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut buf = Vec::new();
+        // Encoding into a Vec only fails on invalid families, which the exporter never builds.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// Serves `GET /metrics` until the runtime stops.
+pub(crate) async fn serve(listener: tokio::net::TcpListener, exposition: Exposition) {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let exposition = exposition.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)],
+                    exposition.render(),
+                )
+            }
+        }),
+    );
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::warn!(target: "otelkit", error = %e, "the Prometheus listener stopped");
+    }
+}
