@@ -571,6 +571,21 @@ impl Config {
         self
     }
 
+    /// Sets `service.name` unless `OTEL_SERVICE_NAME` (or `service.name` in
+    /// `OTEL_RESOURCE_ATTRIBUTES`) already did: the code names the service, operators may rename it.
+    ///
+    /// ```
+    /// let c = otelkit::Config::from_vars([("OTEL_SERVICE_NAME", "ops-name")]).unwrap()
+    ///     .with_default_service_name("code-name");
+    /// assert_eq!(c.service_name(), "ops-name");
+    /// ```
+    pub fn with_default_service_name(mut self, name: impl Into<String>) -> Self {
+        if self.service_name.is_none() && !self.resource_attributes.contains_key("service.name") {
+            self.service_name = Some(name.into());
+        }
+        self
+    }
+
     /// Sets `service.version`. Code wins over `OTEL_RESOURCE_ATTRIBUTES`. Default: unset.
     pub fn with_service_version(mut self, version: impl Into<String>) -> Self {
         self.service_version = Some(version.into());
@@ -918,7 +933,12 @@ fn parse_pairs(var: &'static str, v: &str) -> Result<Vec<(String, String)>, Erro
 fn parse_headers(var: &'static str, v: &str) -> Result<Vec<(String, String)>, Error> {
     let pairs = parse_pairs(var, v)?;
     for (k, val) in &pairs {
-        check_header(var, k, val)?;
+        // Name the variable's value as written, not as decoded.
+        check_header(var, k, val).map_err(|_| Error::InvalidEnv {
+            var,
+            value: v.to_string(),
+            allowed: HEADER_RULE,
+        })?;
     }
     Ok(pairs)
 }
@@ -932,10 +952,13 @@ fn check_header(var: &'static str, k: &str, v: &str) -> Result<(), Error> {
         Err(Error::InvalidEnv {
             var,
             value: format!("{k}={v}"),
-            allowed: "header names made of token characters and values without control characters",
+            allowed: HEADER_RULE,
         })
     }
 }
+
+const HEADER_RULE: &str =
+    "header names made of token characters and values without control characters";
 
 fn merge_headers(into: &mut Vec<(String, String)>, more: Vec<(String, String)>) {
     for (k, v) in more {

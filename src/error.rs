@@ -41,7 +41,7 @@ pub enum Error {
     #[error("could not start the otelkit export runtime: {0}")]
     Runtime(#[source] std::io::Error),
     /// The built-in Prometheus listener could not bind its address.
-    #[error("could not listen on {addr} for the Prometheus endpoint (set OTEL_EXPORTER_PROMETHEUS_HOST/PORT, or OTEL_METRICS_EXPORTER=none): {source}")]
+    #[error("could not listen on {addr} for the Prometheus endpoint (choose another with OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT, or turn it off with OTEL_METRICS_EXPORTER=none): {source}")]
     PrometheusListen {
         /// The address asked for.
         addr: String,

@@ -143,12 +143,10 @@ pub(crate) type OwnedLog = (SdkLogRecord, InstrumentationScope);
 pub(crate) struct Logs<E>(pub(crate) E);
 
 impl<E: LogExporter + 'static> Sink<OwnedLog> for Logs<E> {
-    fn export(&self, batch: Vec<OwnedLog>) -> impl Future<Output = OTelSdkResult> + Send {
-        async move {
-            let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
-                batch.iter().map(|(r, s)| (r, s)).collect();
-            self.0.export(LogBatch::new(&refs)).await
-        }
+    async fn export(&self, batch: Vec<OwnedLog>) -> OTelSdkResult {
+        let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
+            batch.iter().map(|(r, s)| (r, s)).collect();
+        self.0.export(LogBatch::new(&refs)).await
     }
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
         self.0.shutdown_with_timeout(timeout)

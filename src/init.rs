@@ -105,6 +105,7 @@ pub struct Telemetry {
     logger_provider: Option<SdkLoggerProvider>,
     exposition: Option<Exposition>,
     prometheus_addr: Option<SocketAddr>,
+    otlp_traces_endpoint: Option<String>,
     dispatch: Dispatch,
     span_stats: Vec<Arc<QueueStats>>,
     log_stats: Vec<Arc<QueueStats>>,
@@ -244,6 +245,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
             logger_provider: None,
             exposition: None,
             prometheus_addr: None,
+            otlp_traces_endpoint: None,
             dispatch: Dispatch::new(Registry::default().with(env_filter).with(layers)),
             span_stats: Vec::new(),
             log_stats: Vec::new(),
@@ -430,6 +432,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         logger_provider,
         exposition,
         prometheus_addr,
+        otlp_traces_endpoint: config.traces_otlp.as_ref().map(|t| t.endpoint.clone()),
         dispatch,
         span_stats,
         log_stats,
@@ -512,6 +515,11 @@ impl Telemetry {
             Some(mp) => mp.meter(scope),
             None => opentelemetry::metrics::noop::NoopMeterProvider::new().meter(scope),
         }
+    }
+
+    /// Where traces go over OTLP, if they do.
+    pub fn otlp_traces_endpoint(&self) -> Option<&str> {
+        self.otlp_traces_endpoint.as_deref()
     }
 
     /// The tracer provider, for code that uses the OpenTelemetry API directly.

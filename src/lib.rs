@@ -15,6 +15,11 @@ mod prometheus;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+/// The README's code blocks, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[doc(inline)]
 pub use config::{env, BatchSettings, Config, LogFormat, OtlpTarget, Protocol, Sampler};
 #[doc(inline)]

@@ -1,0 +1,100 @@
+//! The smallest useful otelkit service: one `init`, nested spans with log events
+//! inside them, a counter, and a clean shutdown on Ctrl-C or SIGTERM.
+//!
+//! ```text
+//! cargo run --example quickstart
+//! curl -s http://127.0.0.1:9464/metrics | grep quickstart
+//! ```
+//!
+//! With a collector: `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example quickstart`
+//! (add `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` and port 4317 for gRPC). `OTEL_LOG_FORMAT=json`
+//! prints JSON lines carrying `trace_id` and `span_id`.
+
+use std::time::Duration;
+
+use otelkit::opentelemetry::metrics::Counter;
+use otelkit::opentelemetry::KeyValue;
+use tracing::{info, instrument, warn};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let telemetry = otelkit::init(
+        otelkit::Config::from_env()?
+            .with_default_service_name("quickstart")
+            .with_service_version(env!("CARGO_PKG_VERSION")),
+    )?;
+    match telemetry.prometheus_addr() {
+        Some(addr) => println!("quickstart: metrics at http://{addr}/metrics"),
+        None => println!("quickstart: the Prometheus endpoint is off (OTEL_METRICS_EXPORTER)"),
+    }
+    if let Some(t) = telemetry.otlp_traces_endpoint() {
+        println!("quickstart: exporting over OTLP to {t}");
+    }
+    println!("quickstart: press Ctrl-C to stop");
+
+    let jobs = telemetry
+        .meter("quickstart")
+        .u64_counter("quickstart.jobs")
+        .with_unit("{job}")
+        .with_description("Jobs the quickstart processed, by outcome.")
+        .build();
+
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            _ = stop_signal() => break,
+            _ = tick.tick() => {
+                n += 1;
+                handle_job(n, &jobs).await;
+            }
+        }
+    }
+
+    info!("shutting down");
+    telemetry.shutdown()?;
+    println!("quickstart: telemetry flushed, bye");
+    Ok(())
+}
+
+#[instrument(skip(jobs))]
+async fn handle_job(job: u64, jobs: &Counter<u64>) {
+    info!("job started");
+    let rows = load(job).await;
+    let outcome = if job % 5 == 0 {
+        warn!(rows, "every fifth job is slow to save");
+        "slow"
+    } else {
+        "ok"
+    };
+    save(rows).await;
+    jobs.add(1, &[KeyValue::new("outcome", outcome)]);
+    info!(outcome, "job done");
+}
+
+#[instrument]
+async fn load(job: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    info!("loaded rows");
+    job * 3
+}
+
+#[instrument]
+async fn save(rows: u64) {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    info!("saved");
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

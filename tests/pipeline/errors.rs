@@ -1,0 +1,80 @@
+//! Bad input and misuse: clear errors, nothing lost, nothing crashed.
+
+use crate::support::Receiver;
+
+#[test]
+fn init_twice_is_an_error_not_a_panic() {
+    let first = otelkit::init(
+        otelkit::Config::from_vars([("OTEL_EXPORTER_PROMETHEUS_PORT", "0")]).unwrap(),
+    )
+    .expect("the first global init works");
+    let second = otelkit::init(
+        otelkit::Config::from_vars([("OTEL_EXPORTER_PROMETHEUS_PORT", "0")]).unwrap(),
+    );
+    let err = second.expect_err("a second global init is refused");
+    assert!(matches!(err, otelkit::Error::AlreadyInitialized));
+    assert!(err.to_string().contains("init was called twice"), "{err}");
+    // The first handle is untouched.
+    assert!(first.prometheus_addr().is_some());
+    first.shutdown().unwrap();
+}
+
+#[test]
+fn a_taken_prometheus_port_names_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let err = otelkit::init(crate::config(&[(
+        "OTEL_EXPORTER_PROMETHEUS_PORT",
+        &port.to_string(),
+    )]))
+    .expect_err("the port is taken");
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("127.0.0.1:{port}")), "{msg}");
+    assert!(msg.contains("OTEL_EXPORTER_PROMETHEUS_PORT"), "{msg}");
+}
+
+#[test]
+fn sdk_disabled_gives_a_working_handle_that_exports_nothing() {
+    let rx = Receiver::start();
+    let telemetry = otelkit::init(crate::config(&[
+        ("OTEL_SDK_DISABLED", "true"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
+    ]))
+    .unwrap();
+    telemetry
+        .meter("x")
+        .u64_counter("x.things")
+        .build()
+        .add(1, &[]);
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("nothing");
+        let _e = span.enter();
+        tracing::info!("printed, not exported");
+    });
+    assert!(telemetry.prometheus_addr().is_none());
+    assert!(telemetry.prometheus_exposition().is_none());
+    telemetry.force_flush().unwrap();
+    telemetry.shutdown().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(rx.spans().is_empty() && rx.logs().is_empty() && rx.metrics().is_empty());
+}
+
+#[test]
+fn bad_environment_fails_before_anything_starts() {
+    let err = otelkit::Config::from_vars([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc+tls"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid value \"grpc+tls\" for OTEL_EXPORTER_OTLP_PROTOCOL: expected grpc or http/protobuf"
+    );
+    match err {
+        otelkit::Error::InvalidEnv { var, value, .. } => {
+            assert_eq!(var, "OTEL_EXPORTER_OTLP_PROTOCOL");
+            assert_eq!(value, "grpc+tls");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

@@ -1,0 +1,209 @@
+//! Traces, metrics and logs reach a real OTLP receiver over gRPC and HTTP/protobuf.
+
+use crate::support::{attr, Receiver};
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+
+fn nested_spans_metrics_and_logs_arrive(protocol: &str) {
+    let rx = Receiver::start();
+    let endpoint = rx.endpoint(protocol);
+    let telemetry = otelkit::init(
+        crate::config(&[
+            ("OTEL_SERVICE_NAME", "otlp-test"),
+            (
+                "OTEL_RESOURCE_ATTRIBUTES",
+                "deployment.environment.name=ci,team=core",
+            ),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            (
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "x-tenant=acme,authorization=Bearer%20s3cret",
+            ),
+        ])
+        .with_service_version("1.2.3"),
+    )
+    .unwrap();
+    let orders = telemetry.meter("shop").u64_counter("shop.orders").build();
+
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let outer = tracing::info_span!("checkout", order.id = 7);
+        let _o = outer.enter();
+        let inner = tracing::info_span!("charge_card");
+        let _i = inner.enter();
+        tracing::info!(amount = 42, "card charged");
+        orders.add(
+            3,
+            &[otelkit::opentelemetry::KeyValue::new("outcome", "paid")],
+        );
+    });
+    telemetry
+        .shutdown()
+        .expect("a healthy receiver gets everything");
+
+    // Spans: parent/child ids and the resource.
+    let spans = rx.spans();
+    let find = |name: &str| {
+        spans
+            .iter()
+            .find(|(_, s)| s.name == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "span {name} not received; got {:?}",
+                    spans.iter().map(|(_, s)| &s.name).collect::<Vec<_>>()
+                )
+            })
+            .clone()
+    };
+    let (res, outer) = find("checkout");
+    let (_, inner) = find("charge_card");
+    assert_eq!(inner.trace_id, outer.trace_id);
+    assert_eq!(inner.parent_span_id, outer.span_id);
+    assert!(outer.parent_span_id.is_empty(), "checkout is a root span");
+    assert_eq!(attr(&outer.attributes, "order.id").as_deref(), Some("7"));
+    assert_eq!(
+        attr(&res.attributes, "service.name").as_deref(),
+        Some("otlp-test")
+    );
+    assert_eq!(
+        attr(&res.attributes, "service.version").as_deref(),
+        Some("1.2.3")
+    );
+    assert_eq!(
+        attr(&res.attributes, "deployment.environment.name").as_deref(),
+        Some("ci")
+    );
+    assert_eq!(attr(&res.attributes, "team").as_deref(), Some("core"));
+    for key in [
+        "service.instance.id",
+        "host.name",
+        "process.pid",
+        "telemetry.sdk.name",
+        "telemetry.sdk.language",
+        "telemetry.sdk.version",
+    ] {
+        assert!(attr(&res.attributes, key).is_some(), "resource lacks {key}");
+    }
+
+    // Logs: the event carries its span's ids.
+    let logs = rx.logs();
+    let (lres, log) = logs
+        .iter()
+        .find(|(_, l)| {
+            l.body
+                .as_ref()
+                .and_then(|b| b.value.as_ref())
+                .is_some_and(|v| format!("{v:?}").contains("card charged"))
+        })
+        .expect("the log event arrives")
+        .clone();
+    assert_eq!(log.trace_id, inner.trace_id, "log correlated to the trace");
+    assert_eq!(log.span_id, inner.span_id, "log correlated to its span");
+    assert_eq!(attr(&log.attributes, "amount").as_deref(), Some("42"));
+    assert_eq!(
+        attr(&lres.attributes, "service.name").as_deref(),
+        Some("otlp-test")
+    );
+
+    // Metrics: the counter with its attribute, under the resource.
+    let metrics = rx.metrics();
+    let (mres, m) = metrics
+        .iter()
+        .rev()
+        .find(|(_, m)| m.name == "shop.orders")
+        .expect("the counter arrives")
+        .clone();
+    assert_eq!(
+        attr(&mres.attributes, "service.name").as_deref(),
+        Some("otlp-test")
+    );
+    let Some(Data::Sum(sum)) = m.data else {
+        panic!("shop.orders is a sum: {m:?}")
+    };
+    let point = &sum.data_points[0];
+    assert_eq!(attr(&point.attributes, "outcome").as_deref(), Some("paid"));
+    assert_eq!(format!("{:?}", point.value), "Some(AsInt(3))");
+
+    // Headers reached the receiver on every signal.
+    let seen = rx.headers();
+    for signal in ["traces", "metrics", "logs"] {
+        let h = seen
+            .iter()
+            .find(|(s, _, _)| *s == signal)
+            .unwrap_or_else(|| panic!("no {signal} request"));
+        assert_eq!(h.1, if protocol == "grpc" { "grpc" } else { "http" });
+        assert_eq!(
+            h.2.get("x-tenant").map(String::as_str),
+            Some("acme"),
+            "{signal}"
+        );
+        assert_eq!(
+            h.2.get("authorization").map(String::as_str),
+            Some("Bearer s3cret"),
+            "{signal}"
+        );
+    }
+}
+
+#[test]
+fn over_grpc() {
+    nested_spans_metrics_and_logs_arrive("grpc");
+}
+
+#[test]
+fn over_http_protobuf() {
+    nested_spans_metrics_and_logs_arrive("http/protobuf");
+}
+
+#[test]
+fn unsampled_traces_are_not_exported_but_logs_are() {
+    let rx = Receiver::start();
+    let telemetry = otelkit::init(crate::config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
+        ("OTEL_TRACES_SAMPLER", "always_off"),
+    ]))
+    .unwrap();
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("dropped_by_sampler");
+        let _e = span.enter();
+        tracing::info!("still logged");
+    });
+    telemetry.shutdown().unwrap();
+    assert!(rx.spans().is_empty(), "always_off exports no span");
+    assert!(rx
+        .logs()
+        .iter()
+        .any(|(_, l)| format!("{:?}", l.body).contains("still logged")));
+}
+
+#[test]
+fn incoming_traceparent_is_the_parent() {
+    use otelkit::opentelemetry::propagation::TextMapPropagator;
+    use otelkit::tracing_opentelemetry::OpenTelemetrySpanExt;
+    let rx = Receiver::start();
+    let telemetry = otelkit::init(crate::config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("grpc")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+    ]))
+    .unwrap();
+    let mut carrier = std::collections::HashMap::new();
+    carrier.insert(
+        "traceparent".to_string(),
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_string(),
+    );
+    carrier.insert("baggage".to_string(), "tenant=acme".to_string());
+    let parent = telemetry.propagator().extract(&carrier);
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("handle");
+        let _ = span.set_parent(parent);
+        let _e = span.enter();
+    });
+    telemetry.shutdown().unwrap();
+    let spans = rx.spans();
+    let (_, s) = spans.iter().find(|(_, s)| s.name == "handle").unwrap();
+    assert_eq!(hex(&s.trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(hex(&s.parent_span_id), "00f067aa0ba902b7");
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

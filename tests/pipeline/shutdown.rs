@@ -1,0 +1,134 @@
+//! The application keeps serving and `shutdown` returns, whatever the collector does.
+
+use std::future::IntoFuture;
+use std::time::{Duration, Instant};
+
+use crate::support::{black_hole, dead_addr, Receiver};
+
+/// Several times the configured timeout: the bound the tests hold shutdown to.
+const BOUND: Duration = Duration::from_secs(15);
+const TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// An axum app whose handler opens spans and logs, served on loopback, driven by real requests.
+async fn serve_requests(telemetry: &otelkit::Telemetry, n: usize) -> usize {
+    // axum spawns a task per connection, so the handler enters the test's
+    // dispatcher itself (the tests share a process and install no global one).
+    async fn hello(
+        axum::extract::State(d): axum::extract::State<tracing::Dispatch>,
+    ) -> &'static str {
+        tracing::dispatcher::with_default(&d, || {
+            let span = tracing::info_span!("hello");
+            let _e = span.enter();
+            tracing::info!("answering");
+        });
+        "hi"
+    }
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(hello))
+        .with_state(telemetry.dispatch().clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(axum::serve(listener, app).into_future());
+    let mut ok = 0;
+    for _ in 0..n {
+        let (status, body) =
+            tokio::task::spawn_blocking(move || crate::support::http_get(addr, "/"))
+                .await
+                .unwrap();
+        if status == 200 && body == "hi" {
+            ok += 1;
+        }
+    }
+    server.abort();
+    ok
+}
+
+fn cfg(endpoint: &str, protocol: &str) -> otelkit::Config {
+    crate::config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "60000"),
+        ("OTEL_BSP_EXPORT_TIMEOUT", "60000"),
+        ("OTEL_BLRP_EXPORT_TIMEOUT", "60000"),
+        ("OTEL_METRIC_EXPORT_TIMEOUT", "60000"),
+    ])
+    .with_shutdown_timeout(TIMEOUT)
+    .unwrap()
+}
+
+async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_ok: bool) {
+    let telemetry = otelkit::init(cfg(&endpoint, protocol)).unwrap();
+    assert_eq!(
+        serve_requests(&telemetry, 20).await,
+        20,
+        "every request answered"
+    );
+    // Give the batches time to be in flight towards the collector.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    let result = telemetry.shutdown();
+    let took = start.elapsed();
+    assert!(took < BOUND, "shutdown took {took:?}");
+    if expect_ok {
+        result.expect("a healthy collector gets everything");
+    } else {
+        let err = result.expect_err("an unreachable collector is reported");
+        assert!(!err.failures.is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collector_down_grpc_multi_thread() {
+    keeps_serving_and_shuts_down(format!("http://{}", dead_addr()), "grpc", false).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn collector_down_http_current_thread() {
+    keeps_serving_and_shuts_down(format!("http://{}", dead_addr()), "http/protobuf", false).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn collector_black_hole_grpc_current_thread() {
+    keeps_serving_and_shuts_down(format!("http://{}", black_hole()), "grpc", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collector_black_hole_http_multi_thread() {
+    keeps_serving_and_shuts_down(format!("http://{}", black_hole()), "http/protobuf", false).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn collector_up_current_thread_delivers_everything() {
+    let rx = Receiver::start();
+    keeps_serving_and_shuts_down(rx.endpoint("grpc"), "grpc", true).await;
+    assert!(rx.spans().iter().filter(|(_, s)| s.name == "hello").count() == 20);
+    assert!(rx.logs().len() >= 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collector_up_multi_thread_delivers_everything() {
+    let rx = Receiver::start();
+    keeps_serving_and_shuts_down(rx.endpoint("http/protobuf"), "http/protobuf", true).await;
+    assert!(rx.spans().iter().filter(|(_, s)| s.name == "hello").count() == 20);
+}
+
+#[tokio::test]
+async fn dropping_the_handle_inside_async_code_is_safe() {
+    let rx = Receiver::start();
+    let telemetry = otelkit::init(cfg(&rx.endpoint("grpc"), "grpc")).unwrap();
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("before_drop");
+        let _e = span.enter();
+    });
+    drop(telemetry); // best-effort shutdown, no panic from dropping a runtime in async context
+    rx.wait_for("the span flushed by drop", |r| {
+        r.spans().iter().any(|(_, s)| s.name == "before_drop")
+    });
+}
+
+#[test]
+fn shutdown_twice_is_harmless() {
+    let telemetry = otelkit::init(crate::config(&[])).unwrap();
+    telemetry.shutdown().unwrap();
+    telemetry.shutdown().unwrap();
+}

@@ -1,0 +1,368 @@
+//! Real parts for the integration tests: an OTLP receiver speaking gRPC (tonic)
+//! and HTTP/protobuf that decodes what it gets, a black-hole server that accepts
+//! connections and never answers, and a tiny HTTP client.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use opentelemetry_proto::tonic::metrics::v1::Metric;
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+
+/// One export request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Received<T> {
+    /// `grpc` or `http`.
+    pub transport: &'static str,
+    /// Lower-cased header names (gRPC metadata or HTTP headers).
+    pub headers: HashMap<String, String>,
+    pub body: T,
+}
+
+#[derive(Debug, Default)]
+pub struct Store {
+    pub traces: Mutex<Vec<Received<ExportTraceServiceRequest>>>,
+    pub metrics: Mutex<Vec<Received<ExportMetricsServiceRequest>>>,
+    pub logs: Mutex<Vec<Received<ExportLogsServiceRequest>>>,
+}
+
+/// A running OTLP receiver on loopback, on a runtime of its own.
+#[derive(Clone)]
+pub struct Receiver {
+    pub grpc: SocketAddr,
+    pub http: SocketAddr,
+    pub store: Arc<Store>,
+}
+
+fn headers_of(map: &http::HeaderMap) -> HashMap<String, String> {
+    map.iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_ascii_lowercase(),
+                v.to_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+struct Grpc(Arc<Store>);
+
+#[tonic::async_trait]
+impl TraceService for Grpc {
+    async fn export(
+        &self,
+        req: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = headers_of(&req.metadata().clone().into_headers());
+        self.0.traces.lock().unwrap().push(Received {
+            transport: "grpc",
+            headers,
+            body: req.into_inner(),
+        });
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Grpc {
+    async fn export(
+        &self,
+        req: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        let headers = headers_of(&req.metadata().clone().into_headers());
+        self.0.metrics.lock().unwrap().push(Received {
+            transport: "grpc",
+            headers,
+            body: req.into_inner(),
+        });
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Grpc {
+    async fn export(
+        &self,
+        req: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        let headers = headers_of(&req.metadata().clone().into_headers());
+        self.0.logs.lock().unwrap().push(Received {
+            transport: "grpc",
+            headers,
+            body: req.into_inner(),
+        });
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+    }
+}
+
+async fn http_export(
+    axum::extract::State(store): axum::extract::State<Arc<Store>>,
+    axum::extract::Path(signal): axum::extract::Path<String>,
+    headers: http::HeaderMap,
+    body: axum::body::Bytes,
+) -> (
+    http::StatusCode,
+    [(http::HeaderName, &'static str); 1],
+    Vec<u8>,
+) {
+    let ct = [(http::header::CONTENT_TYPE, "application/x-protobuf")];
+    if headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        != Some("application/x-protobuf")
+    {
+        return (http::StatusCode::UNSUPPORTED_MEDIA_TYPE, ct, Vec::new());
+    }
+    let headers = headers_of(&headers);
+    let ok = match signal.as_str() {
+        "traces" => ExportTraceServiceRequest::decode(body).map(|b| {
+            store.traces.lock().unwrap().push(Received {
+                transport: "http",
+                headers,
+                body: b,
+            });
+            ExportTraceServiceResponse::default().encode_to_vec()
+        }),
+        "metrics" => ExportMetricsServiceRequest::decode(body).map(|b| {
+            store.metrics.lock().unwrap().push(Received {
+                transport: "http",
+                headers,
+                body: b,
+            });
+            ExportMetricsServiceResponse::default().encode_to_vec()
+        }),
+        "logs" => ExportLogsServiceRequest::decode(body).map(|b| {
+            store.logs.lock().unwrap().push(Received {
+                transport: "http",
+                headers,
+                body: b,
+            });
+            ExportLogsServiceResponse::default().encode_to_vec()
+        }),
+        _ => return (http::StatusCode::NOT_FOUND, ct, Vec::new()),
+    };
+    match ok {
+        Ok(resp) => (http::StatusCode::OK, ct, resp),
+        Err(_) => (http::StatusCode::BAD_REQUEST, ct, Vec::new()),
+    }
+}
+
+impl Receiver {
+    /// Starts gRPC and HTTP listeners on free loopback ports.
+    pub fn start() -> Receiver {
+        let store = Arc::new(Store::default());
+        let grpc_l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let http_l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let (grpc, http) = (grpc_l.local_addr().unwrap(), http_l.local_addr().unwrap());
+        grpc_l.set_nonblocking(true).unwrap();
+        http_l.set_nonblocking(true).unwrap();
+        let s = store.clone();
+        std::thread::Builder::new()
+            .name("otlp-receiver".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    let grpc_l = tokio::net::TcpListener::from_std(grpc_l).unwrap();
+                    let http_l = tokio::net::TcpListener::from_std(http_l).unwrap();
+                    let grpc = tonic::transport::Server::builder()
+                        .add_service(TraceServiceServer::new(Grpc(s.clone())))
+                        .add_service(MetricsServiceServer::new(Grpc(s.clone())))
+                        .add_service(LogsServiceServer::new(Grpc(s.clone())))
+                        .serve_with_incoming(tonic::transport::server::TcpIncoming::from(grpc_l));
+                    let app = axum::Router::new()
+                        .route("/v1/{signal}", axum::routing::post(http_export))
+                        .with_state(s);
+                    let http = axum::serve(http_l, app);
+                    let _ = tokio::join!(grpc, http);
+                });
+            })
+            .unwrap();
+        Receiver { grpc, http, store }
+    }
+
+    /// The base endpoint for a protocol name as `OTEL_EXPORTER_OTLP_PROTOCOL` spells it.
+    pub fn endpoint(&self, protocol: &str) -> String {
+        match protocol {
+            "grpc" => format!("http://{}", self.grpc),
+            _ => format!("http://{}", self.http),
+        }
+    }
+
+    pub fn spans(&self) -> Vec<(Resource, Span)> {
+        let mut out = Vec::new();
+        for r in self.store.traces.lock().unwrap().iter() {
+            for rs in &r.body.resource_spans {
+                for ss in &rs.scope_spans {
+                    for s in &ss.spans {
+                        out.push((rs.resource.clone().unwrap_or_default(), s.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn logs(&self) -> Vec<(Resource, LogRecord)> {
+        let mut out = Vec::new();
+        for r in self.store.logs.lock().unwrap().iter() {
+            for rl in &r.body.resource_logs {
+                for sl in &rl.scope_logs {
+                    for l in &sl.log_records {
+                        out.push((rl.resource.clone().unwrap_or_default(), l.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn metrics(&self) -> Vec<(Resource, Metric)> {
+        let mut out = Vec::new();
+        for r in self.store.metrics.lock().unwrap().iter() {
+            for rm in &r.body.resource_metrics {
+                for sm in &rm.scope_metrics {
+                    for m in &sm.metrics {
+                        out.push((rm.resource.clone().unwrap_or_default(), m.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Headers of every request of every signal, with the signal's name.
+    pub fn headers(&self) -> Vec<(&'static str, &'static str, HashMap<String, String>)> {
+        let mut out = Vec::new();
+        for r in self.store.traces.lock().unwrap().iter() {
+            out.push(("traces", r.transport, r.headers.clone()));
+        }
+        for r in self.store.metrics.lock().unwrap().iter() {
+            out.push(("metrics", r.transport, r.headers.clone()));
+        }
+        for r in self.store.logs.lock().unwrap().iter() {
+            out.push(("logs", r.transport, r.headers.clone()));
+        }
+        out
+    }
+
+    /// Polls until `done` holds; panics with `what` after a generous bound.
+    pub fn wait_for(&self, what: &str, done: impl Fn(&Receiver) -> bool) {
+        let start = Instant::now();
+        while !done(self) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the receiver never saw {what}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A string attribute of a resource, span or log record.
+pub fn attr(attrs: &[KeyValue], key: &str) -> Option<String> {
+    attrs.iter().find(|kv| kv.key == key).and_then(|kv| {
+        match kv.value.as_ref()?.value.as_ref()? {
+            any_value::Value::StringValue(s) => Some(s.clone()),
+            any_value::Value::IntValue(i) => Some(i.to_string()),
+            any_value::Value::BoolValue(b) => Some(b.to_string()),
+            any_value::Value::DoubleValue(d) => Some(d.to_string()),
+            _ => None,
+        }
+    })
+}
+
+/// Accepts TCP connections and never answers: a collector that black-holes.
+pub fn black_hole() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    addr
+}
+
+/// A loopback address where nothing listens.
+pub fn dead_addr() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+/// `GET` over plain HTTP/1.1; returns the status code and body.
+pub fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, body)
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = &rest[n + 2..];
+    }
+    out
+}
+
+/// Scrapes and parses a Prometheus endpoint.
+pub fn scrape(addr: SocketAddr) -> otelkit::testing::Scrape {
+    let (status, body) = http_get(addr, "/metrics");
+    assert_eq!(status, 200, "GET /metrics answered {status}: {body}");
+    otelkit::testing::parse_exposition(&body).expect("the exposition parses")
+}
