@@ -263,7 +263,7 @@ impl Default for Config {
             environment: None,
             resource_attributes: BTreeMap::new(),
             log_format: LogFormat::Text,
-            log_filter: "info".to_string(),
+            log_filter: DEFAULT_FILTER.to_string(),
             sampler: Sampler::ParentBasedAlwaysOn,
             propagate_tracecontext: true,
             propagate_baggage: true,
@@ -288,6 +288,10 @@ impl Default for Config {
         }
     }
 }
+
+/// `info`, with the OpenTelemetry crates' own chatter (provider set, …) held to warnings.
+const DEFAULT_FILTER: &str =
+    "info,opentelemetry=warn,opentelemetry_sdk=warn,opentelemetry_otlp=warn";
 
 fn invalid(var: &'static str, value: &str, allowed: &'static str) -> Error {
     Error::InvalidEnv {
@@ -615,7 +619,8 @@ impl Config {
         self
     }
 
-    /// `tracing` filter in `EnvFilter` syntax. Code wins over `RUST_LOG`. Default: `info`.
+    /// `tracing` filter in `EnvFilter` syntax. Code wins over `RUST_LOG`. Default: `info`
+    /// (with the `opentelemetry*` crates at `warn`).
     pub fn with_log_filter(mut self, filter: impl Into<String>) -> Result<Self, Error> {
         let filter = filter.into();
         validate_filter("with_log_filter", &filter)?;

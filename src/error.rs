@@ -64,7 +64,9 @@ pub enum Error {
 /// What `Telemetry::shutdown` could not do.
 ///
 /// Shutdown never stops at the first failure: every provider is flushed and shut
-/// down, and each failure is listed here.
+/// down, and each failure is listed here. It is also returned when every component
+/// stopped cleanly but some items were never delivered (dropped because a queue was
+/// full, failed, or still unsent at the deadline).
 ///
 /// ```
 /// # fn main() -> Result<(), otelkit::Error> {
@@ -73,7 +75,7 @@ pub enum Error {
 /// # Ok(()) }
 /// ```
 #[derive(Debug, thiserror::Error)]
-#[error("telemetry shutdown was incomplete: {}", summary(.failures))]
+#[error("telemetry shutdown was incomplete: {}", summary(.failures, .undelivered))]
 #[non_exhaustive]
 pub struct ShutdownError {
     /// One entry per component that failed, in shutdown order.
@@ -104,12 +106,18 @@ pub struct Undelivered {
     pub metric_exports: u64,
 }
 
-fn summary(failures: &[ShutdownFailure]) -> String {
-    failures
+fn summary(failures: &[ShutdownFailure], lost: &Undelivered) -> String {
+    let mut parts: Vec<String> = failures
         .iter()
         .map(|f| format!("{}: {}", f.signal, f.reason))
-        .collect::<Vec<_>>()
-        .join("; ")
+        .collect();
+    if *lost != Undelivered::default() {
+        parts.push(format!(
+            "not delivered: {} spans, {} log records, {} metric exports",
+            lost.spans, lost.logs, lost.metric_exports
+        ));
+    }
+    parts.join("; ")
 }
 
 /// How long a shutdown may take before it gives up.
@@ -146,6 +154,18 @@ mod tests {
         assert_eq!(
             s.to_string(),
             "telemetry shutdown was incomplete: traces: timed out after 5s; logs: connection refused"
+        );
+        let lost = ShutdownError {
+            failures: Vec::new(),
+            undelivered: Undelivered {
+                spans: 3,
+                logs: 0,
+                metric_exports: 1,
+            },
+        };
+        assert_eq!(
+            lost.to_string(),
+            "telemetry shutdown was incomplete: not delivered: 3 spans, 0 log records, 1 metric exports"
         );
     }
 }

@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc as std_mpsc, Arc, OnceLock};
+use std::sync::{mpsc as std_mpsc, Arc, OnceLock, RwLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -44,14 +44,28 @@ pub(crate) fn start_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// Counts kept per batch queue, for self-monitoring and the shutdown report.
 #[derive(Debug, Default)]
 pub(crate) struct QueueStats {
+    /// Items that entered the queue.
+    pub(crate) accepted: AtomicU64,
     pub(crate) exported: AtomicU64,
     pub(crate) failed: AtomicU64,
+    /// Items refused because the queue was full.
     pub(crate) dropped: AtomicU64,
+    /// Set once the queue is shut down: what is still unsent then is lost.
+    pub(crate) closed: AtomicBool,
+    /// Whether the last export failed, so failures are logged once per outage.
+    failing: AtomicBool,
 }
 
 impl QueueStats {
+    /// Items not delivered: dropped or failed, and once closed, whatever never went out.
     pub(crate) fn undelivered(&self) -> u64 {
-        self.failed.load(Ordering::Relaxed) + self.dropped.load(Ordering::Relaxed)
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if self.closed.load(Ordering::Relaxed) {
+            let accepted = self.accepted.load(Ordering::Relaxed);
+            dropped + accepted.saturating_sub(self.exported.load(Ordering::Relaxed))
+        } else {
+            dropped + self.failed.load(Ordering::Relaxed)
+        }
     }
 }
 
@@ -63,6 +77,8 @@ pub(crate) struct SignalMeters {
     ok_attrs: Arc<[KeyValue]>,
     queue_full_attrs: Arc<[KeyValue]>,
     exporter_ok_attrs: Arc<[KeyValue]>,
+    /// `otel.component.name` of the exporter, for log lines.
+    label: Arc<str>,
 }
 
 impl SignalMeters {
@@ -94,6 +110,7 @@ impl SignalMeters {
             ok_attrs: processor.to_vec().into(),
             queue_full_attrs: queue_full.into(),
             exporter_ok_attrs: exporter_attrs(exporter, index).into(),
+            label: format!("{exporter}/{index}").into(),
         }
     }
 
@@ -230,7 +247,9 @@ impl<T: Send + 'static> Batcher<T> {
 
     /// Never blocks: a full queue drops the item and counts it.
     pub(crate) fn push(&self, item: T) {
-        if self.items.try_send(item).is_err() {
+        if self.items.try_send(item).is_ok() {
+            self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+        } else {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             self.meters.processed.add(1, &self.meters.queue_full_attrs);
         }
@@ -296,10 +315,17 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 Ok(()) => {
                     stats.exported.fetch_add(n, Ordering::Relaxed);
                     meters.exported(n, None);
+                    if stats.failing.swap(false, Ordering::Relaxed) {
+                        tracing::info!(target: "otelkit::export", exporter = %meters.label, "exports succeed again");
+                    }
                 }
                 Err(e) => {
                     stats.failed.fetch_add(n, Ordering::Relaxed);
                     meters.exported(n, Some(error_type(e)));
+                    if !stats.failing.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(target: "otelkit::export", exporter = %meters.label, error = %e, items = n,
+                            "export failed; items are counted in otel.sdk.exporter.*.exported with error.type, further failures are not logged until an export succeeds");
+                    }
                 }
             }
             result
@@ -339,6 +365,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                     Some((false, reply)) => { let _ = reply.send(result); }
                     Some((true, reply)) => {
                         rx.close();
+                        stats.closed.store(true, Ordering::Relaxed);
                         let left = deadline.saturating_duration_since(Instant::now());
                         let closed = sink.shutdown(left);
                         let _ = reply.send(result.and(closed));
@@ -426,6 +453,7 @@ impl LogProcessor for LogBatcher {
 pub(crate) struct MetricSink<E> {
     pub(crate) inner: E,
     pub(crate) runtime: tokio::runtime::Handle,
+    pub(crate) alive: Alive,
     pub(crate) timeout: Duration,
     /// Set once the meter provider this exporter feeds exists.
     pub(crate) exported: Arc<OnceLock<Counter<u64>>>,
@@ -437,6 +465,7 @@ impl<E> MetricSink<E> {
     pub(crate) fn new(
         inner: E,
         runtime: tokio::runtime::Handle,
+        alive: Alive,
         timeout: Duration,
         exported: Arc<OnceLock<Counter<u64>>>,
         exporter: &str,
@@ -445,6 +474,7 @@ impl<E> MetricSink<E> {
         MetricSink {
             inner,
             runtime,
+            alive,
             timeout,
             exported,
             attrs: exporter_attrs(exporter, 0),
@@ -456,19 +486,21 @@ impl<E> MetricSink<E> {
 impl<E: PushMetricExporter> PushMetricExporter for MetricSink<E> {
     fn export(&self, metrics: &ResourceMetrics) -> impl Future<Output = OTelSdkResult> + Send {
         let points = data_points(metrics);
-        let fut = {
-            let _in_runtime = self.runtime.enter();
-            tokio::time::timeout(self.timeout, self.inner.export(metrics))
-        };
+        let timeout = self.timeout;
+        let inner = self.inner.export(metrics);
         let run = InRuntime {
             runtime: self.runtime.clone(),
-            fut: Box::pin(fut),
+            alive: self.alive.clone(),
+            // Built on first poll, inside the runtime, so the timer registers there.
+            fut: Box::pin(async move {
+                match tokio::time::timeout(timeout, inner).await {
+                    Ok(r) => r,
+                    Err(_) => Err(OTelSdkError::Timeout(timeout)),
+                }
+            }),
         };
         async move {
-            let result = match run.await {
-                Ok(r) => r,
-                Err(_) => Err(OTelSdkError::Timeout(self.timeout)),
-            };
+            let result = run.await;
             match &result {
                 Ok(()) => {
                     if let Some(c) = self.exported.get() {
@@ -501,16 +533,27 @@ impl<E: PushMetricExporter> PushMetricExporter for MetricSink<E> {
     }
 }
 
+/// Whether the export runtime still runs. Held for reading while a foreign
+/// thread polls a future bound to the runtime, and for writing while the runtime
+/// is shut down, so no such future is polled after (Tokio panics on that).
+pub(crate) type Alive = Arc<RwLock<bool>>;
+
 /// Polls a future with the export runtime entered, so its I/O and timers
 /// register there whichever thread drives it.
 struct InRuntime<F> {
     runtime: tokio::runtime::Handle,
+    alive: Alive,
     fut: Pin<Box<F>>,
 }
 
-impl<F: Future> Future for InRuntime<F> {
-    type Output = F::Output;
+impl<F: Future<Output = OTelSdkResult>> Future for InRuntime<F> {
+    type Output = OTelSdkResult;
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let alive = self.alive.clone();
+        let alive = alive.read().unwrap_or_else(|e| e.into_inner());
+        if !*alive {
+            return Poll::Ready(Err(OTelSdkError::AlreadyShutdown));
+        }
         let _in_runtime = self.runtime.enter();
         self.fut.as_mut().poll(cx)
     }
@@ -593,6 +636,75 @@ pub(crate) mod console {
                 );
             }
             Ok(())
+        }
+    }
+
+    /// Metrics: one line per data point at every export interval.
+    #[derive(Debug)]
+    pub(crate) struct MetricConsole;
+
+    impl PushMetricExporter for MetricConsole {
+        async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+            use std::io::Write;
+            fn attrs<'a>(it: impl Iterator<Item = &'a KeyValue>) -> String {
+                it.map(|kv| format!("{}={}", kv.key, kv.value))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+            fn lines<T: std::fmt::Debug + Copy>(
+                name: &str,
+                d: &MetricData<T>,
+                out: &mut Vec<String>,
+            ) {
+                match d {
+                    MetricData::Gauge(g) => out.extend(g.data_points().map(|p| {
+                        format!("metric {name}{{{}}} {:?}", attrs(p.attributes()), p.value())
+                    })),
+                    MetricData::Sum(s) => out.extend(s.data_points().map(|p| {
+                        format!("metric {name}{{{}}} {:?}", attrs(p.attributes()), p.value())
+                    })),
+                    MetricData::Histogram(h) => out.extend(h.data_points().map(|p| {
+                        format!(
+                            "metric {name}{{{}}} count={} sum={:?}",
+                            attrs(p.attributes()),
+                            p.count(),
+                            p.sum()
+                        )
+                    })),
+                    MetricData::ExponentialHistogram(h) => out.extend(h.data_points().map(|p| {
+                        format!(
+                            "metric {name}{{{}}} count={}",
+                            attrs(p.attributes()),
+                            p.count()
+                        )
+                    })),
+                }
+            }
+            let mut out = Vec::new();
+            for m in metrics.scope_metrics().flat_map(|s| s.metrics()) {
+                match m.data() {
+                    AggregatedMetrics::F64(d) => lines(m.name(), d, &mut out),
+                    AggregatedMetrics::U64(d) => lines(m.name(), d, &mut out),
+                    AggregatedMetrics::I64(d) => lines(m.name(), d, &mut out),
+                }
+            }
+            let mut stdout = std::io::stdout().lock();
+            for line in out {
+                let _ = writeln!(stdout, "{line}");
+            }
+            Ok(())
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+
+        fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+
+        fn temporality(&self) -> Temporality {
+            Temporality::Cumulative
         }
     }
 }

@@ -11,6 +11,7 @@ use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -34,13 +35,14 @@ type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
 
 /// Targets of the crates that carry exports; their own events never become telemetry.
 fn is_exporter_internal(target: &str) -> bool {
-    ["hyper", "h2", "tonic", "tower", "reqwest", "opentelemetry"]
-        .iter()
-        .any(|p| {
-            target == *p
-                || target.starts_with(&format!("{p}::"))
-                || target.starts_with(&format!("{p}_"))
-        })
+    target.starts_with("otelkit::export")
+        || ["hyper", "h2", "tonic", "tower", "reqwest", "opentelemetry"]
+            .iter()
+            .any(|p| {
+                target == *p
+                    || target.starts_with(&format!("{p}::"))
+                    || target.starts_with(&format!("{p}_"))
+            })
 }
 
 /// Starts traces, metrics and logs as `config` says, and installs the global
@@ -100,6 +102,7 @@ pub fn init(config: Config) -> Result<Telemetry, Error> {
 pub struct Telemetry {
     service_name: String,
     runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    alive: export::Alive,
     tracer_provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
     logger_provider: Option<SdkLoggerProvider>,
@@ -228,7 +231,9 @@ fn build(config: Config) -> Result<Telemetry, Error> {
             allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
         })?;
     let fmt_layer: BoxedLayer = match config.log_format {
-        LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .event_format(crate::logfmt::JsonWithTrace)
             .boxed(),
@@ -240,6 +245,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         return Ok(Telemetry {
             service_name,
             runtime: Mutex::new(None),
+            alive: Arc::new(std::sync::RwLock::new(false)),
             tracer_provider: None,
             meter_provider: None,
             logger_provider: None,
@@ -257,6 +263,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
     }
 
     let runtime = export::start_runtime().map_err(Error::Runtime)?;
+    let alive: export::Alive = Arc::new(std::sync::RwLock::new(true));
     let handle = runtime.handle().clone();
     // Exporters bind their channels and clients to the runtime current while they are built.
     let _in_runtime = handle.enter();
@@ -298,6 +305,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         let sink = MetricSink::new(
             exporter,
             handle.clone(),
+            alive.clone(),
             config.metric_timeout,
             points_exported.clone(),
             &exporter_type("metric", t.protocol),
@@ -305,6 +313,13 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         );
         mp = mp.with_reader(
             PeriodicReader::builder(sink)
+                .with_interval(config.metric_interval)
+                .build(),
+        );
+    }
+    if config.metrics.console {
+        mp = mp.with_reader(
+            PeriodicReader::builder(export::console::MetricConsole)
                 .with_interval(config.metric_interval)
                 .build(),
         );
@@ -427,6 +442,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
     Ok(Telemetry {
         service_name,
         runtime: Mutex::new(Some(runtime)),
+        alive,
         tracer_provider: Some(tracer_provider),
         meter_provider: Some(meter_provider),
         logger_provider,
@@ -631,41 +647,63 @@ impl Telemetry {
             return Ok(());
         }
         let deadline = Instant::now() + self.shutdown_timeout;
-        let left = || {
-            deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1))
-        };
         let mut failures = Vec::new();
-        if let Some(tp) = &self.tracer_provider {
-            if let Err(e) = tp.shutdown_with_timeout(left()) {
-                failures.push(ShutdownFailure {
-                    signal: "traces",
-                    reason: e.to_string(),
-                });
+        // Each provider shuts down on a thread of its own, so a component that
+        // ignores its timeout (the SDK's periodic reader waits 5 s regardless)
+        // cannot stretch the call past the deadline.
+        let mut step =
+            |signal: &'static str, job: Box<dyn FnOnce(Duration) -> OTelSdkResult + Send>| {
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("otelkit-shutdown-{signal}"))
+                    .spawn(move || {
+                        let _ = tx.send(job(left));
+                    });
+                let reason = match spawned {
+                    Err(e) => Some(format!("could not start the shutdown thread: {e}")),
+                    Ok(_) => match rx.recv_timeout(left) {
+                        Ok(Ok(())) => None,
+                        Ok(Err(e)) => Some(e.to_string()),
+                        Err(_) => Some(format!("timed out after {:?}", self.shutdown_timeout)),
+                    },
+                };
+                if let Some(reason) = reason {
+                    failures.push(ShutdownFailure { signal, reason });
+                }
+            };
+        if let Some(tp) = self.tracer_provider.clone() {
+            step("traces", Box::new(move |t| tp.shutdown_with_timeout(t)));
+        }
+        if let Some(lp) = self.logger_provider.clone() {
+            step("logs", Box::new(move |t| lp.shutdown_with_timeout(t)));
+        }
+        if let Some(mp) = self.meter_provider.clone() {
+            step("metrics", Box::new(move |t| mp.shutdown_with_timeout(t)));
+        }
+        for s in self.span_stats.iter().chain(&self.log_stats) {
+            s.closed.store(true, Ordering::Relaxed);
+        }
+        {
+            // No foreign thread polls an export future while, or after, the runtime stops.
+            let mut alive = self.alive.write().unwrap_or_else(|e| e.into_inner());
+            *alive = false;
+            if let Some(rt) = self.runtime.lock().ok().and_then(|mut r| r.take()) {
+                // Never blocks, so it is safe inside an async context too.
+                rt.shutdown_background();
             }
         }
-        if let Some(lp) = &self.logger_provider {
-            if let Err(e) = lp.shutdown_with_timeout(left()) {
-                failures.push(ShutdownFailure {
-                    signal: "logs",
-                    reason: e.to_string(),
-                });
-            }
+        let undelivered = self.undelivered();
+        if failures.is_empty() && undelivered == Undelivered::default() {
+            Ok(())
+        } else {
+            Err(ShutdownError {
+                failures,
+                undelivered,
+            })
         }
-        if let Some(mp) = &self.meter_provider {
-            if let Err(e) = mp.shutdown_with_timeout(left()) {
-                failures.push(ShutdownFailure {
-                    signal: "metrics",
-                    reason: e.to_string(),
-                });
-            }
-        }
-        if let Some(rt) = self.runtime.lock().ok().and_then(|mut r| r.take()) {
-            // Never blocks, so it is safe inside an async context too.
-            rt.shutdown_background();
-        }
-        self.report(failures)
     }
 }
 

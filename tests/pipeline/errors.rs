@@ -14,8 +14,15 @@ fn init_twice_is_an_error_not_a_panic() {
     let err = second.expect_err("a second global init is refused");
     assert!(matches!(err, otelkit::Error::AlreadyInitialized));
     assert!(err.to_string().contains("init was called twice"), "{err}");
-    // The first handle is untouched.
+    // The first handle is untouched, and it installed the W3C propagators globally.
     assert!(first.prometheus_addr().is_some());
+    let fields: Vec<String> = otelkit::opentelemetry::global::get_text_map_propagator(|p| {
+        p.fields().map(str::to_string).collect()
+    });
+    assert!(
+        fields.contains(&"traceparent".to_string()) && fields.contains(&"baggage".to_string()),
+        "{fields:?}"
+    );
     first.shutdown().unwrap();
 }
 

@@ -207,3 +207,39 @@ fn incoming_traceparent_is_the_parent() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+#[test]
+fn otel_propagators_selects_what_is_extracted() {
+    use otelkit::opentelemetry::baggage::BaggageExt;
+    use otelkit::opentelemetry::propagation::TextMapPropagator;
+    use otelkit::opentelemetry::trace::TraceContextExt;
+    let carrier: std::collections::HashMap<String, String> = [
+        (
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ),
+        ("baggage", "tenant=acme"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (setting, want_trace, want_baggage) in [
+        ("tracecontext,baggage", true, true),
+        ("baggage", false, true),
+        ("tracecontext", true, false),
+        ("none", false, false),
+    ] {
+        let t = otelkit::init(
+            crate::config(&[("OTEL_PROPAGATORS", setting)]).without_prometheus_listener(),
+        )
+        .unwrap();
+        let cx = t.propagator().extract(&carrier);
+        assert_eq!(cx.span().span_context().is_valid(), want_trace, "{setting}");
+        assert_eq!(
+            cx.baggage().get("tenant").is_some(),
+            want_baggage,
+            "{setting}"
+        );
+        t.shutdown().unwrap();
+    }
+}

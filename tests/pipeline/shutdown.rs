@@ -73,8 +73,48 @@ async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_o
         result.expect("a healthy collector gets everything");
     } else {
         let err = result.expect_err("an unreachable collector is reported");
-        assert!(!err.failures.is_empty());
+        assert!(err.to_string().contains("not delivered"), "{err}");
+        assert!(
+            err.undelivered.logs >= 20,
+            "the 20 log records are reported lost: {err:?}"
+        );
+        assert!(
+            err.undelivered.spans >= 20,
+            "the 20 request spans are reported lost: {err:?}"
+        );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_exports_are_counted_by_error_type() {
+    let telemetry =
+        otelkit::init(cfg(&format!("http://{}", dead_addr()), "http/protobuf")).unwrap();
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("lost");
+        let _e = span.enter();
+    });
+    let addr = telemetry.prometheus_addr().unwrap();
+    let failed = [
+        ("otel_component_type", "otlp_http_span_exporter"),
+        ("error_type", "export_failed"),
+    ];
+    let start = Instant::now();
+    let n = loop {
+        let s = tokio::task::spawn_blocking(move || crate::support::scrape(addr))
+            .await
+            .unwrap();
+        if let Some(n) = s.value("otel_sdk_exporter_span_exported_total", &failed) {
+            break n;
+        }
+        assert!(
+            start.elapsed() < BOUND,
+            "the failed export was never counted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(n, 1.0);
+    assert_eq!(telemetry.undelivered().spans, 1);
+    let _ = telemetry.shutdown();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
