@@ -200,18 +200,21 @@ fn exporter_type(signal: &str, p: Protocol) -> String {
     }
 }
 
+/// Builds an OTLP exporter of type `$ty` for target `$t`; `$extra` are further builder calls.
 macro_rules! otlp_exporter {
-    ($ty:path, $signal:literal, $t:expr) => {{
+    ($ty:path, $signal:literal, $t:expr $(, $extra:ident($($arg:expr),*))*) => {{
         let t: &OtlpTarget = $t;
         match t.protocol {
             Protocol::Grpc => <$ty>::builder()
                 .with_tonic()
+                $(.$extra($($arg),*))*
                 .with_endpoint(t.endpoint.clone())
                 .with_timeout(t.timeout)
                 .with_metadata(metadata(&t.headers))
                 .build(),
             Protocol::HttpProtobuf => <$ty>::builder()
                 .with_http()
+                $(.$extra($($arg),*))*
                 .with_endpoint(t.endpoint.clone())
                 .with_timeout(t.timeout)
                 .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
@@ -284,24 +287,12 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         mp = mp.with_reader(reader);
     }
     if let Some(t) = &config.metrics_otlp {
-        let exporter = match t.protocol {
-            Protocol::Grpc => opentelemetry_otlp::MetricExporter::builder()
-                .with_tonic()
-                .with_temporality(Temporality::Cumulative)
-                .with_endpoint(t.endpoint.clone())
-                .with_timeout(t.timeout)
-                .with_metadata(metadata(&t.headers))
-                .build(),
-            Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
-                .with_http()
-                .with_temporality(Temporality::Cumulative)
-                .with_endpoint(t.endpoint.clone())
-                .with_timeout(t.timeout)
-                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                .with_headers(t.headers.iter().cloned().collect())
-                .build(),
-        }
-        .map_err(|e| exporter_error("metrics", t, e))?;
+        let exporter = otlp_exporter!(
+            opentelemetry_otlp::MetricExporter,
+            "metrics",
+            t,
+            with_temporality(Temporality::Cumulative)
+        )?;
         let sink = MetricSink::new(
             exporter,
             handle.clone(),
@@ -336,28 +327,28 @@ fn build(config: Config) -> Result<Telemetry, Error> {
     if let Some(t) = &config.traces_otlp {
         let mut exporter = otlp_exporter!(opentelemetry_otlp::SpanExporter, "traces", t)?;
         opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, &resource);
-        let meters = SignalMeters::new(
-            &selfmon,
-            "span",
-            &exporter_type("span", t.protocol),
-            span_queues.len(),
-        );
-        span_queues.push(Batcher::start(
+        let kind = exporter_type("span", t.protocol);
+        let sink = export::Spans(exporter);
+        add_queue(
+            &mut span_queues,
             &handle,
-            export::Spans(exporter),
+            &selfmon,
+            ("span", &kind),
+            sink,
             config.span_batch,
-            meters,
-        ));
+        );
     }
     if config.traces.console {
-        let meters =
-            SignalMeters::new(&selfmon, "span", "console_span_exporter", span_queues.len());
-        span_queues.push(Batcher::start(
+        let sink = export::Spans(export::console::SpanConsole);
+        let kind = ("span", "console_span_exporter");
+        add_queue(
+            &mut span_queues,
             &handle,
-            export::Spans(export::console::SpanConsole),
+            &selfmon,
+            kind,
+            sink,
             config.span_batch,
-            meters,
-        ));
+        );
     }
     let span_stats: Vec<_> = span_queues.iter().map(|b| b.stats()).collect();
     register_queue_gauges(&selfmon, "span", &span_queues);
@@ -380,27 +371,28 @@ fn build(config: Config) -> Result<Telemetry, Error> {
     if let Some(t) = &config.logs_otlp {
         let mut exporter = otlp_exporter!(opentelemetry_otlp::LogExporter, "logs", t)?;
         opentelemetry_sdk::logs::LogExporter::set_resource(&mut exporter, &resource);
-        let meters = SignalMeters::new(
-            &selfmon,
-            "log",
-            &exporter_type("log", t.protocol),
-            log_queues.len(),
-        );
-        log_queues.push(Batcher::start(
+        let kind = exporter_type("log", t.protocol);
+        let sink = export::Logs(exporter);
+        add_queue(
+            &mut log_queues,
             &handle,
-            export::Logs(exporter),
+            &selfmon,
+            ("log", &kind),
+            sink,
             config.log_batch,
-            meters,
-        ));
+        );
     }
     if config.logs.console {
-        let meters = SignalMeters::new(&selfmon, "log", "console_log_exporter", log_queues.len());
-        log_queues.push(Batcher::start(
+        let sink = export::Logs(export::console::LogConsole);
+        let kind = ("log", "console_log_exporter");
+        add_queue(
+            &mut log_queues,
             &handle,
-            export::Logs(export::console::LogConsole),
+            &selfmon,
+            kind,
+            sink,
             config.log_batch,
-            meters,
-        ));
+        );
     }
     let log_stats: Vec<_> = log_queues.iter().map(|b| b.stats()).collect();
     register_queue_gauges(&selfmon, "log", &log_queues);
@@ -457,6 +449,19 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         shutdown_timeout: config.shutdown_timeout,
         shut: AtomicBool::new(false),
     })
+}
+
+/// Starts a batch queue in front of `sink` and adds it to `queues`.
+fn add_queue<T: Send + 'static, S: export::Sink<T>>(
+    queues: &mut Vec<Batcher<T>>,
+    runtime: &tokio::runtime::Handle,
+    selfmon: &Meter,
+    (signal, exporter): (&str, &str),
+    sink: S,
+    settings: crate::config::BatchSettings,
+) {
+    let meters = SignalMeters::new(selfmon, signal, exporter, queues.len());
+    queues.push(Batcher::start(runtime, sink, settings, meters));
 }
 
 /// `otel.sdk.processor.{signal}.queue.size` and `.capacity`, observed from the queues.
