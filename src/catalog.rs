@@ -171,8 +171,75 @@ pub const SDK_METRIC_POINTS_EXPORTED: InstrumentSpec = InstrumentSpec {
     attributes: PROCESSOR,
 };
 
+const HTTP_SERVER: &[&str] = &[
+    names::HTTP_REQUEST_METHOD,
+    names::URL_SCHEME,
+    names::HTTP_ROUTE,
+    names::HTTP_RESPONSE_STATUS_CODE,
+    names::NETWORK_PROTOCOL_VERSION,
+    names::ERROR_TYPE,
+];
+
+/// Duration of HTTP server requests, to the end of the response body.
+pub const HTTP_SERVER_REQUEST_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::HTTP_SERVER_REQUEST_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description:
+        "Duration of HTTP server requests, from the request to the end of the response body.",
+    attributes: HTTP_SERVER,
+};
+/// HTTP server requests in flight.
+pub const HTTP_SERVER_ACTIVE_REQUESTS: InstrumentSpec = InstrumentSpec {
+    name: names::HTTP_SERVER_ACTIVE_REQUESTS,
+    kind: Kind::UpDownCounter,
+    unit: "{request}",
+    description: "HTTP server requests in flight (until their response body ends).",
+    attributes: &[names::HTTP_REQUEST_METHOD, names::URL_SCHEME],
+};
+/// Size of HTTP request bodies.
+pub const HTTP_SERVER_REQUEST_BODY_SIZE: InstrumentSpec = InstrumentSpec {
+    name: names::HTTP_SERVER_REQUEST_BODY_SIZE,
+    kind: Kind::Histogram,
+    unit: "By",
+    description: "Size of HTTP request bodies, from Content-Length.",
+    attributes: HTTP_SERVER,
+};
+/// Size of HTTP response bodies.
+pub const HTTP_SERVER_RESPONSE_BODY_SIZE: InstrumentSpec = InstrumentSpec {
+    name: names::HTTP_SERVER_RESPONSE_BODY_SIZE,
+    kind: Kind::Histogram,
+    unit: "By",
+    description: "Size of HTTP response bodies, counted as they are sent.",
+    attributes: HTTP_SERVER,
+};
+
+/// Current status of each health-checked component, enum style: one series per
+/// component and status, 1 for the current status and 0 for the others.
+pub const HEALTH_CHECK_STATUS: InstrumentSpec = InstrumentSpec {
+    name: names::HEALTH_CHECK_STATUS,
+    kind: Kind::Gauge,
+    unit: "{status}",
+    description: "Current status of each health-checked component: 1 on the series of its current health.status, 0 on the others.",
+    attributes: &[names::HEALTH_CHECK_NAME, names::HEALTH_STATUS],
+};
+/// How long each health check took.
+pub const HEALTH_CHECK_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::HEALTH_CHECK_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of each health check run, by component and the status it found.",
+    attributes: &[names::HEALTH_CHECK_NAME, names::HEALTH_STATUS],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    HEALTH_CHECK_STATUS,
+    HEALTH_CHECK_DURATION,
+    HTTP_SERVER_REQUEST_DURATION,
+    HTTP_SERVER_ACTIVE_REQUESTS,
+    HTTP_SERVER_REQUEST_BODY_SIZE,
+    HTTP_SERVER_RESPONSE_BODY_SIZE,
     SDK_SPAN_PROCESSED,
     SDK_SPAN_EXPORTED,
     SDK_SPAN_QUEUE_SIZE,

@@ -92,6 +92,10 @@ pub mod env {
     pub const OTEL_EXPORTER_PROMETHEUS_PORT: &str = "OTEL_EXPORTER_PROMETHEUS_PORT";
     /// otelkit: console log format, `text` (default) or `json`.
     pub const OTEL_LOG_FORMAT: &str = "OTEL_LOG_FORMAT";
+    /// otelkit: bearer token required by `/metrics` and `/health` (default: none, open).
+    pub const OTELKIT_ADMIN_TOKEN: &str = "OTELKIT_ADMIN_TOKEN";
+    /// otelkit: how long a health check result is reused, ms (default 5000).
+    pub const OTELKIT_HEALTH_CACHE_TTL: &str = "OTELKIT_HEALTH_CACHE_TTL";
     /// otelkit: time limit of `Telemetry::shutdown`, ms (default 5000).
     pub const OTELKIT_SHUTDOWN_TIMEOUT: &str = "OTELKIT_SHUTDOWN_TIMEOUT";
     /// The `tracing` filter, `EnvFilter` syntax (default `info`).
@@ -251,6 +255,8 @@ pub struct Config {
     pub(crate) prometheus_listener: bool,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) install_subscriber: bool,
+    pub(crate) admin_token: Option<String>,
+    pub(crate) health_ttl: Duration,
 }
 
 impl Default for Config {
@@ -285,6 +291,8 @@ impl Default for Config {
             prometheus_listener: true,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             install_subscriber: true,
+            admin_token: None,
+            health_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -472,6 +480,12 @@ impl Config {
         }
         if let Some(d) = vars.millis(env::OTELKIT_SHUTDOWN_TIMEOUT)? {
             c.shutdown_timeout = d;
+        }
+        if let Some(d) = vars.millis(env::OTELKIT_HEALTH_CACHE_TTL)? {
+            c.health_ttl = d;
+        }
+        if let Some(v) = vars.get(env::OTELKIT_ADMIN_TOKEN) {
+            c.admin_token = Some(validate_token(env::OTELKIT_ADMIN_TOKEN, v)?);
         }
 
         // OTLP: general settings, then each signal's own.
@@ -745,6 +759,36 @@ impl Config {
         Ok(self)
     }
 
+    /// Requires `Authorization: Bearer {token}` on `/metrics` and `/health`; `/health/live`,
+    /// `/health/ready` and `/status` stay public and show no details. Code wins over
+    /// `OTELKIT_ADMIN_TOKEN`. Default: no token.
+    pub fn with_admin_token(mut self, token: impl Into<String>) -> Result<Self, Error> {
+        let token = token.into();
+        self.admin_token =
+            Some(
+                validate_token("with_admin_token", &token).map_err(|_| Error::InvalidConfig {
+                    field: "with_admin_token",
+                    value: "(hidden)".into(),
+                    allowed: TOKEN_RULE,
+                })?,
+            );
+        Ok(self)
+    }
+
+    /// How long a health check's result is reused before it runs again. Code wins over
+    /// `OTELKIT_HEALTH_CACHE_TTL`. Default 5 s. Zero is an error.
+    pub fn with_health_ttl(mut self, ttl: Duration) -> Result<Self, Error> {
+        if ttl.is_zero() {
+            return Err(Error::InvalidConfig {
+                field: "with_health_ttl",
+                value: "0s".into(),
+                allowed: "a duration greater than zero",
+            });
+        }
+        self.health_ttl = ttl;
+        Ok(self)
+    }
+
     /// Does not install a global `tracing` subscriber; for applications that build their
     /// own and add otelkit's layers, or for tests that need several pipelines.
     pub fn without_global_subscriber(mut self) -> Self {
@@ -795,6 +839,23 @@ impl Config {
     /// Whether everything is switched off (`OTEL_SDK_DISABLED=true`).
     pub fn is_disabled(&self) -> bool {
         self.disabled
+    }
+}
+
+const TOKEN_RULE: &str = "at least 16 visible ASCII characters without spaces";
+
+/// A token short enough to guess, or one that cannot travel in a header, is refused.
+fn validate_token(var: &'static str, v: &str) -> Result<String, Error> {
+    let v = v.trim();
+    if v.len() >= 16 && v.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(v.to_string())
+    } else {
+        // The value is a secret: never echo it.
+        Err(Error::InvalidEnv {
+            var,
+            value: "(hidden)".into(),
+            allowed: TOKEN_RULE,
+        })
     }
 }
 
@@ -1158,6 +1219,7 @@ mod tests {
             ("OTEL_EXPORTER_PROMETHEUS_PORT", "99999", "port number"),
             ("OTELKIT_SHUTDOWN_TIMEOUT", "0", "greater than 0"),
             ("RUST_LOG", "info,[[", "EnvFilter"),
+            ("OTELKIT_HEALTH_CACHE_TTL", "0", "greater than 0"),
         ];
         for (var, value, allowed) in cases {
             let msg = err(&[(var, value)]);
@@ -1191,6 +1253,22 @@ mod tests {
         assert!(e.to_string().contains("with_otlp_header"), "{e}");
         let e = c.with_metric_interval(Duration::ZERO).unwrap_err();
         assert!(e.to_string().contains("with_metric_interval"), "{e}");
+    }
+
+    #[test]
+    fn admin_tokens_are_checked_and_never_echoed() {
+        let c = Config::from_vars([("OTELKIT_ADMIN_TOKEN", "0123456789abcdef")]).unwrap();
+        assert_eq!(c.admin_token.as_deref(), Some("0123456789abcdef"));
+        for bad in ["short", "has a space in it ok", "tab\there-is-long-enough"] {
+            let msg = err(&[("OTELKIT_ADMIN_TOKEN", bad)]);
+            assert!(
+                msg.contains("OTELKIT_ADMIN_TOKEN") && msg.contains("16 visible"),
+                "{msg}"
+            );
+            assert!(!msg.contains(bad), "the token leaked into {msg}");
+        }
+        let e = Config::default().with_admin_token("tiny").unwrap_err();
+        assert!(e.to_string().contains("with_admin_token") && !e.to_string().contains("tiny"));
     }
 
     #[test]

@@ -116,6 +116,7 @@ pub struct Telemetry {
     propagate: (bool, bool),
     shutdown_timeout: Duration,
     shut: AtomicBool,
+    admin: crate::http::admin::Admin,
 }
 
 impl std::fmt::Debug for Telemetry {
@@ -244,8 +245,19 @@ fn build(config: Config) -> Result<Telemetry, Error> {
     let mut layers: Vec<BoxedLayer> = vec![fmt_layer];
     let service_name = config.service_name();
 
+    let admin = |exposition, meter: &Meter| crate::http::admin::Admin {
+        exposition,
+        health: crate::health::HealthRegistry::new(meter, config.health_ttl),
+        service: service_name.clone(),
+        version: config.service_version.clone(),
+        started: Instant::now(),
+        token: config.admin_token.as_deref().map(Arc::from),
+    };
     if config.disabled {
+        let noop = opentelemetry::metrics::noop::NoopMeterProvider::new().meter("otelkit");
+        let admin = admin(None, &noop);
         return Ok(Telemetry {
+            admin,
             service_name,
             runtime: Mutex::new(None),
             alive: Arc::new(std::sync::RwLock::new(false)),
@@ -414,9 +426,12 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         Some(lp)
     };
 
+    let admin = admin(exposition.clone(), &selfmon);
+    admin.health.spawn_refresher(&handle);
+
     // The built-in listener: bound here so a taken port is an error now, not a log line later.
     let mut prometheus_addr = None;
-    if let (Some(expo), true) = (&exposition, config.prometheus_listener) {
+    if let (Some(_), true) = (&exposition, config.prometheus_listener) {
         let addr = format!("{}:{}", config.prometheus_host, config.prometheus_port);
         let listen_err = |source| Error::PrometheusListen {
             addr: addr.clone(),
@@ -426,12 +441,16 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         std_listener.set_nonblocking(true).map_err(listen_err)?;
         prometheus_addr = std_listener.local_addr().ok();
         let listener = tokio::net::TcpListener::from_std(std_listener).map_err(listen_err)?;
-        handle.spawn(crate::prometheus::serve(listener, expo.clone()));
+        handle.spawn(crate::prometheus::serve(
+            listener,
+            crate::http::admin::router(admin.clone()),
+        ));
     }
 
     let dispatch = Dispatch::new(Registry::default().with(env_filter).with(layers));
     drop(_in_runtime);
     Ok(Telemetry {
+        admin,
         service_name,
         runtime: Mutex::new(Some(runtime)),
         alive,
@@ -536,6 +555,32 @@ impl Telemetry {
             Some(mp) => mp.meter(scope),
             None => opentelemetry::metrics::noop::NoopMeterProvider::new().meter(scope),
         }
+    }
+
+    /// The health checks behind `/health/ready`, `/health` and `/status`.
+    ///
+    /// ```
+    /// let telemetry = otelkit::init(otelkit::Config::disabled()).unwrap();
+    /// telemetry.health().register("db", otelkit::health::TcpCheck::new("127.0.0.1:5432"));
+    /// ```
+    pub fn health(&self) -> &crate::health::HealthRegistry {
+        &self.admin.health
+    }
+
+    /// An axum router with the admin endpoints, to merge into the application's:
+    /// `/metrics` (Prometheus exposition), `/health/live` (200 while the process runs),
+    /// `/health/ready` (200, or 503 naming the failing critical components),
+    /// `/health` (JSON with each component's status, latency, message and last check),
+    /// `/status` (service, version, uptime, overall status). With an admin token,
+    /// `/metrics` and `/health` answer 401 without it. The built-in listener serves the
+    /// same router.
+    ///
+    /// ```
+    /// let telemetry = otelkit::init(otelkit::Config::disabled()).unwrap();
+    /// let app: axum::Router = axum::Router::new().merge(telemetry.admin_router());
+    /// ```
+    pub fn admin_router(&self) -> axum::Router {
+        crate::http::admin::router(self.admin.clone())
     }
 
     /// Where traces go over OTLP, if they do.

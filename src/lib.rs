@@ -7,6 +7,8 @@ pub mod catalog;
 mod config;
 mod error;
 mod export;
+pub mod health;
+pub mod http;
 mod init;
 mod logfmt;
 mod names;

@@ -54,22 +54,9 @@ impl Exposition {
     }
 }
 
-/// Serves `GET /metrics` until the runtime stops.
-pub(crate) async fn serve(listener: tokio::net::TcpListener, exposition: Exposition) {
-    use axum::routing::get;
-    let app = axum::Router::new().route(
-        "/metrics",
-        get(move || {
-            let exposition = exposition.clone();
-            async move {
-                (
-                    [(axum::http::header::CONTENT_TYPE, CONTENT_TYPE)],
-                    exposition.render(),
-                )
-            }
-        }),
-    );
+/// Serves the admin router until the runtime stops.
+pub(crate) async fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
     if let Err(e) = axum::serve(listener, app).await {
-        tracing::warn!(target: "otelkit", error = %e, "the Prometheus listener stopped");
+        tracing::warn!(target: "otelkit", error = %e, "the built-in admin listener stopped");
     }
 }

@@ -1,0 +1,199 @@
+//! The admin endpoints: `/metrics`, `/health/live`, `/health/ready`, `/health`, `/status`.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{json, Value};
+
+use crate::health::{HealthRegistry, Report};
+use crate::prometheus::{Exposition, CONTENT_TYPE};
+
+/// What the admin endpoints read. Cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Admin {
+    pub(crate) exposition: Option<Exposition>,
+    pub(crate) health: HealthRegistry,
+    pub(crate) service: String,
+    pub(crate) version: Option<String>,
+    pub(crate) started: Instant,
+    pub(crate) token: Option<Arc<str>>,
+}
+
+/// Byte-wise comparison whose time does not depend on where the inputs differ.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let mut diff = given.len() ^ expected.len();
+    for (i, e) in expected.iter().enumerate() {
+        diff |= usize::from(given.get(i).copied().unwrap_or(0) ^ e);
+    }
+    diff == 0
+}
+
+impl Admin {
+    /// `None` when the request may see details; otherwise the 401 to send.
+    fn deny(&self, headers: &HeaderMap) -> Option<Response> {
+        let expected = self.token.as_ref()?;
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if same_secret(given.as_bytes(), expected.as_bytes()) {
+            None
+        } else {
+            Some(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                )
+                    .into_response(),
+            )
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// RFC 3339 in UTC, e.g. `2026-11-23T10:35:10.123Z`.
+pub(crate) fn rfc3339(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+fn details(report: &Report) -> Value {
+    let components: Vec<Value> = report
+        .components
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "status": c.status.as_str(),
+                "critical": c.critical,
+                "latency_ms": c.latency.as_secs_f64() * 1000.0,
+                "message": c.message,
+                "last_checked": rfc3339(c.checked_at),
+            })
+        })
+        .collect();
+    json!({ "status": report.status.as_str(), "components": components })
+}
+
+async fn metrics(admin: Admin, headers: HeaderMap) -> Response {
+    if let Some(denied) = admin.deny(&headers) {
+        return denied;
+    }
+    match &admin.exposition {
+        Some(e) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], e.render()).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "the Prometheus exporter is off (OTEL_METRICS_EXPORTER)\n",
+        )
+            .into_response(),
+    }
+}
+
+async fn ready(admin: Admin) -> Response {
+    let report = admin.health.report().await;
+    if report.ready() {
+        json_response(StatusCode::OK, json!({ "status": report.status.as_str() }))
+    } else {
+        // Names only: this endpoint is public, so no messages.
+        let failing: Vec<&str> = report
+            .components
+            .iter()
+            .filter(|c| c.critical && c.status == crate::health::Status::Unhealthy)
+            .map(|c| c.name.as_str())
+            .collect();
+        json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "status": report.status.as_str(), "failing": failing }),
+        )
+    }
+}
+
+async fn health(admin: Admin, headers: HeaderMap) -> Response {
+    if let Some(denied) = admin.deny(&headers) {
+        return denied;
+    }
+    let report = admin.health.report().await;
+    let code = if report.ready() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    json_response(code, details(&report))
+}
+
+async fn status(admin: Admin) -> Response {
+    let report = admin.health.report().await;
+    json_response(
+        StatusCode::OK,
+        json!({
+            "service": admin.service,
+            "version": admin.version,
+            "uptime_seconds": admin.started.elapsed().as_secs(),
+            "status": report.status.as_str(),
+        }),
+    )
+}
+
+/// The admin router; see [`Telemetry::admin_router`](crate::Telemetry::admin_router).
+pub(crate) fn router(admin: Admin) -> axum::Router {
+    let (a, b, c, d) = (admin.clone(), admin.clone(), admin.clone(), admin);
+    axum::Router::new()
+        .route("/metrics", get(move |h: HeaderMap| metrics(a.clone(), h)))
+        .route("/health/live", get(|| async { "ok\n" }))
+        .route("/health/ready", get(move || ready(b.clone())))
+        .route("/health", get(move |h: HeaderMap| health(c.clone(), h)))
+        .route("/status", get(move || status(d.clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_by_value_and_length() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cre", b"s3cret"));
+        assert!(!same_secret(b"s3cret!", b"s3cret"));
+        assert!(!same_secret(b"S3cret", b"s3cret"));
+        assert!(!same_secret(b"", b"s3cret"));
+    }
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = UNIX_EPOCH + std::time::Duration::from_millis(1_795_430_110_123);
+        assert_eq!(rfc3339(t), "2026-11-23T10:35:10.123Z");
+        let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
+    }
+}

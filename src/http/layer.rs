@@ -1,0 +1,340 @@
+//! [`ServerLayer`] and the service and future it produces.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::http::{Method, Request, Response, Version};
+use opentelemetry::metrics::Meter;
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::KeyValue;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::body::ResponseBody;
+use super::metrics::ServerInstruments;
+use crate::names;
+
+/// Paths left out by default: the admin endpoints, which load balancers and
+/// Prometheus poll and which would drown the service's own traffic.
+pub(crate) const ADMIN_PATHS: [&str; 5] = [
+    "/metrics",
+    "/health",
+    "/health/live",
+    "/health/ready",
+    "/status",
+];
+
+/// A tower layer recording a server span and the HTTP server metrics for every request.
+///
+/// Instruments are created once, when the layer is built, from the global meter
+/// provider that [`init`](crate::init) installs (or from [`with_meter`](ServerLayer::with_meter)).
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use otelkit::http::ServerLayer;
+///
+/// let layer = ServerLayer::new().with_excluded_paths(["/metrics", "/internal/ping"]);
+/// let app: Router = Router::new().route("/", get(|| async { "ok" })).layer(layer);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerLayer {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    instruments: ServerInstruments,
+    excluded: Vec<String>,
+}
+
+impl Default for ServerLayer {
+    fn default() -> Self {
+        ServerLayer::new()
+    }
+}
+
+impl ServerLayer {
+    /// Records through the global meter provider (the one `init` installed).
+    pub fn new() -> Self {
+        ServerLayer::with_meter(&opentelemetry::global::meter("otelkit"))
+    }
+
+    /// Records through `meter`, e.g. `telemetry.meter("otelkit")` when `init` was told
+    /// not to install globals.
+    pub fn with_meter(meter: &Meter) -> Self {
+        ServerLayer {
+            shared: Arc::new(Shared {
+                instruments: ServerInstruments::new(meter),
+                excluded: ADMIN_PATHS.iter().map(|p| p.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// Paths whose requests record nothing. Replaces the default, which is the admin
+    /// endpoints: `/metrics`, `/health`, `/health/live`, `/health/ready`, `/status`.
+    pub fn with_excluded_paths<I, P>(self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<String>,
+    {
+        ServerLayer {
+            shared: Arc::new(Shared {
+                instruments: self.shared.instruments.clone(),
+                excluded: paths.into_iter().map(Into::into).collect(),
+            }),
+        }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ServerLayer {
+    type Service = Server<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Server {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service [`ServerLayer`] wraps around an application.
+#[derive(Debug, Clone)]
+pub struct Server<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+/// `http.request.method`: the known methods as themselves, anything else `_OTHER`.
+fn method_label(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "_OTHER",
+    }
+}
+
+fn version_label(v: Version) -> &'static str {
+    match v {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_11 => "1.1",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "_OTHER",
+    }
+}
+
+struct Headers<'a>(&'a axum::http::HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+/// How a request ended, for `http.response.status_code` and `error.type`.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The response future was dropped before it produced a response.
+    Cancelled,
+    Status(u16),
+    /// The inner service failed; the error type's name.
+    Failed(&'static str),
+    /// The response body failed mid-stream.
+    BodyFailed(u16, &'static str),
+}
+
+/// Everything one request records; records when dropped, whichever way it ends.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    shared: Arc<Shared>,
+    start: Instant,
+    attrs: Vec<KeyValue>,
+    request_size: Option<u64>,
+    pub(crate) outcome: Outcome,
+    pub(crate) response_bytes: u64,
+    span: tracing::Span,
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        let (status, error): (Option<u16>, Option<std::borrow::Cow<'static, str>>) =
+            match self.outcome {
+                Outcome::Cancelled => (None, Some("cancelled".into())),
+                Outcome::Failed(e) => (None, Some(e.into())),
+                Outcome::BodyFailed(s, e) => (Some(s), Some(e.into())),
+                Outcome::Status(s) if s >= 500 => (Some(s), Some(s.to_string().into())),
+                Outcome::Status(s) => (Some(s), None),
+            };
+        let active = [self.attrs[0].clone(), self.attrs[1].clone()];
+        if let Some(s) = status {
+            self.attrs.push(KeyValue::new(
+                names::HTTP_RESPONSE_STATUS_CODE,
+                i64::from(s),
+            ));
+        }
+        if let Some(e) = &error {
+            self.span.record("error.type", e.as_ref());
+            self.span.record("otel.status_code", "error");
+            self.attrs.push(KeyValue::new(names::ERROR_TYPE, e.clone()));
+        }
+        let i = &self.shared.instruments;
+        i.duration
+            .record(self.start.elapsed().as_secs_f64(), &self.attrs);
+        i.response_size.record(self.response_bytes, &self.attrs);
+        if let Some(n) = self.request_size {
+            i.request_size.record(n, &self.attrs);
+        }
+        i.active.add(-1, &active);
+    }
+}
+
+impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for Server<S>
+where
+    S: tower_service::Service<Request<ReqB>, Response = Response<ResB>>,
+{
+    type Response = Response<ResponseBody<ResB>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqB>) -> Self::Future {
+        let path = req.uri().path();
+        if self.shared.excluded.iter().any(|p| p == path) {
+            return ResponseFuture {
+                inner: self.inner.call(req),
+                span: tracing::Span::none(),
+                recorder: None,
+            };
+        }
+        let method = method_label(req.method());
+        let scheme = if req.uri().scheme_str() == Some("https") {
+            "https"
+        } else {
+            "http"
+        };
+        let version = version_label(req.version());
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|m| m.as_str().to_string());
+        let name = match &route {
+            Some(r) => format!("{method} {r}"),
+            None => method.to_string(),
+        };
+        let span = tracing::info_span!(
+            target: "otelkit::http",
+            "HTTP request",
+            otel.name = %name,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = method,
+            http.request.method_original = tracing::field::Empty,
+            http.route = route.as_deref(),
+            url.path = path,
+            url.scheme = scheme,
+            network.protocol.version = version,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        if method == "_OTHER" {
+            span.record("http.request.method_original", req.method().as_str());
+        }
+        let parent =
+            opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(req.headers())));
+        if parent.span().span_context().is_valid() {
+            let _ = span.set_parent(parent);
+        }
+        let mut attrs = Vec::with_capacity(6);
+        attrs.push(KeyValue::new(names::HTTP_REQUEST_METHOD, method));
+        attrs.push(KeyValue::new(names::URL_SCHEME, scheme));
+        attrs.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
+        if let Some(r) = route {
+            attrs.push(KeyValue::new(names::HTTP_ROUTE, r));
+        }
+        self.shared.instruments.active.add(1, &attrs[..2]);
+        let request_size = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let recorder = Recorder {
+            shared: self.shared.clone(),
+            start: Instant::now(),
+            attrs,
+            request_size,
+            outcome: Outcome::Cancelled,
+            response_bytes: 0,
+            span: span.clone(),
+        };
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(req)
+        };
+        ResponseFuture {
+            inner,
+            span,
+            recorder: Some(recorder),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Server`]: the inner response with its body wrapped for measuring.
+    #[derive(Debug)]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        span: tracing::Span,
+        recorder: Option<Recorder>,
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<ResponseBody<B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        let result = match this.inner.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        let mut recorder = this.recorder.take();
+        match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if let Some(r) = recorder.as_mut() {
+                    r.outcome = Outcome::Status(status);
+                    this.span.record("http.response.status_code", status);
+                }
+                Poll::Ready(Ok(response.map(|b| ResponseBody::new(b, recorder))))
+            }
+            Err(e) => {
+                if let Some(r) = recorder.as_mut() {
+                    r.outcome = Outcome::Failed(std::any::type_name::<E>());
+                }
+                Poll::Ready(Err(e))
+            }
+        }
+    }
+}

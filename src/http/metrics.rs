@@ -1,0 +1,70 @@
+//! The HTTP server instruments, created once per layer.
+
+use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
+
+use crate::catalog;
+
+/// Bucket boundaries the HTTP semantic conventions advise for durations, in seconds.
+pub(crate) const DURATION_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// Body sizes from 0 bytes to 100 MiB in powers of four.
+pub(crate) const SIZE_BUCKETS: [f64; 14] = [
+    0.0,
+    64.0,
+    256.0,
+    1024.0,
+    4096.0,
+    16384.0,
+    65536.0,
+    262144.0,
+    1048576.0,
+    4194304.0,
+    16777216.0,
+    67108864.0,
+    104857600.0,
+    1073741824.0,
+];
+
+#[derive(Debug, Clone)]
+pub(crate) struct ServerInstruments {
+    pub(crate) duration: Histogram<f64>,
+    pub(crate) active: UpDownCounter<i64>,
+    pub(crate) request_size: Histogram<u64>,
+    pub(crate) response_size: Histogram<u64>,
+}
+
+impl ServerInstruments {
+    pub(crate) fn new(meter: &Meter) -> Self {
+        let d = &catalog::HTTP_SERVER_REQUEST_DURATION;
+        let a = &catalog::HTTP_SERVER_ACTIVE_REQUESTS;
+        let rq = &catalog::HTTP_SERVER_REQUEST_BODY_SIZE;
+        let rs = &catalog::HTTP_SERVER_RESPONSE_BODY_SIZE;
+        ServerInstruments {
+            duration: meter
+                .f64_histogram(d.name)
+                .with_unit(d.unit)
+                .with_description(d.description)
+                .with_boundaries(DURATION_BUCKETS.to_vec())
+                .build(),
+            active: meter
+                .i64_up_down_counter(a.name)
+                .with_unit(a.unit)
+                .with_description(a.description)
+                .build(),
+            request_size: meter
+                .u64_histogram(rq.name)
+                .with_unit(rq.unit)
+                .with_description(rq.description)
+                .with_boundaries(SIZE_BUCKETS.to_vec())
+                .build(),
+            response_size: meter
+                .u64_histogram(rs.name)
+                .with_unit(rs.unit)
+                .with_description(rs.description)
+                .with_boundaries(SIZE_BUCKETS.to_vec())
+                .build(),
+        }
+    }
+}

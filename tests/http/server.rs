@@ -1,0 +1,295 @@
+//! `ServerLayer`: spans and metrics of real requests.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::routing::{get, post};
+use axum::Router;
+use tower::ServiceExt;
+
+use crate::support::attr;
+use crate::{request, scrape, world};
+
+/// The application's routes, the admin router merged in, and the layer over all of it.
+pub fn app(admin: Router) -> Router {
+    Router::new()
+        .route(
+            "/users/{id}",
+            get(
+                |axum::extract::Path(id): axum::extract::Path<String>| async move {
+                    format!("user {id}")
+                },
+            ),
+        )
+        .route("/echo", post(|body: String| async move { body }))
+        .route(
+            "/fail",
+            get(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+        )
+        .route(
+            "/stream",
+            get(|| async {
+                let chunks = futures_util::stream::unfold(0u8, |i| async move {
+                    if i == 3 {
+                        return None;
+                    }
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    Some((
+                        Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"abcd")),
+                        i + 1,
+                    ))
+                });
+                Body::from_stream(chunks)
+            }),
+        )
+        .merge(admin)
+        .layer(otelkit::http::ServerLayer::new())
+}
+
+const LABELS: [(&str, &str); 1] = [("service_name", "http-test")];
+
+fn count(route: &str, status: &str) -> f64 {
+    let mut l = LABELS.to_vec();
+    l.extend([("http_route", route), ("http_response_status_code", status)]);
+    scrape()
+        .value("http_server_request_duration_seconds_count", &l)
+        .unwrap_or(0.0)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn a_request_records_a_server_span_parented_on_traceparent_and_red_metrics() {
+    let w = world();
+    let before = count("/users/{id}", "200");
+    let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let (status, _, body) = request(w.app, "GET", "/users/42", &[("traceparent", tp)], "");
+    assert_eq!((status, body.as_str()), (200, "user 42"));
+
+    w.receiver.wait_for("the server span", |r| {
+        r.spans().iter().any(|(_, s)| {
+            s.name == "GET /users/{id}" && hex(&s.trace_id) == "0af7651916cd43dd8448eb211c80319c"
+        })
+    });
+    let spans = w.receiver.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, s)| hex(&s.trace_id) == "0af7651916cd43dd8448eb211c80319c")
+        .unwrap();
+    assert_eq!(hex(&span.parent_span_id), "b7ad6b7169203331");
+    assert_eq!(span.kind, 2, "SPAN_KIND_SERVER");
+    assert_eq!(
+        attr(&span.attributes, "http.route").as_deref(),
+        Some("/users/{id}")
+    );
+    assert_eq!(
+        attr(&span.attributes, "url.path").as_deref(),
+        Some("/users/42")
+    );
+    assert_eq!(
+        attr(&span.attributes, "http.request.method").as_deref(),
+        Some("GET")
+    );
+    assert_eq!(
+        attr(&span.attributes, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        attr(&span.attributes, "network.protocol.version").as_deref(),
+        Some("1.1")
+    );
+
+    assert_eq!(count("/users/{id}", "200"), before + 1.0);
+    let s = scrape();
+    let bounds: Vec<String> = s
+        .find(
+            "http_server_request_duration_seconds_bucket",
+            &[("http_route", "/users/{id}")],
+        )
+        .map(|x| x.labels["le"].clone())
+        .collect();
+    assert_eq!(
+        bounds,
+        [
+            "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1", "2.5",
+            "5", "7.5", "10", "+Inf"
+        ],
+        "the HTTP semantic-convention buckets"
+    );
+    assert_eq!(s.kind("http_server_active_requests"), Some("gauge"));
+}
+
+#[test]
+fn server_errors_carry_error_type() {
+    let w = world();
+    let (status, _, _) = request(w.app, "GET", "/fail", &[], "");
+    assert_eq!(status, 500);
+    let s = scrape();
+    assert!(
+        s.value(
+            "http_server_request_duration_seconds_count",
+            &[("http_route", "/fail"), ("error_type", "500")]
+        )
+        .unwrap()
+            >= 1.0
+    );
+    w.receiver.wait_for("the failed span", |r| {
+        r.spans().iter().any(|(_, s)| s.name == "GET /fail")
+    });
+    let spans = w.receiver.spans();
+    let (_, span) = spans.iter().find(|(_, s)| s.name == "GET /fail").unwrap();
+    assert_eq!(attr(&span.attributes, "error.type").as_deref(), Some("500"));
+    assert_eq!(
+        span.status.as_ref().map(|s| s.code),
+        Some(2),
+        "STATUS_CODE_ERROR"
+    );
+}
+
+#[test]
+fn malformed_traceparent_starts_a_new_trace() {
+    let w = world();
+    for tp in [
+        "garbage",
+        "00-xyz-abc-01",
+        "00-00000000000000000000000000000000-0000000000000000-01",
+    ] {
+        let (status, _, _) = request(w.app, "GET", "/users/malformed", &[("traceparent", tp)], "");
+        assert_eq!(status, 200, "{tp}");
+    }
+    w.receiver.wait_for("three root spans", |r| {
+        r.spans()
+            .iter()
+            .filter(|(_, s)| attr(&s.attributes, "url.path").as_deref() == Some("/users/malformed"))
+            .count()
+            == 3
+    });
+    for (_, s) in w
+        .receiver
+        .spans()
+        .iter()
+        .filter(|(_, s)| attr(&s.attributes, "url.path").as_deref() == Some("/users/malformed"))
+    {
+        assert!(
+            s.parent_span_id.is_empty(),
+            "a malformed traceparent gives a root span"
+        );
+    }
+}
+
+#[test]
+fn streamed_bodies_are_measured_when_they_end() {
+    let w = world();
+    let l = [("http_route", "/stream")];
+    let sum = || {
+        scrape()
+            .value("http_server_request_duration_seconds_sum", &l)
+            .unwrap_or(0.0)
+    };
+    let size = || {
+        scrape()
+            .value("http_server_response_body_size_bytes_sum", &l)
+            .unwrap_or(0.0)
+    };
+    let (d0, s0) = (sum(), size());
+    let (status, _, body) = request(w.app, "GET", "/stream", &[], "");
+    assert_eq!((status, body.as_str()), (200, "abcdabcdabcd"));
+    // Three chunks 150 ms apart: the measurement covers the body, not just the headers.
+    assert!(sum() - d0 >= 0.45, "duration {}", sum() - d0);
+    assert_eq!(size() - s0, 12.0);
+}
+
+#[test]
+fn request_and_response_sizes() {
+    let w = world();
+    let l = [("http_route", "/echo")];
+    let get = |name: &str| scrape().value(name, &l).unwrap_or(0.0);
+    let (q0, r0) = (
+        get("http_server_request_body_size_bytes_sum"),
+        get("http_server_response_body_size_bytes_sum"),
+    );
+    let payload = "x".repeat(1000);
+    let (status, _, body) = request(
+        w.app,
+        "POST",
+        "/echo",
+        &[("Content-Type", "text/plain")],
+        &payload,
+    );
+    assert_eq!((status, body.len()), (200, 1000));
+    assert_eq!(get("http_server_request_body_size_bytes_sum") - q0, 1000.0);
+    assert_eq!(get("http_server_response_body_size_bytes_sum") - r0, 1000.0);
+}
+
+#[test]
+fn unknown_methods_and_raw_paths_make_no_new_series() {
+    let w = world();
+    // Requests no route matched (other tests add routed series meanwhile).
+    let series = || -> std::collections::BTreeSet<Vec<(String, String)>> {
+        scrape()
+            .find("http_server_request_duration_seconds_count", &[])
+            .filter(|s| !s.labels.contains_key("http_route"))
+            .map(|s| s.labels.clone().into_iter().collect())
+            .collect()
+    };
+    w.block_on(async {
+        let app = app(w.telemetry.admin_router());
+        // Warm up the two label sets these requests may use: unmatched GET and unmatched _OTHER.
+        for (m, p) in [("GET", "/nope/warm"), ("FOO", "/nope/warm")] {
+            let req = axum::http::Request::builder()
+                .method(m)
+                .uri(p)
+                .body(Body::empty())
+                .unwrap();
+            app.clone().oneshot(req).await.unwrap();
+        }
+    });
+    let before = series();
+    w.block_on(async {
+        let app = app(w.telemetry.admin_router());
+        for i in 0..10_000 {
+            let method = if i % 2 == 0 { "GET" } else { "FOO" };
+            let req = axum::http::Request::builder()
+                .method(method)
+                .uri(format!("/nope/{i}/{}", "%7Eweird%00".repeat(i % 7)))
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), 404);
+        }
+        let huge = format!("/{}", "a".repeat(16_000));
+        let req = axum::http::Request::builder()
+            .uri(huge)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.clone().oneshot(req).await.unwrap().status(), 404);
+    });
+    let after = series();
+    let new: Vec<_> = after.difference(&before).collect();
+    assert!(new.is_empty(), "10,000 raw paths made new series: {new:?}");
+    assert!(
+        after.iter().flatten().all(|(_, v)| !v.contains("/nope/")),
+        "a raw path became a label"
+    );
+    assert!(after
+        .iter()
+        .any(|l| l.contains(&("http_request_method".into(), "_OTHER".into()))));
+}
+
+#[test]
+fn admin_paths_are_left_out() {
+    let w = world();
+    for _ in 0..3 {
+        assert_eq!(request(w.app, "GET", "/health/live", &[], "").0, 200);
+    }
+    let s = scrape();
+    assert!(s
+        .find(
+            "http_server_request_duration_seconds_count",
+            &[("http_route", "/health/live")]
+        )
+        .next()
+        .is_none());
+}
