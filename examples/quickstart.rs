@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut n: u64 = 0;
     loop {
         tokio::select! {
-            _ = stop_signal() => break,
+            _ = otelkit::shutdown_signal() => break,
             _ = tick.tick() => {
                 n += 1;
                 handle_job(n, &jobs).await;
@@ -83,18 +83,4 @@ async fn load(job: u64) -> u64 {
 async fn save(rows: u64) {
     tokio::time::sleep(Duration::from_millis(5)).await;
     info!("saved");
-}
-
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -13,6 +13,7 @@ mod init;
 mod logfmt;
 mod names;
 mod prometheus;
+mod signal;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -28,6 +29,8 @@ pub use config::{env, BatchSettings, Config, LogFormat, OtlpTarget, Protocol, Sa
 pub use error::{Error, ShutdownError, ShutdownFailure, Undelivered};
 #[doc(inline)]
 pub use init::{init, Telemetry};
+#[doc(inline)]
+pub use signal::shutdown_signal;
 
 /// The OpenTelemetry crates otelkit is built on, re-exported so an application
 /// uses exactly the versions otelkit does.

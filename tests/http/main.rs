@@ -6,6 +6,7 @@
 mod support;
 
 mod admin;
+mod example;
 mod server;
 
 use std::net::SocketAddr;

@@ -4,9 +4,10 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
@@ -365,4 +366,108 @@ pub fn scrape(addr: SocketAddr) -> otelkit::testing::Scrape {
     let (status, body) = http_get(addr, "/metrics");
     assert_eq!(status, 200, "GET /metrics answered {status}: {body}");
     otelkit::testing::parse_exposition(&body).expect("the exposition parses")
+}
+
+/// The example running as a child process, its standard output read line by line.
+pub struct Example {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    name: String,
+}
+
+impl Example {
+    /// Starts `target/…/examples/NAME` with a clean environment plus `env`.
+    pub fn start(name: &str, env: &[(&str, &str)]) -> Example {
+        // target/debug/deps/TEST-HASH -> target/debug/examples/NAME
+        let exe = std::env::current_exe().unwrap();
+        let path = exe
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("examples")
+            .join(name);
+        assert!(
+            path.exists(),
+            "{} is missing: `cargo test` builds the examples",
+            path.display()
+        );
+        let mut child = Command::new(path)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("OTEL_EXPORTER_PROMETHEUS_PORT", "0")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Example {
+            child,
+            lines,
+            seen: Vec::new(),
+            name: name.to_string(),
+        }
+    }
+
+    /// The next line that satisfies `pred`; panics after a generous bound.
+    pub fn next(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let left = Duration::from_secs(60).saturating_sub(start.elapsed());
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                panic!(
+                    "{} never printed {what}; printed {:#?}",
+                    self.name, self.seen
+                );
+            };
+            self.seen.push(line.clone());
+            if pred(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// The `host:port` of the first `http://` URL on the line containing `marker`.
+    pub fn url_after(&mut self, marker: &str) -> std::net::SocketAddr {
+        let line = self.next(marker, |l| l.contains(marker));
+        let url = line.split("http://").nth(1).unwrap();
+        let hostport = url.split(['/', ' ']).next().unwrap();
+        hostport
+            .parse()
+            .unwrap_or_else(|_| panic!("no address in {line:?}"))
+    }
+
+    /// Sends SIGTERM and waits for a successful exit; returns what it printed after.
+    pub fn stop(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let start = Instant::now();
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the example did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(exit.success(), "the example exited with {exit}");
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            rest.push(line);
+        }
+        rest
+    }
 }
