@@ -232,8 +232,99 @@ pub const HEALTH_CHECK_DURATION: InstrumentSpec = InstrumentSpec {
     attributes: &[names::HEALTH_CHECK_NAME, names::HEALTH_STATUS],
 };
 
+/// CPU time of the process, by `cpu.mode` (`user`, `system`).
+pub const PROCESS_CPU_TIME: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_CPU_TIME,
+    kind: Kind::Counter,
+    unit: "s",
+    description: "CPU time the process used, by cpu.mode (user, system).",
+    attributes: &[names::CPU_MODE],
+};
+/// Resident memory of the process.
+pub const PROCESS_MEMORY_USAGE: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_MEMORY_USAGE,
+    kind: Kind::UpDownCounter,
+    unit: "By",
+    description: "Resident memory of the process (RSS).",
+    attributes: &[],
+};
+/// Virtual memory of the process.
+pub const PROCESS_MEMORY_VIRTUAL: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_MEMORY_VIRTUAL,
+    kind: Kind::UpDownCounter,
+    unit: "By",
+    description: "Virtual memory the process has mapped.",
+    attributes: &[],
+};
+/// Threads of the process.
+pub const PROCESS_THREAD_COUNT: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_THREAD_COUNT,
+    kind: Kind::UpDownCounter,
+    unit: "{thread}",
+    description: "Threads of the process.",
+    attributes: &[],
+};
+/// Open file descriptors of the process.
+pub const PROCESS_UNIX_FILE_DESCRIPTOR_COUNT: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_UNIX_FILE_DESCRIPTOR_COUNT,
+    kind: Kind::UpDownCounter,
+    unit: "{file_descriptor}",
+    description: "Open file descriptors of the process; compare with its limit to catch leaks.",
+    attributes: &[],
+};
+/// Time since telemetry started.
+pub const PROCESS_UPTIME: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_UPTIME,
+    kind: Kind::Gauge,
+    unit: "s",
+    description: "Seconds since telemetry started in this process; drops to zero on restarts.",
+    attributes: &[],
+};
+/// Worker threads of the Tokio runtime `init` ran in.
+pub const TOKIO_WORKERS: InstrumentSpec = InstrumentSpec {
+    name: names::TOKIO_WORKERS,
+    kind: Kind::UpDownCounter,
+    unit: "{worker}",
+    description: "Worker threads of the application's Tokio runtime.",
+    attributes: &[names::TOKIO_RUNTIME_FLAVOR],
+};
+/// Tasks alive in the Tokio runtime.
+pub const TOKIO_ALIVE_TASKS: InstrumentSpec = InstrumentSpec {
+    name: names::TOKIO_ALIVE_TASKS,
+    kind: Kind::UpDownCounter,
+    unit: "{task}",
+    description: "Tasks alive in the application's Tokio runtime; steady growth means a task leak.",
+    attributes: &[names::TOKIO_RUNTIME_FLAVOR],
+};
+/// Tasks waiting in the runtime's global queue.
+pub const TOKIO_GLOBAL_QUEUE_DEPTH: InstrumentSpec = InstrumentSpec {
+    name: names::TOKIO_GLOBAL_QUEUE_DEPTH,
+    kind: Kind::UpDownCounter,
+    unit: "{task}",
+    description: "Tasks waiting in the runtime's global queue; a growing queue means the workers are saturated.",
+    attributes: &[names::TOKIO_RUNTIME_FLAVOR],
+};
+/// Time the runtime's workers spent busy, summed over workers.
+pub const TOKIO_BUSY_TIME: InstrumentSpec = InstrumentSpec {
+    name: names::TOKIO_BUSY_TIME,
+    kind: Kind::Counter,
+    unit: "s",
+    description: "Time the runtime's workers spent polling tasks, summed over workers; rate() over tokio.runtime.workers is the busy ratio.",
+    attributes: &[names::TOKIO_RUNTIME_FLAVOR],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    PROCESS_CPU_TIME,
+    PROCESS_MEMORY_USAGE,
+    PROCESS_MEMORY_VIRTUAL,
+    PROCESS_THREAD_COUNT,
+    PROCESS_UNIX_FILE_DESCRIPTOR_COUNT,
+    PROCESS_UPTIME,
+    TOKIO_WORKERS,
+    TOKIO_ALIVE_TASKS,
+    TOKIO_GLOBAL_QUEUE_DEPTH,
+    TOKIO_BUSY_TIME,
     HEALTH_CHECK_STATUS,
     HEALTH_CHECK_DURATION,
     HTTP_SERVER_REQUEST_DURATION,

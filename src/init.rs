@@ -277,6 +277,8 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         });
     }
 
+    // The application's runtime, when init runs inside one (otherwise see Telemetry::observe_runtime).
+    let app_runtime = tokio::runtime::Handle::try_current().ok();
     let runtime = export::start_runtime().map_err(Error::Runtime)?;
     let alive: export::Alive = Arc::new(std::sync::RwLock::new(true));
     let handle = runtime.handle().clone();
@@ -426,6 +428,10 @@ fn build(config: Config) -> Result<Telemetry, Error> {
         Some(lp)
     };
 
+    crate::runtime::register_process(&selfmon);
+    if let Some(app_runtime) = app_runtime {
+        crate::runtime::register_tokio(&selfmon, app_runtime);
+    }
     let admin = admin(exposition.clone(), &selfmon);
     admin.health.spawn_refresher(&handle);
 
@@ -554,6 +560,21 @@ impl Telemetry {
         match &self.meter_provider {
             Some(mp) => mp.meter(scope),
             None => opentelemetry::metrics::noop::NoopMeterProvider::new().meter(scope),
+        }
+    }
+
+    /// Records the Tokio runtime metrics (`tokio.runtime.*`) of `handle`'s runtime. `init`
+    /// does this by itself when called inside a runtime; call it when the runtime is built
+    /// after `init`.
+    ///
+    /// ```
+    /// let telemetry = otelkit::init(otelkit::Config::disabled()).unwrap();
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// telemetry.observe_runtime(rt.handle().clone());
+    /// ```
+    pub fn observe_runtime(&self, handle: tokio::runtime::Handle) {
+        if self.meter_provider.is_some() {
+            crate::runtime::register_tokio(&self.meter("otelkit"), handle);
         }
     }
 

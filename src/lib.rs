@@ -13,6 +13,7 @@ mod init;
 mod logfmt;
 mod names;
 mod prometheus;
+mod runtime;
 mod signal;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -2,7 +2,7 @@
 //! `opentelemetry-semantic-conventions` wherever a convention exists.
 
 pub(crate) use opentelemetry_semantic_conventions::attribute::{
-    DEPLOYMENT_ENVIRONMENT_NAME, ERROR_TYPE, HOST_NAME, HTTP_REQUEST_METHOD,
+    CPU_MODE, DEPLOYMENT_ENVIRONMENT_NAME, ERROR_TYPE, HOST_NAME, HTTP_REQUEST_METHOD,
     HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PROTOCOL_VERSION, OTEL_COMPONENT_NAME,
     OTEL_COMPONENT_TYPE, PROCESS_PID, SERVICE_INSTANCE_ID, SERVICE_NAME, SERVICE_NAMESPACE,
     SERVICE_VERSION, URL_SCHEME,
@@ -13,7 +13,9 @@ pub(crate) use opentelemetry_semantic_conventions::metric::{
     OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED, OTEL_SDK_EXPORTER_SPAN_EXPORTED,
     OTEL_SDK_PROCESSOR_LOG_PROCESSED, OTEL_SDK_PROCESSOR_LOG_QUEUE_CAPACITY,
     OTEL_SDK_PROCESSOR_LOG_QUEUE_SIZE, OTEL_SDK_PROCESSOR_SPAN_PROCESSED,
-    OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY, OTEL_SDK_PROCESSOR_SPAN_QUEUE_SIZE,
+    OTEL_SDK_PROCESSOR_SPAN_QUEUE_CAPACITY, OTEL_SDK_PROCESSOR_SPAN_QUEUE_SIZE, PROCESS_CPU_TIME,
+    PROCESS_MEMORY_USAGE, PROCESS_MEMORY_VIRTUAL, PROCESS_THREAD_COUNT,
+    PROCESS_UNIX_FILE_DESCRIPTOR_COUNT, PROCESS_UPTIME,
 };
 
 /// otelkit's own names, where no convention exists (listed in the README's metric table).
@@ -21,3 +23,8 @@ pub(crate) const HEALTH_CHECK_STATUS: &str = "health.check.status";
 pub(crate) const HEALTH_CHECK_DURATION: &str = "health.check.duration";
 pub(crate) const HEALTH_CHECK_NAME: &str = "health.check.name";
 pub(crate) const HEALTH_STATUS: &str = "health.status";
+pub(crate) const TOKIO_WORKERS: &str = "tokio.runtime.workers";
+pub(crate) const TOKIO_ALIVE_TASKS: &str = "tokio.runtime.alive_tasks";
+pub(crate) const TOKIO_GLOBAL_QUEUE_DEPTH: &str = "tokio.runtime.global_queue.depth";
+pub(crate) const TOKIO_BUSY_TIME: &str = "tokio.runtime.busy_time";
+pub(crate) const TOKIO_RUNTIME_FLAVOR: &str = "tokio.runtime.flavor";

@@ -64,6 +64,18 @@ impl Scrape {
         })
     }
 
+    /// Samples of any name whose labels include every pair in `labels`.
+    pub fn find_any_name<'a>(
+        &'a self,
+        labels: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = &'a Sample> + 'a {
+        self.samples.iter().filter(move |s| {
+            labels
+                .iter()
+                .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
+    }
+
     /// The sum of the values of [`find`](Scrape::find)'s samples, or `None` when there are none.
     pub fn value(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         let mut found = false;

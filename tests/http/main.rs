@@ -7,6 +7,7 @@ mod support;
 
 mod admin;
 mod example;
+mod process;
 mod server;
 
 use std::net::SocketAddr;
@@ -56,6 +57,8 @@ pub fn world() -> &'static World {
             .enable_all()
             .build()
             .unwrap();
+        // Built after init, so its metrics are registered by hand.
+        telemetry.observe_runtime(runtime.handle().clone());
         let app = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();

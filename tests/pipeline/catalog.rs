@@ -88,42 +88,64 @@ fn collector_name(name: &str, unit: &str, kind: Kind) -> String {
     tokens.join("_")
 }
 
-/// The family name the Rust exporter (through otelkit's own exposition) gives an instrument.
-fn rust_name(name: &'static str, unit: &'static str, kind: Kind) -> String {
+/// The family name the Rust exporter (through otelkit's own exposition) gives an
+/// instrument, found by the scope it was recorded under.
+fn rust_name(
+    name: &'static str,
+    unit: &'static str,
+    kind: Kind,
+    description: &'static str,
+) -> String {
     let telemetry = otelkit::init(crate::config(&[]).without_prometheus_listener()).unwrap();
-    let families = |t: &otelkit::Telemetry| -> BTreeSet<String> {
-        otelkit::testing::parse_exposition(&t.prometheus_exposition().unwrap())
-            .unwrap()
-            .kinds
-            .into_keys()
-            .collect()
-    };
-    let before = families(&telemetry);
-    let meter = telemetry.meter("catalog-test");
+    let meter = telemetry.meter("catalog-probe");
     match kind {
-        Kind::Counter => meter.u64_counter(name).with_unit(unit).build().add(1, &[]),
+        Kind::Counter => meter
+            .u64_counter(name)
+            .with_unit(unit)
+            .with_description(description)
+            .build()
+            .add(1, &[]),
         Kind::UpDownCounter => meter
             .i64_up_down_counter(name)
             .with_unit(unit)
+            .with_description(description)
             .build()
             .add(1, &[]),
         Kind::Histogram => meter
             .f64_histogram(name)
             .with_unit(unit)
+            .with_description(description)
             .build()
             .record(1.0, &[]),
         Kind::Gauge => meter
             .f64_gauge(name)
             .with_unit(unit)
+            .with_description(description)
             .build()
             .record(1.0, &[]),
         _ => unreachable!("a kind this test does not know"),
     }
-    let after = families(&telemetry);
-    let new: Vec<_> = after.difference(&before).cloned().collect();
+    let scrape =
+        otelkit::testing::parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap();
     telemetry.shutdown().unwrap();
-    assert_eq!(new.len(), 1, "{name} made families {new:?}");
-    new.into_iter().next().unwrap()
+    let families: BTreeSet<String> = scrape
+        .find_any_name(&[("otel_scope_name", "catalog-probe")])
+        .map(|sample| {
+            scrape
+                .kinds
+                .keys()
+                .find(|f| {
+                    sample
+                        .name
+                        .strip_prefix(f.as_str())
+                        .is_some_and(|rest| ["", "_bucket", "_sum", "_count"].contains(&rest))
+                })
+                .cloned()
+                .unwrap_or_else(|| panic!("sample {} has no family", sample.name))
+        })
+        .collect();
+    assert_eq!(families.len(), 1, "{name} made families {families:?}");
+    families.into_iter().next().unwrap()
 }
 
 #[test]
@@ -155,7 +177,7 @@ fn collector_rules_match_known_translations() {
 fn both_paths_name_every_catalogue_entry_alike() {
     let mut mismatches = Vec::new();
     for spec in CATALOG {
-        let rust = rust_name(spec.name, spec.unit, spec.kind);
+        let rust = rust_name(spec.name, spec.unit, spec.kind, spec.description);
         let collector = collector_name(spec.name, spec.unit, spec.kind);
         let declared = spec.prometheus_name();
         if rust != collector || rust != declared {
@@ -182,7 +204,7 @@ fn the_check_catches_names_that_differ_between_paths() {
         ("queue..depth", "{item}", Kind::Gauge),
     ] {
         assert_ne!(
-            rust_name(name, unit, kind),
+            rust_name(name, unit, kind, "probe"),
             collector_name(name, unit, kind),
             "{name}"
         );

@@ -172,3 +172,18 @@ fn shutdown_twice_is_harmless() {
     telemetry.shutdown().unwrap();
     telemetry.shutdown().unwrap();
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn init_inside_a_runtime_observes_that_runtime() {
+    let telemetry = otelkit::init(crate::config(&[]).without_prometheus_listener()).unwrap();
+    let text = telemetry.prometheus_exposition().unwrap();
+    let s = otelkit::testing::parse_exposition(&text).unwrap();
+    assert_eq!(
+        s.value(
+            "tokio_runtime_workers",
+            &[("tokio_runtime_flavor", "current_thread")]
+        ),
+        Some(1.0)
+    );
+    telemetry.shutdown().unwrap();
+}
