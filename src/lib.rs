@@ -20,7 +20,7 @@ mod signal;
 pub mod testing;
 
 /// The README's code blocks, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "testing"))]
+#[cfg(all(doctest, feature = "testing", feature = "redis", feature = "sqlx"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

@@ -107,3 +107,250 @@ where
         })
     }
 }
+
+/// Healthy when Redis answers `PING` (feature `redis`).
+///
+/// The connection is opened on the first check and reopened after a failure, so the
+/// check follows Redis going away and coming back.
+///
+/// ```
+/// let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+/// let check = otelkit::health::RedisCheck::new(client);
+/// ```
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub struct RedisCheck {
+    client: redis::Client,
+    conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+}
+
+#[cfg(feature = "redis")]
+impl std::fmt::Debug for RedisCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The connection info may hold a password: show the address only.
+        f.debug_struct("RedisCheck")
+            .field(
+                "addr",
+                &self.client.get_connection_info().addr().to_string(),
+            )
+            .finish()
+    }
+}
+
+#[cfg(feature = "redis")]
+impl RedisCheck {
+    /// Checks the server `client` points at.
+    pub fn new(client: redis::Client) -> Self {
+        RedisCheck {
+            client,
+            conn: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+#[cfg(feature = "redis")]
+impl HealthCheck for RedisCheck {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            let mut slot = self.conn.lock().await;
+            if slot.is_none() {
+                match self.client.get_multiplexed_async_connection().await {
+                    Ok(c) => *slot = Some(c),
+                    Err(e) => return Outcome::unhealthy(format!("cannot connect to Redis: {e}")),
+                }
+            }
+            let Some(conn) = slot.as_mut() else {
+                return Outcome::unhealthy("no Redis connection");
+            };
+            match redis::cmd("PING").query_async::<String>(conn).await {
+                Ok(pong) if pong == "PONG" => Outcome::healthy(),
+                Ok(other) => Outcome::unhealthy(format!("PING answered {other:?}")),
+                Err(e) => {
+                    *slot = None;
+                    Outcome::unhealthy(format!("PING failed: {e}"))
+                }
+            }
+        })
+    }
+}
+
+/// Healthy when `SELECT 1` succeeds on an sqlx pool (feature `sqlx`; SQLite and Postgres).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+/// let check = otelkit::health::SqlCheck::sqlite(pool);
+/// # }
+/// ```
+#[cfg(feature = "sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+#[derive(Debug, Clone)]
+pub struct SqlCheck(SqlPool);
+
+#[cfg(feature = "sqlx")]
+#[derive(Debug, Clone)]
+enum SqlPool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+#[cfg(feature = "sqlx")]
+impl SqlCheck {
+    /// Checks a SQLite pool.
+    pub fn sqlite(pool: sqlx::SqlitePool) -> Self {
+        SqlCheck(SqlPool::Sqlite(pool))
+    }
+
+    /// Checks a Postgres pool.
+    pub fn postgres(pool: sqlx::PgPool) -> Self {
+        SqlCheck(SqlPool::Postgres(pool))
+    }
+}
+
+#[cfg(feature = "sqlx")]
+impl HealthCheck for SqlCheck {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            let result = match &self.0 {
+                SqlPool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+                SqlPool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            };
+            match result {
+                Ok(()) => Outcome::healthy(),
+                Err(e) => Outcome::unhealthy(format!("SELECT 1 failed: {e}")),
+            }
+        })
+    }
+}
+
+/// Checks the process's own resources against limits: resident memory, open file
+/// descriptors, and CPU use since the previous check (as a fraction of one core).
+/// Over a limit is unhealthy; register it non-critical to make that degraded instead.
+///
+/// ```
+/// let check = otelkit::health::ProcessCheck::new()
+///     .with_max_memory_bytes(2 << 30)
+///     .with_max_open_fds(50_000)
+///     .with_max_cpu_cores(3.5);
+/// ```
+#[derive(Debug, Default)]
+pub struct ProcessCheck {
+    max_memory: Option<u64>,
+    max_fds: Option<u64>,
+    max_cpu: Option<f64>,
+    last_cpu: std::sync::Mutex<Option<(std::time::Instant, f64)>>,
+}
+
+impl ProcessCheck {
+    /// No limits yet: healthy until one is set and crossed.
+    pub fn new() -> Self {
+        ProcessCheck::default()
+    }
+
+    /// Unhealthy above this resident memory.
+    pub fn with_max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+
+    /// Unhealthy above this many open file descriptors.
+    pub fn with_max_open_fds(mut self, fds: u64) -> Self {
+        self.max_fds = Some(fds);
+        self
+    }
+
+    /// Unhealthy when CPU use between two checks exceeds this many cores.
+    pub fn with_max_cpu_cores(mut self, cores: f64) -> Self {
+        self.max_cpu = Some(cores);
+        self
+    }
+
+    fn evaluate(&self, s: &crate::runtime::ProcStats) -> Outcome {
+        let mut over = Vec::new();
+        if let (Some(max), Some(rss)) = (self.max_memory, s.rss_bytes) {
+            if rss > max {
+                over.push(format!("resident memory {rss} bytes is over {max}"));
+            }
+        }
+        if let (Some(max), Some(fds)) = (self.max_fds, s.open_fds) {
+            if fds > max {
+                over.push(format!("{fds} open file descriptors is over {max}"));
+            }
+        }
+        if let (Some(user), Some(system)) = (s.user_seconds, s.system_seconds) {
+            let now = std::time::Instant::now();
+            let total = user + system;
+            let previous = self
+                .last_cpu
+                .lock()
+                .ok()
+                .and_then(|mut l| l.replace((now, total)));
+            if let (Some(max), Some((then, before))) = (self.max_cpu, previous) {
+                let wall = now.duration_since(then).as_secs_f64();
+                if wall > 0.0 {
+                    let cores = (total - before) / wall;
+                    if cores > max {
+                        over.push(format!("CPU use {cores:.2} cores is over {max}"));
+                    }
+                }
+            }
+        }
+        if over.is_empty() {
+            Outcome::healthy()
+        } else {
+            Outcome::unhealthy(over.join("; "))
+        }
+    }
+}
+
+impl HealthCheck for ProcessCheck {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move { self.evaluate(&crate::runtime::ProcStats::read()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::health::Status;
+    use crate::runtime::ProcStats;
+
+    #[test]
+    fn process_limits() {
+        let stats = ProcStats {
+            user_seconds: Some(10.0),
+            system_seconds: Some(0.0),
+            rss_bytes: Some(500),
+            virtual_bytes: Some(1000),
+            threads: Some(4),
+            open_fds: Some(20),
+        };
+        assert_eq!(ProcessCheck::new().evaluate(&stats), Outcome::healthy());
+        let over = ProcessCheck::new()
+            .with_max_memory_bytes(100)
+            .with_max_open_fds(10)
+            .evaluate(&stats);
+        assert_eq!(over.status, Status::Unhealthy);
+        let msg = over.message.unwrap();
+        assert!(
+            msg.contains("resident memory 500 bytes is over 100"),
+            "{msg}"
+        );
+        assert!(msg.contains("20 open file descriptors is over 10"), "{msg}");
+        // CPU: 10 s used before, 12 s now, over (at least) the wall time between checks.
+        let cpu = ProcessCheck::new().with_max_cpu_cores(0.5);
+        assert_eq!(
+            cpu.evaluate(&stats).status,
+            Status::Healthy,
+            "no baseline yet"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let busier = ProcStats {
+            user_seconds: Some(12.0),
+            ..stats
+        };
+        let o = cpu.evaluate(&busier);
+        assert_eq!(o.status, Status::Unhealthy);
+        assert!(o.message.unwrap().contains("cores is over 0.5"));
+    }
+}

@@ -29,7 +29,11 @@
 mod checks;
 mod registry;
 
-pub use checks::{from_fn, FnCheck, HttpCheck, TcpCheck};
+#[cfg(feature = "redis")]
+pub use checks::RedisCheck;
+#[cfg(feature = "sqlx")]
+pub use checks::SqlCheck;
+pub use checks::{from_fn, FnCheck, HttpCheck, ProcessCheck, TcpCheck};
 pub use registry::{CheckOptions, ComponentReport, HealthRegistry, Report};
 
 use std::future::Future;
