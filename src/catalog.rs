@@ -313,8 +313,38 @@ pub const TOKIO_BUSY_TIME: InstrumentSpec = InstrumentSpec {
     attributes: &[names::TOKIO_RUNTIME_FLAVOR],
 };
 
+/// Duration of gRPC calls served.
+pub const RPC_SERVER_CALL_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::RPC_SERVER_CALL_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of gRPC calls served, to the end of the response stream.",
+    attributes: &[
+        names::RPC_SYSTEM_NAME,
+        names::RPC_METHOD,
+        names::RPC_RESPONSE_STATUS_CODE,
+        names::ERROR_TYPE,
+    ],
+};
+/// Duration of gRPC calls made.
+pub const RPC_CLIENT_CALL_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::RPC_CLIENT_CALL_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of gRPC calls made, to the end of the response stream.",
+    attributes: &[
+        names::RPC_SYSTEM_NAME,
+        names::RPC_METHOD,
+        names::RPC_RESPONSE_STATUS_CODE,
+        names::SERVER_ADDRESS,
+        names::ERROR_TYPE,
+    ],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    RPC_SERVER_CALL_DURATION,
+    RPC_CLIENT_CALL_DURATION,
     PROCESS_CPU_TIME,
     PROCESS_MEMORY_USAGE,
     PROCESS_MEMORY_VIRTUAL,

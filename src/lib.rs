@@ -7,12 +7,14 @@ pub mod catalog;
 mod config;
 mod error;
 mod export;
+pub mod grpc;
 pub mod health;
 pub mod http;
 mod init;
 mod logfmt;
 mod names;
 mod prometheus;
+pub mod propagation;
 mod runtime;
 mod signal;
 #[cfg(feature = "testing")]

@@ -8,6 +8,38 @@ use http_body::{Body, Frame, SizeHint};
 
 use super::layer::{Outcome, Recorder};
 
+/// What a response body reports to as it streams; records when dropped.
+#[derive(Debug)]
+pub(crate) enum Observer {
+    Http(Recorder),
+    Grpc(crate::grpc::CallRecorder),
+}
+
+impl Observer {
+    fn data(&mut self, n: usize) {
+        if let Observer::Http(r) = self {
+            r.response_bytes += n as u64;
+        }
+    }
+
+    fn trailers(&mut self, trailers: &axum::http::HeaderMap) {
+        if let Observer::Grpc(r) = self {
+            r.status_from(trailers);
+        }
+    }
+
+    fn failed(&mut self, error_type: &'static str) {
+        match self {
+            Observer::Http(r) => {
+                if let Outcome::Status(s) = r.outcome {
+                    r.outcome = Outcome::BodyFailed(s, error_type);
+                }
+            }
+            Observer::Grpc(r) => r.body_failed(error_type),
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// A response body that counts its bytes and ends the request's span and metrics
     /// when it is consumed, dropped, or fails.
@@ -15,13 +47,13 @@ pin_project_lite::pin_project! {
     pub struct ResponseBody<B> {
         #[pin]
         inner: B,
-        recorder: Option<Recorder>,
+        observer: Option<Observer>,
     }
 }
 
 impl<B> ResponseBody<B> {
-    pub(crate) fn new(inner: B, recorder: Option<Recorder>) -> Self {
-        ResponseBody { inner, recorder }
+    pub(crate) fn new(inner: B, observer: Option<Observer>) -> Self {
+        ResponseBody { inner, observer }
     }
 }
 
@@ -44,24 +76,26 @@ where
         };
         match &frame {
             Some(Ok(f)) => {
-                if let (Some(r), Some(data)) = (this.recorder.as_mut(), f.data_ref()) {
-                    r.response_bytes += data.len() as u64;
+                if let Some(o) = this.observer.as_mut() {
+                    if let Some(data) = f.data_ref() {
+                        o.data(data.len());
+                    } else if let Some(trailers) = f.trailers_ref() {
+                        o.trailers(trailers);
+                    }
                 }
                 // hyper stops polling a body that says it has ended.
                 if inner.is_end_stream() {
-                    this.recorder.take();
+                    this.observer.take();
                 }
             }
             Some(Err(_)) => {
-                if let Some(r) = this.recorder.as_mut() {
-                    if let Outcome::Status(s) = r.outcome {
-                        r.outcome = Outcome::BodyFailed(s, std::any::type_name::<B::Error>());
-                    }
+                if let Some(o) = this.observer.as_mut() {
+                    o.failed(std::any::type_name::<B::Error>());
                 }
-                this.recorder.take();
+                this.observer.take();
             }
             None => {
-                this.recorder.take();
+                this.observer.take();
             }
         }
         Poll::Ready(frame)

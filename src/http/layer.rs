@@ -8,12 +8,11 @@ use std::time::Instant;
 
 use axum::http::{Method, Request, Response, Version};
 use opentelemetry::metrics::Meter;
-use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::body::ResponseBody;
+use super::body::{Observer, ResponseBody};
 use super::metrics::ServerInstruments;
 use crate::names;
 
@@ -134,17 +133,6 @@ fn version_label(v: Version) -> &'static str {
     }
 }
 
-struct Headers<'a>(&'a axum::http::HeaderMap);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
-    }
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|k| k.as_str()).collect()
-    }
-}
-
 /// How a request ended, for `http.response.status_code` and `error.type`.
 #[derive(Debug)]
 pub(crate) enum Outcome {
@@ -256,8 +244,7 @@ where
         if method == "_OTHER" {
             span.record("http.request.method_original", req.method().as_str());
         }
-        let parent =
-            opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(req.headers())));
+        let parent = crate::propagation::extract(req.headers());
         if parent.span().span_context().is_valid() {
             let _ = span.set_parent(parent);
         }
@@ -327,7 +314,9 @@ where
                     r.outcome = Outcome::Status(status);
                     this.span.record("http.response.status_code", status);
                 }
-                Poll::Ready(Ok(response.map(|b| ResponseBody::new(b, recorder))))
+                Poll::Ready(Ok(
+                    response.map(|b| ResponseBody::new(b, recorder.map(Observer::Http)))
+                ))
             }
             Err(e) => {
                 if let Some(r) = recorder.as_mut() {

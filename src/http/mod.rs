@@ -24,9 +24,11 @@
 //! the method alone), so raw paths never become labels. Unknown methods are `_OTHER`.
 
 pub(crate) mod admin;
-mod body;
+pub(crate) mod body;
 mod layer;
 mod metrics;
+
+pub(crate) use metrics::DURATION_BUCKETS;
 
 pub use body::ResponseBody;
 pub use layer::{ResponseFuture, Server, ServerLayer};

@@ -7,6 +7,7 @@ mod support;
 
 mod admin;
 mod example;
+mod grpc;
 mod process;
 mod server;
 

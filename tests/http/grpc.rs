@@ -1,0 +1,235 @@
+//! gRPC: a real tonic server and client on loopback, both instrumented.
+
+use std::net::SocketAddr;
+
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use tracing::Instrument;
+
+use crate::support::attr;
+use crate::{scrape, world};
+
+const METHOD: &str = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+/// Accepts requests with spans, refuses empty ones with UNAVAILABLE.
+struct Picky;
+
+#[tonic::async_trait]
+impl TraceService for Picky {
+    async fn export(
+        &self,
+        req: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        tracing::info!("handling export");
+        if req.get_ref().resource_spans.is_empty() {
+            return Err(tonic::Status::unavailable("nothing to store"));
+        }
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+fn start_server() -> SocketAddr {
+    let w = world();
+    w.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .layer(otelkit::grpc::ServerLayer::new())
+                .add_service(TraceServiceServer::new(Picky))
+                .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+        );
+        addr
+    })
+}
+
+#[test]
+fn calls_are_traced_across_client_and_server_and_measured() {
+    let w = world();
+    let addr = start_server();
+    let (ok, err, unimplemented) = w.block_on(
+        async move {
+            let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            let channel = tower::ServiceBuilder::new()
+                .layer(otelkit::grpc::ClientLayer::new().with_server_address("127.0.0.1"))
+                .service(channel);
+            let mut traces = TraceServiceClient::new(channel.clone());
+            let full = ExportTraceServiceRequest {
+                resource_spans: vec![Default::default()],
+            };
+            let ok = traces.export(full).await.map(|_| ());
+            let err = traces
+                .export(ExportTraceServiceRequest::default())
+                .await
+                .map(|_| ());
+            let unimplemented = LogsServiceClient::new(channel)
+                .export(ExportLogsServiceRequest::default())
+                .await
+                .map(|_| ());
+            (ok, err, unimplemented)
+        }
+        .instrument(tracing::info_span!("grpc_caller")),
+    );
+    ok.expect("the call with spans succeeds");
+    assert_eq!(err.unwrap_err().code(), tonic::Code::Unavailable);
+    assert_eq!(
+        unimplemented.unwrap_err().code(),
+        tonic::Code::Unimplemented
+    );
+
+    // Spans: caller -> client call -> server call, one trace, across the wire.
+    w.receiver.wait_for("the gRPC server spans", |r| {
+        r.spans()
+            .iter()
+            .filter(|(_, s)| s.name == METHOD && s.kind == 2)
+            .count()
+            >= 2
+    });
+    let spans = w.receiver.spans();
+    let caller = spans
+        .iter()
+        .find(|(_, s)| s.name == "grpc_caller")
+        .map(|(_, s)| s.clone())
+        .unwrap();
+    let clients: Vec<_> = spans
+        .iter()
+        .filter(|(_, s)| s.name == METHOD && s.kind == 3 && s.trace_id == caller.trace_id)
+        .map(|(_, s)| s.clone())
+        .collect();
+    assert_eq!(clients.len(), 2);
+    for c in &clients {
+        assert_eq!(c.parent_span_id, caller.span_id);
+        let server = spans
+            .iter()
+            .find(|(_, s)| s.kind == 2 && s.parent_span_id == c.span_id)
+            .map(|(_, s)| s.clone())
+            .expect("the server span is the client span's child");
+        assert_eq!(server.trace_id, caller.trace_id);
+        assert_eq!(
+            attr(&server.attributes, "rpc.system.name").as_deref(),
+            Some("grpc")
+        );
+        assert_eq!(
+            attr(&server.attributes, "rpc.method").as_deref(),
+            Some(METHOD)
+        );
+    }
+    let failed = clients
+        .iter()
+        .find(|c| attr(&c.attributes, "rpc.response.status_code").as_deref() == Some("UNAVAILABLE"))
+        .expect("the failed call's client span");
+    assert_eq!(
+        attr(&failed.attributes, "error.type").as_deref(),
+        Some("UNAVAILABLE")
+    );
+    assert_eq!(failed.status.as_ref().map(|s| s.code), Some(2));
+
+    // Metrics on both sides, by method and status; unknown methods are _OTHER. The
+    // server records when its response stream ends, a moment after the client has it.
+    let start = std::time::Instant::now();
+    let s = loop {
+        let s = scrape();
+        if s.find("rpc_server_call_duration_seconds_count", &[])
+            .count()
+            >= 3
+        {
+            break s;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "server calls never all recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let server = |status: &str| {
+        s.value(
+            "rpc_server_call_duration_seconds_count",
+            &[
+                ("rpc_system_name", "grpc"),
+                ("rpc_method", METHOD),
+                ("rpc_response_status_code", status),
+            ],
+        )
+    };
+    assert!(server("OK").unwrap() >= 1.0);
+    assert!(server("UNAVAILABLE").unwrap() >= 1.0);
+    assert!(s
+        .value(
+            "rpc_server_call_duration_seconds_count",
+            &[
+                ("rpc_response_status_code", "UNAVAILABLE"),
+                ("error_type", "UNAVAILABLE")
+            ]
+        )
+        .is_some());
+    assert!(s
+        .value(
+            "rpc_server_call_duration_seconds_count",
+            &[
+                ("rpc_method", "_OTHER"),
+                ("rpc_response_status_code", "UNIMPLEMENTED")
+            ]
+        )
+        .is_some());
+    assert!(s
+        .find("rpc_server_call_duration_seconds_count", &[])
+        .all(|x| !x.labels["rpc_method"].contains("LogsService")));
+    let client = [("rpc_method", METHOD), ("server_address", "127.0.0.1")];
+    assert!(
+        s.value("rpc_client_call_duration_seconds_count", &client)
+            .unwrap()
+            >= 2.0
+    );
+    assert!(s
+        .value(
+            "rpc_client_call_duration_seconds_count",
+            &[
+                ("rpc_response_status_code", "UNAVAILABLE"),
+                ("error_type", "UNAVAILABLE")
+            ]
+        )
+        .is_some());
+}
+
+#[test]
+fn the_interceptor_injects_the_current_trace() {
+    let w = world();
+    let (req, trace_id) = w.block_on(
+        async {
+            use otelkit::opentelemetry::trace::TraceContextExt;
+            use otelkit::tracing_opentelemetry::OpenTelemetrySpanExt;
+            let trace_id = tracing::Span::current()
+                .context()
+                .span()
+                .span_context()
+                .trace_id();
+            (
+                otelkit::grpc::inject_context(tonic::Request::new(())).unwrap(),
+                trace_id,
+            )
+        }
+        .instrument(tracing::info_span!("intercepted")),
+    );
+    let tp = req
+        .metadata()
+        .get("traceparent")
+        .expect("traceparent injected")
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        tp.contains(&trace_id.to_string()),
+        "{tp} carries {trace_id}"
+    );
+}
