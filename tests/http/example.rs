@@ -46,3 +46,70 @@ fn axum_service_serves_measures_and_stops() {
         "{after:?}"
     );
 }
+
+#[test]
+fn grpc_service_answers_health_checks_and_measures_them() {
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+
+    let mut run = Example::start(
+        "grpc_service",
+        &[
+            ("GRPC_ADDR", "127.0.0.1:0"),
+            ("OTEL_SERVICE_NAME", "grpc-example"),
+        ],
+    );
+    let addr = run.url_after("listening on http://");
+    let admin = run.url_after("admin endpoints on http://");
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = rt.block_on(async {
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let mut client = HealthClient::new(channel);
+        // The reporter starts from the registry within a second.
+        let start = std::time::Instant::now();
+        loop {
+            let status = client
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .status;
+            if status == 1 || start.elapsed() > std::time::Duration::from_secs(30) {
+                break status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    });
+    assert_eq!(status, 1, "SERVING");
+    drop(rt); // closes the client's connection
+
+    let (code, _, text) = request(admin, "GET", "/metrics", &[], "");
+    assert_eq!(code, 200);
+    let s = otelkit::testing::parse_exposition(&text).unwrap();
+    let labels = [
+        ("service_name", "grpc-example"),
+        ("rpc_method", "grpc.health.v1.Health/Check"),
+        ("rpc_response_status_code", "OK"),
+    ];
+    assert!(
+        s.value("rpc_server_call_duration_seconds_count", &labels)
+            .unwrap()
+            >= 1.0
+    );
+
+    let after = run.stop();
+    assert!(
+        after.iter().any(|l| l.contains("telemetry flushed")),
+        "{after:?}"
+    );
+}
