@@ -341,8 +341,26 @@ pub const RPC_CLIENT_CALL_DURATION: InstrumentSpec = InstrumentSpec {
     ],
 };
 
+/// Duration of outgoing HTTP requests, to the response headers.
+pub const HTTP_CLIENT_REQUEST_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::HTTP_CLIENT_REQUEST_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of outgoing HTTP requests, until the response headers arrive.",
+    attributes: &[
+        names::HTTP_REQUEST_METHOD,
+        names::SERVER_ADDRESS,
+        names::SERVER_PORT,
+        names::URL_SCHEME,
+        names::HTTP_RESPONSE_STATUS_CODE,
+        names::NETWORK_PROTOCOL_VERSION,
+        names::ERROR_TYPE,
+    ],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    HTTP_CLIENT_REQUEST_DURATION,
     RPC_SERVER_CALL_DURATION,
     RPC_CLIENT_CALL_DURATION,
     PROCESS_CPU_TIME,

@@ -107,7 +107,7 @@ pub struct Server<S> {
 }
 
 /// `http.request.method`: the known methods as themselves, anything else `_OTHER`.
-fn method_label(m: &Method) -> &'static str {
+pub(crate) fn method_label(m: &Method) -> &'static str {
     match *m {
         Method::GET => "GET",
         Method::POST => "POST",

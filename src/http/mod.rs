@@ -25,10 +25,12 @@
 
 pub(crate) mod admin;
 pub(crate) mod body;
+mod client;
 mod layer;
 mod metrics;
 
 pub(crate) use metrics::DURATION_BUCKETS;
 
 pub use body::ResponseBody;
+pub use client::SendTraced;
 pub use layer::{ResponseFuture, Server, ServerLayer};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use otelkit::health::{self, CheckOptions, TcpCheck};
+use otelkit::health::{self, CheckOptions, HttpCheck, TcpCheck};
 
 use crate::support::dead_addr;
 use crate::{request, scrape, world, TOKEN};
@@ -80,7 +80,36 @@ fn health_checks_flip_readiness_and_report_details() {
     let dep_addr = dep.local_addr().unwrap();
     registry.register("dependency", TcpCheck::new(dep_addr.to_string()));
     registry.register("config", health::from_fn(|| async { Ok::<(), String>(()) }));
+    // HTTP checks against the application itself: a 2xx route, and a 500 one (non-critical).
+    registry.register(
+        "http-ok",
+        HttpCheck::new(format!("http://{}/users/probe", w.app)),
+    );
+    registry.register_with(
+        "http-500",
+        HttpCheck::new(format!("http://{}/fail", w.app)),
+        CheckOptions::default().non_critical(),
+    );
     ready_becomes(200);
+    let (_, _, details) = request(w.app, "GET", "/health", &[("Authorization", &bearer)], "");
+    let details = json(&details);
+    let by = |n: &str| {
+        details["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by("http-ok")["status"], "healthy");
+    assert_eq!(by("http-500")["status"], "unhealthy");
+    assert!(
+        by("http-500")["message"].as_str().unwrap().contains("500"),
+        "{}",
+        by("http-500")
+    );
+    assert!(registry.deregister("http-500") && registry.deregister("http-ok"));
 
     drop(dep);
     let body = ready_becomes(503);

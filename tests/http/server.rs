@@ -293,3 +293,82 @@ fn admin_paths_are_left_out() {
         .next()
         .is_none());
 }
+
+#[test]
+fn reqwest_calls_are_traced_into_the_server_and_measured() {
+    use otelkit::http::SendTraced;
+    use tracing::Instrument;
+    let w = world();
+    let app = w.app;
+    let dead = crate::support::dead_addr();
+    let (ok, missing, refused) = w.block_on(
+        async move {
+            let client = reqwest::Client::new();
+            let ok = client
+                .get(format!("http://{app}/users/client?token=secret"))
+                .send_traced()
+                .await
+                .unwrap();
+            let missing = client
+                .get(format!("http://{app}/no/such/route"))
+                .send_traced()
+                .await
+                .unwrap();
+            let refused = client.get(format!("http://{dead}/")).send_traced().await;
+            (
+                ok.status().as_u16(),
+                missing.status().as_u16(),
+                refused.is_err(),
+            )
+        }
+        .instrument(tracing::info_span!("http_caller")),
+    );
+    assert_eq!((ok, missing, refused), (200, 404, true));
+
+    // caller -> client span -> server span, one trace.
+    w.receiver
+        .wait_for("the server span of the client call", |r| {
+            r.spans()
+                .iter()
+                .any(|(_, s)| attr(&s.attributes, "url.path").as_deref() == Some("/users/client"))
+        });
+    let spans = w.receiver.spans();
+    let caller = spans
+        .iter()
+        .find(|(_, s)| s.name == "http_caller")
+        .map(|(_, s)| s.clone())
+        .unwrap();
+    let server = spans
+        .iter()
+        .find(|(_, s)| attr(&s.attributes, "url.path").as_deref() == Some("/users/client"))
+        .map(|(_, s)| s.clone())
+        .unwrap();
+    let client = spans
+        .iter()
+        .find(|(_, s)| s.span_id == server.parent_span_id)
+        .map(|(_, s)| s.clone())
+        .expect("the server's parent is the client span");
+    assert_eq!(client.kind, 3, "SPAN_KIND_CLIENT");
+    assert_eq!(client.parent_span_id, caller.span_id);
+    assert_eq!(client.trace_id, caller.trace_id);
+    let full = attr(&client.attributes, "url.full").unwrap();
+    assert!(
+        full.ends_with("/users/client") && !full.contains("secret"),
+        "no query in url.full: {full}"
+    );
+
+    let s = scrape();
+    let get =
+        |labels: &[(&str, &str)]| s.value("http_client_request_duration_seconds_count", labels);
+    assert!(
+        get(&[
+            ("http_request_method", "GET"),
+            ("server_address", "127.0.0.1"),
+            ("http_response_status_code", "200")
+        ])
+        .unwrap()
+            >= 1.0
+    );
+    assert!(get(&[("http_response_status_code", "404"), ("error_type", "404")]).unwrap() >= 1.0);
+    assert!(get(&[("error_type", "connect")]).unwrap() >= 1.0);
+}
