@@ -358,8 +358,59 @@ pub const HTTP_CLIENT_REQUEST_DURATION: InstrumentSpec = InstrumentSpec {
     ],
 };
 
+const DB_OPERATION: &[&str] = &[
+    names::DB_SYSTEM_NAME,
+    names::DB_NAMESPACE,
+    names::DB_OPERATION_NAME,
+    names::DB_COLLECTION_NAME,
+    names::DB_QUERY_SUMMARY,
+    names::SERVER_ADDRESS,
+    names::DB_RESPONSE_STATUS_CODE,
+    names::ERROR_TYPE,
+];
+
+/// Duration of database operations.
+pub const DB_CLIENT_OPERATION_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::DB_CLIENT_OPERATION_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of database operations, by system, operation, collection and outcome.",
+    attributes: DB_OPERATION,
+};
+/// Rows returned by database operations.
+pub const DB_CLIENT_RESPONSE_RETURNED_ROWS: InstrumentSpec = InstrumentSpec {
+    name: names::DB_CLIENT_RESPONSE_RETURNED_ROWS,
+    kind: Kind::Histogram,
+    unit: "{row}",
+    description: "Rows returned by database operations that return a row set.",
+    attributes: DB_OPERATION,
+};
+/// Connections of a pool, by state.
+pub const DB_CLIENT_CONNECTION_COUNT: InstrumentSpec = InstrumentSpec {
+    name: names::DB_CLIENT_CONNECTION_COUNT,
+    kind: Kind::UpDownCounter,
+    unit: "{connection}",
+    description: "Connections of a pool, by db.client.connection.state (idle, used).",
+    attributes: &[
+        names::DB_CLIENT_CONNECTION_POOL_NAME,
+        names::DB_CLIENT_CONNECTION_STATE,
+    ],
+};
+/// The most connections a pool may open.
+pub const DB_CLIENT_CONNECTION_MAX: InstrumentSpec = InstrumentSpec {
+    name: names::DB_CLIENT_CONNECTION_MAX,
+    kind: Kind::UpDownCounter,
+    unit: "{connection}",
+    description: "The most connections a pool may open; used near max means waits.",
+    attributes: &[names::DB_CLIENT_CONNECTION_POOL_NAME],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    DB_CLIENT_OPERATION_DURATION,
+    DB_CLIENT_RESPONSE_RETURNED_ROWS,
+    DB_CLIENT_CONNECTION_COUNT,
+    DB_CLIENT_CONNECTION_MAX,
     HTTP_CLIENT_REQUEST_DURATION,
     RPC_SERVER_CALL_DURATION,
     RPC_CLIENT_CALL_DURATION,

@@ -96,6 +96,8 @@ pub mod env {
     pub const OTELKIT_ADMIN_TOKEN: &str = "OTELKIT_ADMIN_TOKEN";
     /// otelkit: how long a health check result is reused, ms (default 5000).
     pub const OTELKIT_HEALTH_CACHE_TTL: &str = "OTELKIT_HEALTH_CACHE_TTL";
+    /// otelkit: database operations slower than this many ms log a warning (default 500).
+    pub const OTELKIT_DB_SLOW_QUERY_MS: &str = "OTELKIT_DB_SLOW_QUERY_MS";
     /// otelkit: time limit of `Telemetry::shutdown`, ms (default 5000).
     pub const OTELKIT_SHUTDOWN_TIMEOUT: &str = "OTELKIT_SHUTDOWN_TIMEOUT";
     /// The `tracing` filter, `EnvFilter` syntax (default `info`).
@@ -257,6 +259,7 @@ pub struct Config {
     pub(crate) install_subscriber: bool,
     pub(crate) admin_token: Option<String>,
     pub(crate) health_ttl: Duration,
+    pub(crate) slow_query: Duration,
 }
 
 impl Default for Config {
@@ -293,6 +296,7 @@ impl Default for Config {
             install_subscriber: true,
             admin_token: None,
             health_ttl: Duration::from_secs(5),
+            slow_query: Duration::from_millis(500),
         }
     }
 }
@@ -480,6 +484,9 @@ impl Config {
         }
         if let Some(d) = vars.millis(env::OTELKIT_SHUTDOWN_TIMEOUT)? {
             c.shutdown_timeout = d;
+        }
+        if let Some(d) = vars.millis(env::OTELKIT_DB_SLOW_QUERY_MS)? {
+            c.slow_query = d;
         }
         if let Some(d) = vars.millis(env::OTELKIT_HEALTH_CACHE_TTL)? {
             c.health_ttl = d;
@@ -773,6 +780,13 @@ impl Config {
                 })?,
             );
         Ok(self)
+    }
+
+    /// Database operations slower than this log a `WARN` with the sanitized statement.
+    /// Code wins over `OTELKIT_DB_SLOW_QUERY_MS`. Default 500 ms.
+    pub fn with_slow_query_threshold(mut self, threshold: Duration) -> Self {
+        self.slow_query = threshold;
+        self
     }
 
     /// How long a health check's result is reused before it runs again. Code wins over

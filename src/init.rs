@@ -227,6 +227,7 @@ macro_rules! otlp_exporter {
 }
 
 fn build(config: Config) -> Result<Telemetry, Error> {
+    crate::db::set_slow_threshold(config.slow_query);
     let env_filter = EnvFilter::builder()
         .parse(&config.log_filter)
         .map_err(|_| Error::InvalidEnv {

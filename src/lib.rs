@@ -5,6 +5,7 @@
 
 pub mod catalog;
 mod config;
+pub mod db;
 mod error;
 mod export;
 pub mod grpc;

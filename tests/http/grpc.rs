@@ -89,13 +89,16 @@ fn calls_are_traced_across_client_and_server_and_measured() {
     );
 
     // Spans: caller -> client call -> server call, one trace, across the wire.
-    w.receiver.wait_for("the gRPC server spans", |r| {
-        r.spans()
-            .iter()
-            .filter(|(_, s)| s.name == METHOD && s.kind == 2)
-            .count()
-            >= 2
-    });
+    w.receiver
+        .wait_for("the caller's and the gRPC server spans", |r| {
+            let spans = r.spans();
+            spans.iter().any(|(_, s)| s.name == "grpc_caller")
+                && spans
+                    .iter()
+                    .filter(|(_, s)| s.name == METHOD && s.kind == 2)
+                    .count()
+                    >= 2
+        });
     let spans = w.receiver.spans();
     let caller = spans
         .iter()

@@ -327,10 +327,12 @@ fn reqwest_calls_are_traced_into_the_server_and_measured() {
 
     // caller -> client span -> server span, one trace.
     w.receiver
-        .wait_for("the server span of the client call", |r| {
-            r.spans()
-                .iter()
-                .any(|(_, s)| attr(&s.attributes, "url.path").as_deref() == Some("/users/client"))
+        .wait_for("the caller's and the server's spans", |r| {
+            let spans = r.spans();
+            spans.iter().any(|(_, s)| s.name == "http_caller")
+                && spans.iter().any(|(_, s)| {
+                    attr(&s.attributes, "url.path").as_deref() == Some("/users/client")
+                })
         });
     let spans = w.receiver.spans();
     let caller = spans

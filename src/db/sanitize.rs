@@ -1,0 +1,519 @@
+//! SQL sanitizer: query text with every literal replaced by `?`, and the
+//! low-cardinality summary (`SELECT users`) the DB conventions name spans by.
+//!
+//! It is a tokenizer, not a parser: it never fails and never panics, whatever the
+//! input, and errs on the side of hiding text (an unterminated string hides the rest).
+
+/// Statement keywords that start an operation in a summary.
+const OPERATIONS: [&str; 14] = [
+    "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE", "CREATE", "DROP",
+    "ALTER", "TRUNCATE", "WITH", "CALL", "EXEC",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// A keyword or identifier, as written (quoted identifiers keep their quotes).
+    Word(String),
+    /// A literal, already replaced: always `?`.
+    Literal,
+    /// A bind parameter as written: `?`, `$1`, `:name`, `@p1`.
+    Param(String),
+    /// Punctuation and operators, one character each.
+    Punct(char),
+}
+
+fn is_ident_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
+
+fn tokenize(sql: &str) -> Vec<Token> {
+    let chars: Vec<char> = sql.chars().collect();
+    let n = chars.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        // Comments.
+        if c == '-' && next == Some('-') || c == '#' {
+            while i < n && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '/' && next == Some('*') {
+            let mut depth = 0usize;
+            while i < n {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        // String literals, with '' and backslash escapes; an unterminated one runs to the end.
+        if c == '\'' {
+            i += 1;
+            while i < n {
+                match chars[i] {
+                    '\\' => i += 2,
+                    '\'' if chars.get(i + 1) == Some(&'\'') => i += 2,
+                    '\'' => {
+                        i += 1;
+                        break;
+                    }
+                    _ => i += 1,
+                }
+            }
+            out.push(Token::Literal);
+            continue;
+        }
+        // Dollar: $1 parameter, or a $tag$ … $tag$ string.
+        if c == '$' {
+            if next.is_some_and(|d| d.is_ascii_digit()) {
+                let start = i;
+                i += 1;
+                while i < n && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                out.push(Token::Param(chars[start..i].iter().collect()));
+                continue;
+            }
+            let mut j = i + 1;
+            while j < n && (chars[j].is_alphanumeric() || chars[j] == '_') {
+                j += 1;
+            }
+            if j < n && chars[j] == '$' {
+                let tag: Vec<char> = chars[i..=j].to_vec();
+                i = j + 1;
+                loop {
+                    if i >= n {
+                        break;
+                    }
+                    if chars[i..].starts_with(&tag) {
+                        i += tag.len();
+                        break;
+                    }
+                    i += 1;
+                }
+                out.push(Token::Literal);
+                continue;
+            }
+            out.push(Token::Punct('$'));
+            i += 1;
+            continue;
+        }
+        // Numbers (decimal, exponent, hex), not inside identifiers.
+        if c.is_ascii_digit() || (c == '.' && next.is_some_and(|d| d.is_ascii_digit())) {
+            i += 1;
+            while i < n && (chars[i].is_ascii_alphanumeric() || chars[i] == '.' || chars[i] == '_')
+            {
+                // An exponent sign: 1e-5.
+                if (chars[i] == 'e' || chars[i] == 'E')
+                    && matches!(chars.get(i + 1), Some('+') | Some('-'))
+                {
+                    i += 1;
+                }
+                i += 1;
+            }
+            out.push(Token::Literal);
+            continue;
+        }
+        // Quoted identifiers: kept as written.
+        if c == '"' || c == '`' || c == '[' {
+            let close = if c == '[' { ']' } else { c };
+            let start = i;
+            i += 1;
+            while i < n && chars[i] != close {
+                i += 1;
+            }
+            i = (i + 1).min(n);
+            out.push(Token::Word(chars[start..i].iter().collect()));
+            continue;
+        }
+        // Named parameters.
+        if (c == ':' || c == '@') && next.is_some_and(is_ident_start) {
+            let start = i;
+            i += 1;
+            while i < n && is_ident(chars[i]) {
+                i += 1;
+            }
+            out.push(Token::Param(chars[start..i].iter().collect()));
+            continue;
+        }
+        if c == '?' {
+            out.push(Token::Param("?".into()));
+            i += 1;
+            continue;
+        }
+        if is_ident_start(c) {
+            let start = i;
+            while i < n && is_ident(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            // Prefixed strings: E'…', N'…', X'…', B'…' are literals as a whole.
+            if i < n
+                && chars[i] == '\''
+                && matches!(
+                    word.to_ascii_uppercase().as_str(),
+                    "E" | "N" | "X" | "B" | "U&"
+                )
+            {
+                continue;
+            }
+            if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
+                out.push(Token::Literal);
+            } else {
+                out.push(Token::Word(word));
+            }
+            continue;
+        }
+        out.push(Token::Punct(c));
+        i += 1;
+    }
+    collapse_in_lists(out)
+}
+
+/// `IN (?, ?, $3)` → `IN (?)`; a subquery `IN (SELECT …)` is kept.
+fn collapse_in_lists(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let is_in = matches!(&tokens[i], Token::Word(w) if w.eq_ignore_ascii_case("in"));
+        if is_in && tokens.get(i + 1) == Some(&Token::Punct('(')) {
+            let mut j = i + 2;
+            let mut only_values = true;
+            while j < tokens.len() && tokens[j] != Token::Punct(')') {
+                if !matches!(
+                    tokens[j],
+                    Token::Literal | Token::Param(_) | Token::Punct(',') | Token::Punct('-')
+                ) {
+                    only_values = false;
+                    break;
+                }
+                j += 1;
+            }
+            if only_values && j > i + 2 {
+                out.push(tokens[i].clone());
+                out.push(Token::Punct('('));
+                out.push(Token::Literal);
+                out.push(Token::Punct(')'));
+                i = (j + 1).min(tokens.len());
+                continue;
+            }
+        }
+        out.push(tokens[i].clone());
+        i += 1;
+    }
+    out
+}
+
+fn render(tokens: &[Token]) -> String {
+    let mut s = String::new();
+    let mut prev: Option<&Token> = None;
+    for t in tokens {
+        let text: &str = match t {
+            Token::Word(w) => w,
+            Token::Literal => "?",
+            Token::Param(p) => p,
+            Token::Punct(c) => {
+                let glue = matches!(c, ',' | ')' | ';' | '.')
+                    || matches!(prev, Some(Token::Punct('(')) | Some(Token::Punct('.')));
+                if !glue && !s.is_empty() {
+                    s.push(' ');
+                }
+                s.push(*c);
+                prev = Some(t);
+                continue;
+            }
+        };
+        let glue = matches!(prev, Some(Token::Punct('(')) | Some(Token::Punct('.')));
+        if !glue && !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(text);
+        prev = Some(t);
+    }
+    s
+}
+
+/// `sql` with literals replaced by `?`, comments removed, whitespace folded, `IN`
+/// lists collapsed, and cut to at most `max_chars` characters.
+///
+/// ```
+/// use otelkit::db::sanitize;
+/// assert_eq!(
+///     sanitize("SELECT * FROM users WHERE name = 'ann' AND id IN (1, 2, 3) -- hi", 1000),
+///     "SELECT * FROM users WHERE name = ? AND id IN (?)"
+/// );
+/// assert_eq!(sanitize("UPDATE t SET a = $1 WHERE b = :b", 1000), "UPDATE t SET a = $1 WHERE b = :b");
+/// ```
+pub fn sanitize(sql: &str, max_chars: usize) -> String {
+    let s = render(&tokenize(sql));
+    match s.char_indices().nth(max_chars) {
+        Some((cut, _)) => s[..cut].to_string(),
+        None => s,
+    }
+}
+
+/// The operation and collection of each statement, e.g. `SELECT users` or
+/// `INSERT orders SELECT carts`; `None` when no known operation is found.
+///
+/// ```
+/// use otelkit::db::summarize;
+/// assert_eq!(summarize("select id from public.users u join orders o on o.uid = u.id").as_deref(), Some("SELECT public.users"));
+/// assert_eq!(summarize("INSERT INTO orders (id) SELECT id FROM carts").as_deref(), Some("INSERT orders SELECT carts"));
+/// assert_eq!(summarize("hello world"), None);
+/// ```
+pub fn summarize(sql: &str) -> Option<String> {
+    let tokens = tokenize(sql);
+    let words: Vec<&str> = tokens
+        .iter()
+        .map(|t| match t {
+            Token::Word(w) => w.as_str(),
+            Token::Punct('.') => ".",
+            _ => "",
+        })
+        .collect();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let upper = words[i].to_ascii_uppercase();
+        if OPERATIONS.contains(&upper.as_str()) && upper != "WITH" {
+            parts.push(upper.clone());
+            // The collection: after FROM / INTO / TABLE, or right after UPDATE.
+            let mut j = i + 1;
+            let mut target = None;
+            while j < words.len() {
+                let w = words[j].to_ascii_uppercase();
+                if OPERATIONS.contains(&w.as_str()) {
+                    break;
+                }
+                let takes_next = matches!(w.as_str(), "FROM" | "INTO" | "TABLE" | "JOIN")
+                    || (upper == "UPDATE" && j == i + 1);
+                let name_at = if upper == "UPDATE" && j == i + 1 {
+                    j
+                } else {
+                    j + 1
+                };
+                if takes_next && target.is_none() {
+                    target = qualified_name(&words, name_at);
+                    if target.is_some() {
+                        break;
+                    }
+                }
+                j += 1;
+            }
+            if let Some(t) = target {
+                parts.push(t);
+            }
+            i = j.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut summary = parts.join(" ");
+    if let Some((cut, _)) = summary.char_indices().nth(255) {
+        summary.truncate(cut);
+    }
+    Some(summary)
+}
+
+/// `schema.table` starting at `at`, if a name is there.
+fn qualified_name(words: &[&str], at: usize) -> Option<String> {
+    let first = *words.get(at)?;
+    if first.is_empty()
+        || first == "."
+        || matches!(
+            first.to_ascii_uppercase().as_str(),
+            "IF" | "NOT" | "EXISTS" | "ONLY" | "LATERAL"
+        )
+    {
+        // CREATE TABLE IF NOT EXISTS t: skip the qualifiers.
+        if matches!(
+            first.to_ascii_uppercase().as_str(),
+            "IF" | "NOT" | "EXISTS" | "ONLY"
+        ) {
+            return qualified_name(words, at + 1);
+        }
+        return None;
+    }
+    let mut name = first.to_string();
+    let mut k = at + 1;
+    while words.get(k) == Some(&".") {
+        match words.get(k + 1) {
+            Some(w) if !w.is_empty() && *w != "." => {
+                name.push('.');
+                name.push_str(w);
+                k += 2;
+            }
+            _ => break,
+        }
+    }
+    Some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(sql: &str) -> String {
+        sanitize(sql, 10_000)
+    }
+
+    #[test]
+    fn literals_become_placeholders() {
+        assert_eq!(
+            s("SELECT * FROM t WHERE a = 'x' AND b = 42 AND c = 3.5e-3 AND d = 0xFF"),
+            "SELECT * FROM t WHERE a = ? AND b = ? AND c = ? AND d = ?"
+        );
+        assert_eq!(s("SELECT 'it''s', 'back\\'slash'"), "SELECT ?, ?");
+        assert_eq!(
+            s("SELECT E'\\n', N'unicode', X'ABCD', B'0101'"),
+            "SELECT ?, ?, ?, ?"
+        );
+        assert_eq!(s("SELECT $tag$ secret $tag$, $$ also $$"), "SELECT ?, ?");
+        assert_eq!(
+            s("UPDATE t SET on = TRUE, off = false"),
+            "UPDATE t SET on = ?, off = ?"
+        );
+        assert_eq!(
+            s("SELECT col1, t2.col_9 FROM t2"),
+            "SELECT col1, t2.col_9 FROM t2"
+        );
+    }
+
+    #[test]
+    fn comments_in_lists_and_whitespace() {
+        assert_eq!(
+            s("SELECT /* a /* nested */ comment */ 1 -- tail\nFROM t # mysql"),
+            "SELECT ? FROM t"
+        );
+        assert_eq!(
+            s("DELETE FROM t WHERE id IN (1, 2, 'three', $4)"),
+            "DELETE FROM t WHERE id IN (?)"
+        );
+        assert_eq!(
+            s("SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = 5)"),
+            "SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE x = ?)"
+        );
+        assert_eq!(s("SELECT\n\t a\n FROM    t"), "SELECT a FROM t");
+    }
+
+    #[test]
+    fn placeholders_are_kept() {
+        assert_eq!(
+            s("SELECT * FROM t WHERE a = ? AND b = $2 AND c = :name AND d = @p1"),
+            "SELECT * FROM t WHERE a = ? AND b = $2 AND c = :name AND d = @p1"
+        );
+    }
+
+    #[test]
+    fn broken_input_hides_rather_than_leaks() {
+        assert_eq!(s("SELECT 'unterminated secret"), "SELECT ?");
+        assert_eq!(s("SELECT $x$ never closed"), "SELECT ?");
+        assert_eq!(s("SELECT 1 /* unterminated"), "SELECT ?");
+        assert_eq!(
+            s("just some prose, not SQL at all!"),
+            "just some prose, not SQL at all !"
+        );
+        assert_eq!(s(""), "");
+        assert_eq!(sanitize("SELECT abcdef FROM t", 8), "SELECT a");
+        assert_eq!(sanitize("SELECT 'ééé' FROM tété", 16), "SELECT ? FROM té");
+    }
+
+    #[test]
+    fn summaries() {
+        let sum = |q| summarize(q);
+        assert_eq!(
+            sum("SELECT * FROM users WHERE id = 1").as_deref(),
+            Some("SELECT users")
+        );
+        assert_eq!(
+            sum("update accounts set x = 1").as_deref(),
+            Some("UPDATE accounts")
+        );
+        assert_eq!(
+            sum("DELETE FROM s.sessions").as_deref(),
+            Some("DELETE s.sessions")
+        );
+        assert_eq!(
+            sum("CREATE TABLE IF NOT EXISTS items (id int)").as_deref(),
+            Some("CREATE items")
+        );
+        assert_eq!(sum("SELECT 1").as_deref(), Some("SELECT"));
+        assert_eq!(
+            sum("WITH x AS (SELECT * FROM a) SELECT * FROM x").as_deref(),
+            Some("SELECT a SELECT x")
+        );
+        assert_eq!(sum("").as_deref(), None);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Any text at all: no panic, and the output is never longer than asked.
+        #[test]
+        fn never_panics(input in any::<String>(), max in 0usize..200) {
+            let out = sanitize(&input, max);
+            prop_assert!(out.chars().count() <= max);
+            let _ = summarize(&input);
+        }
+
+        /// Arbitrary bytes read as (lossy) UTF-8: still no panic.
+        #[test]
+        fn never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let input = String::from_utf8_lossy(&bytes);
+            let _ = sanitize(&input, 10_000);
+            let _ = summarize(&input);
+        }
+
+        /// A string literal placed anywhere in a statement never survives.
+        #[test]
+        fn string_literals_never_leak(
+            secret in "[A-Za-z0-9 _%@.-]{4,24}",
+            prefix in prop::sample::select(vec!["SELECT * FROM users WHERE email = ", "INSERT INTO t (a) VALUES (", "UPDATE t SET note = ", "x IN (1, ", "/* c */ SELECT ", "-- a\nSELECT "]),
+            suffix in prop::sample::select(vec!["", ")", " AND id = 3", " -- done", "; DROP TABLE x"]),
+            quote in prop::sample::select(vec!["'", "$$", "$q$"]),
+        ) {
+            let sql = format!("{prefix}{quote}{secret}{quote}{suffix}");
+            let out = sanitize(&sql, 10_000);
+            prop_assert!(!out.contains(secret.trim()) || prefix.contains(secret.trim()) || suffix.contains(secret.trim()),
+                "{sql:?} leaked into {out:?}");
+        }
+
+        /// Numbers in value position never survive.
+        #[test]
+        fn numbers_never_leak(n in 100_000u64..u64::MAX) {
+            let sql = format!("SELECT * FROM accounts WHERE balance > {n} AND id = -{n}");
+            let out = sanitize(&sql, 10_000);
+            prop_assert!(!out.contains(&n.to_string()), "{out}");
+        }
+    }
+}
