@@ -405,8 +405,77 @@ pub const DB_CLIENT_CONNECTION_MAX: InstrumentSpec = InstrumentSpec {
     attributes: &[names::DB_CLIENT_CONNECTION_POOL_NAME],
 };
 
+/// Cache lookups by result (hit, miss).
+pub const CACHE_REQUESTS: InstrumentSpec = InstrumentSpec {
+    name: names::CACHE_REQUESTS,
+    kind: Kind::Counter,
+    unit: "{request}",
+    description: "Cache lookups by cache.result (hit, miss); the hit ratio is hits over all.",
+    attributes: &[
+        names::CACHE_NAME,
+        names::CACHE_OPERATION,
+        names::CACHE_RESULT,
+    ],
+};
+/// Duration of cache operations.
+pub const CACHE_OPERATION_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::CACHE_OPERATION_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description:
+        "Duration of cache operations (get, set, delete, ...), with error.type when they failed.",
+    attributes: &[names::CACHE_NAME, names::CACHE_OPERATION, names::ERROR_TYPE],
+};
+/// Items waiting in an in-process queue.
+pub const QUEUE_DEPTH: InstrumentSpec = InstrumentSpec {
+    name: names::QUEUE_DEPTH,
+    kind: Kind::UpDownCounter,
+    unit: "{item}",
+    description: "Items enqueued and not yet dequeued.",
+    attributes: &[names::QUEUE_NAME],
+};
+/// Time items waited between enqueue and dequeue.
+pub const QUEUE_WAIT_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::QUEUE_WAIT_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Time items waited in the queue, from enqueue to dequeue.",
+    attributes: &[names::QUEUE_NAME],
+};
+/// Time spent processing dequeued items.
+pub const QUEUE_PROCESS_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::QUEUE_PROCESS_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Time spent processing dequeued items, with error.type when processing failed.",
+    attributes: &[names::QUEUE_NAME, names::ERROR_TYPE],
+};
+/// Items processed, failed ones with `error.type`.
+pub const QUEUE_PROCESSED: InstrumentSpec = InstrumentSpec {
+    name: names::QUEUE_PROCESSED,
+    kind: Kind::Counter,
+    unit: "{item}",
+    description: "Items processed; error.type marks failed ones (cancelled: dropped unfinished).",
+    attributes: &[names::QUEUE_NAME, names::ERROR_TYPE],
+};
+/// Application errors by category and component.
+pub const APP_ERRORS: InstrumentSpec = InstrumentSpec {
+    name: names::APP_ERRORS,
+    kind: Kind::Counter,
+    unit: "{error}",
+    description: "Application errors recorded with otelkit::errors::record, by category, component and error type.",
+    attributes: &[names::ERROR_CATEGORY, names::APP_COMPONENT, names::ERROR_TYPE],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    CACHE_REQUESTS,
+    CACHE_OPERATION_DURATION,
+    QUEUE_DEPTH,
+    QUEUE_WAIT_DURATION,
+    QUEUE_PROCESS_DURATION,
+    QUEUE_PROCESSED,
+    APP_ERRORS,
     DB_CLIENT_OPERATION_DURATION,
     DB_CLIENT_RESPONSE_RETURNED_ROWS,
     DB_CLIENT_CONNECTION_COUNT,

@@ -3,10 +3,12 @@
 #![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
 #![forbid(unsafe_code)]
 
+pub mod cache;
 pub mod catalog;
 mod config;
 pub mod db;
 mod error;
+pub mod errors;
 mod export;
 pub mod grpc;
 pub mod health;
@@ -16,6 +18,7 @@ mod logfmt;
 mod names;
 mod prometheus;
 pub mod propagation;
+pub mod queue;
 mod runtime;
 mod signal;
 #[cfg(feature = "testing")]

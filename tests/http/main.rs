@@ -36,30 +36,17 @@ impl World {
 pub fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
-        let receiver = Receiver::start();
-        let telemetry = otelkit::init(
-            otelkit::Config::from_vars([
-                ("OTEL_SERVICE_NAME", "http-test"),
-                (
-                    "OTEL_EXPORTER_OTLP_ENDPOINT",
-                    receiver.endpoint("grpc").as_str(),
-                ),
-                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
-                ("OTEL_BSP_SCHEDULE_DELAY", "50"),
-                ("OTEL_EXPORTER_PROMETHEUS_PORT", "0"),
+        let support::Installed {
+            telemetry,
+            receiver,
+            runtime,
+        } = support::Installed::start(
+            "http-test",
+            &[
                 ("OTELKIT_HEALTH_CACHE_TTL", "200"),
                 ("OTELKIT_ADMIN_TOKEN", TOKEN),
-            ])
-            .unwrap(),
-        )
-        .expect("global init");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        // Built after init, so its metrics are registered by hand.
-        telemetry.observe_runtime(runtime.handle().clone());
+            ],
+        );
         let app = runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();

@@ -511,3 +511,49 @@ impl Drop for RedisServer {
         let _ = self.child.wait();
     }
 }
+
+/// otelkit installed globally, as a service would, exporting to a receiver of its
+/// own, with a multi-thread runtime for the test's async parts.
+pub struct Installed {
+    pub telemetry: otelkit::Telemetry,
+    pub receiver: Receiver,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+impl Installed {
+    /// `init` with OTLP over gRPC to a fresh receiver, fast batches, Prometheus on a
+    /// free port, plus `extra` variables. Call once per test binary.
+    pub fn start(service: &str, extra: &[(&str, &str)]) -> Installed {
+        let receiver = Receiver::start();
+        let endpoint = receiver.endpoint("grpc");
+        let mut vars = vec![
+            ("OTEL_SERVICE_NAME", service),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+            ("OTEL_BLRP_SCHEDULE_DELAY", "50"),
+            ("OTEL_EXPORTER_PROMETHEUS_PORT", "0"),
+        ];
+        vars.extend_from_slice(extra);
+        let telemetry =
+            otelkit::init(otelkit::Config::from_vars(vars).unwrap()).expect("global init");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        // Built after init, so its metrics are registered by hand.
+        telemetry.observe_runtime(runtime.handle().clone());
+        Installed {
+            telemetry,
+            receiver,
+            runtime,
+        }
+    }
+
+    /// The exposition, parsed.
+    pub fn scrape(&self) -> otelkit::testing::Scrape {
+        otelkit::testing::parse_exposition(&self.telemetry.prometheus_exposition().unwrap())
+            .unwrap()
+    }
+}
