@@ -36,7 +36,7 @@ use opentelemetry::KeyValue;
 
 use crate::{catalog, names};
 
-/// Longest `db.query.text` recorded, in characters.
+/// Longest `db.query.text` recorded by default, in characters.
 pub const MAX_QUERY_TEXT: usize = 2048;
 
 static SLOW_MS: AtomicU64 = AtomicU64::new(500);
@@ -100,6 +100,7 @@ struct DbInner {
     system: &'static str,
     namespace: Option<String>,
     server_address: Option<String>,
+    max_text: usize,
 }
 
 impl Db {
@@ -110,6 +111,7 @@ impl Db {
                 system,
                 namespace: None,
                 server_address: None,
+                max_text: MAX_QUERY_TEXT,
             }),
         }
     }
@@ -119,6 +121,7 @@ impl Db {
             system: self.inner.system,
             namespace: self.inner.namespace.clone(),
             server_address: self.inner.server_address.clone(),
+            max_text: self.inner.max_text,
         };
         f(&mut inner);
         Db {
@@ -136,6 +139,11 @@ impl Db {
     pub fn with_server_address(self, host: impl Into<String>) -> Self {
         let host = host.into();
         self.with(|i| i.server_address = Some(host))
+    }
+
+    /// Cuts `db.query.text` to `chars` characters (default [`MAX_QUERY_TEXT`]); 0 records none.
+    pub fn with_max_query_text(self, chars: usize) -> Self {
+        self.with(|i| i.max_text = chars)
     }
 
     /// Starts measuring one operation running `sql`; see [`Query`].
@@ -182,6 +190,39 @@ impl<T> Rows for Option<T> {
 impl Rows for () {
     fn rows(&self) -> Option<u64> {
         None
+    }
+}
+
+/// One row: scalars and tuples, as `fetch_one` returns them.
+macro_rules! one_row {
+    ($($t:ty),*) => {$(
+        impl Rows for $t {
+            fn rows(&self) -> Option<u64> {
+                Some(1)
+            }
+        }
+    )*};
+}
+one_row!(bool, i16, i32, i64, u32, u64, f32, f64, String);
+
+impl<A> Rows for (A,) {
+    fn rows(&self) -> Option<u64> {
+        Some(1)
+    }
+}
+impl<A, B> Rows for (A, B) {
+    fn rows(&self) -> Option<u64> {
+        Some(1)
+    }
+}
+impl<A, B, C> Rows for (A, B, C) {
+    fn rows(&self) -> Option<u64> {
+        Some(1)
+    }
+}
+impl<A, B, C, D> Rows for (A, B, C, D) {
+    fn rows(&self) -> Option<u64> {
+        Some(1)
     }
 }
 
@@ -269,16 +310,12 @@ pub struct Query {
 
 impl Query {
     fn start(db: &Db, sql: &str) -> Query {
-        let text = sanitize(sql, MAX_QUERY_TEXT);
-        let summary = summarize(sql);
-        let operation = summary
-            .as_deref()
-            .and_then(|s| s.split(' ').next())
-            .map(str::to_string);
-        let collection = summary
-            .as_deref()
-            .and_then(|s| s.split(' ').nth(1))
-            .map(str::to_string);
+        let sanitize::Analysis {
+            text,
+            summary,
+            operation,
+            collection,
+        } = sanitize::analyze(sql, db.inner.max_text);
         let name = summary
             .clone()
             .unwrap_or_else(|| db.inner.system.to_string());
@@ -293,7 +330,7 @@ impl Query {
             db.operation.name = operation.as_deref(),
             db.collection.name = collection.as_deref(),
             db.query.summary = summary.as_deref(),
-            db.query.text = %text,
+            db.query.text = (!text.is_empty()).then_some(text.as_str()),
             server.address = db.inner.server_address.as_deref(),
             db.response.returned_rows = tracing::field::Empty,
             db.response.status_code = tracing::field::Empty,

@@ -266,10 +266,38 @@ fn render(tokens: &[Token]) -> String {
 /// assert_eq!(sanitize("UPDATE t SET a = $1 WHERE b = :b", 1000), "UPDATE t SET a = $1 WHERE b = :b");
 /// ```
 pub fn sanitize(sql: &str, max_chars: usize) -> String {
-    let s = render(&tokenize(sql));
+    sanitize_tokens(&tokenize(sql), max_chars)
+}
+
+fn sanitize_tokens(tokens: &[Token], max_chars: usize) -> String {
+    let s = render(tokens);
     match s.char_indices().nth(max_chars) {
         Some((cut, _)) => s[..cut].to_string(),
         None => s,
+    }
+}
+
+/// Everything the DB instrumentation records about a statement, from one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Analysis {
+    pub(crate) text: String,
+    pub(crate) summary: Option<String>,
+    pub(crate) operation: Option<String>,
+    pub(crate) collection: Option<String>,
+}
+
+pub(crate) fn analyze(sql: &str, max_chars: usize) -> Analysis {
+    let tokens = tokenize(sql);
+    let parts = operations(&tokens);
+    let (operation, collection) = match parts.first() {
+        Some((op, target)) => (Some(op.clone()), target.clone()),
+        None => (None, None),
+    };
+    Analysis {
+        text: sanitize_tokens(&tokens, max_chars),
+        summary: summary_of(&parts),
+        operation,
+        collection,
     }
 }
 
@@ -283,7 +311,29 @@ pub fn sanitize(sql: &str, max_chars: usize) -> String {
 /// assert_eq!(summarize("hello world"), None);
 /// ```
 pub fn summarize(sql: &str) -> Option<String> {
-    let tokens = tokenize(sql);
+    summary_of(&operations(&tokenize(sql)))
+}
+
+fn summary_of(parts: &[(String, Option<String>)]) -> Option<String> {
+    if parts.is_empty() {
+        return None;
+    }
+    let mut summary = parts
+        .iter()
+        .map(|(op, target)| match target {
+            Some(t) => format!("{op} {t}"),
+            None => op.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some((cut, _)) = summary.char_indices().nth(255) {
+        summary.truncate(cut);
+    }
+    Some(summary)
+}
+
+/// Each statement's operation and its collection, in order.
+fn operations(tokens: &[Token]) -> Vec<(String, Option<String>)> {
     let words: Vec<&str> = tokens
         .iter()
         .map(|t| match t {
@@ -292,12 +342,11 @@ pub fn summarize(sql: &str) -> Option<String> {
             _ => "",
         })
         .collect();
-    let mut parts: Vec<String> = Vec::new();
+    let mut parts: Vec<(String, Option<String>)> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let upper = words[i].to_ascii_uppercase();
         if OPERATIONS.contains(&upper.as_str()) && upper != "WITH" {
-            parts.push(upper.clone());
             // The collection: after FROM / INTO / TABLE, or right after UPDATE.
             let mut j = i + 1;
             let mut target = None;
@@ -321,22 +370,13 @@ pub fn summarize(sql: &str) -> Option<String> {
                 }
                 j += 1;
             }
-            if let Some(t) = target {
-                parts.push(t);
-            }
+            parts.push((upper, target));
             i = j.max(i + 1);
             continue;
         }
         i += 1;
     }
-    if parts.is_empty() {
-        return None;
-    }
-    let mut summary = parts.join(" ");
-    if let Some((cut, _)) = summary.char_indices().nth(255) {
-        summary.truncate(cut);
-    }
-    Some(summary)
+    parts
 }
 
 /// `schema.table` starting at `at`, if a name is there.

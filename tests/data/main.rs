@@ -357,3 +357,64 @@ fn errors_are_counted_and_attached_to_the_span() {
     );
     assert_eq!(span.status.as_ref().map(|s| s.code), Some(2));
 }
+
+#[test]
+fn db_cache_example_with_and_without_redis() {
+    use support::{Example, Receiver};
+    let redis = RedisServer::start(0);
+    let rx = Receiver::start();
+    let dir = std::env::temp_dir().join(format!("otelkit-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = dir.join("example.db").display().to_string();
+    let endpoint = rx.endpoint("grpc");
+    let url = redis.url();
+    let out = Example::start(
+        "db_cache",
+        &[
+            ("REDIS_URL", url.as_str()),
+            ("DB_CACHE_SQLITE", sqlite.as_str()),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ],
+    )
+    .wait_success();
+    assert!(
+        out.iter().any(|l| l.contains("caching in Redis")),
+        "{out:#?}"
+    );
+    assert!(out
+        .iter()
+        .any(|l| l.contains("duplicate insert failed as expected")));
+    assert!(out.iter().any(|l| l.contains("done, telemetry flushed")));
+    // Everything was flushed before exit.
+    let spans = rx.spans();
+    let failed = spans
+        .iter()
+        .find(|(_, s)| s.name == "INSERT users" && attr(&s.attributes, "error.type").is_some());
+    assert!(failed.is_some(), "the failing insert's span arrived");
+    assert!(spans.iter().any(|(_, s)| s.name == "SELECT users"));
+    assert!(rx
+        .logs()
+        .iter()
+        .any(|(_, l)| format!("{:?}", l.body).contains("slow database operation")));
+    let metrics = rx.metrics();
+    assert!(
+        metrics.iter().any(|(_, m)| m.name == "cache.requests"),
+        "cache metrics exported"
+    );
+
+    let out = Example::start(
+        "db_cache",
+        &[
+            ("REDIS_URL", "redis://127.0.0.1:1"),
+            ("DB_CACHE_SQLITE", sqlite.as_str()),
+        ],
+    )
+    .wait_success();
+    assert!(
+        out.iter()
+            .any(|l| l.contains("running with the cache disabled")),
+        "{out:#?}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

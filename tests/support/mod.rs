@@ -445,6 +445,32 @@ impl Example {
             .unwrap_or_else(|_| panic!("no address in {line:?}"))
     }
 
+    /// Waits for the example to exit by itself, successfully; returns everything it printed.
+    pub fn wait_success(mut self) -> Vec<String> {
+        let start = Instant::now();
+        let exit = loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                break exit;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "{} did not finish",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        assert!(
+            exit.success(),
+            "{} exited with {exit}; printed {:#?}",
+            self.name,
+            self.seen
+        );
+        self.seen
+    }
+
     /// Sends SIGTERM and waits for a successful exit; returns what it printed after.
     pub fn stop(mut self) -> Vec<String> {
         let status = Command::new("kill")
