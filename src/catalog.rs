@@ -467,8 +467,69 @@ pub const APP_ERRORS: InstrumentSpec = InstrumentSpec {
     attributes: &[names::ERROR_CATEGORY, names::APP_COMPONENT, names::ERROR_TYPE],
 };
 
+const GEN_AI: &[&str] = &[
+    names::GEN_AI_OPERATION_NAME,
+    names::GEN_AI_PROVIDER_NAME,
+    names::GEN_AI_REQUEST_MODEL,
+    names::GEN_AI_RESPONSE_MODEL,
+    names::ERROR_TYPE,
+];
+
+/// Tokens per LLM call, by `gen_ai.token.type` (input, output).
+pub const GEN_AI_CLIENT_TOKEN_USAGE: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_CLIENT_TOKEN_USAGE,
+    kind: Kind::Histogram,
+    unit: "{token}",
+    description: "Tokens per LLM call by gen_ai.token.type (input includes cached input; output includes reasoning).",
+    attributes: &[
+        names::GEN_AI_OPERATION_NAME,
+        names::GEN_AI_PROVIDER_NAME,
+        names::GEN_AI_REQUEST_MODEL,
+        names::GEN_AI_RESPONSE_MODEL,
+        names::GEN_AI_TOKEN_TYPE,
+    ],
+};
+/// Duration of LLM calls.
+pub const GEN_AI_CLIENT_OPERATION_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_CLIENT_OPERATION_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of LLM calls, to the last chunk for streamed ones.",
+    attributes: GEN_AI,
+};
+/// Time to the first chunk of streamed LLM calls.
+pub const GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Time from the request to the first chunk of a streamed LLM response.",
+    attributes: GEN_AI,
+};
+/// Cost of LLM calls in US dollars.
+pub const GEN_AI_CLIENT_COST: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_CLIENT_COST,
+    kind: Kind::Counter,
+    unit: "{USD}",
+    description:
+        "Cost of LLM calls in US dollars: the provider's reported cost, else the price table's.",
+    attributes: GEN_AI,
+};
+/// LLM calls whose model has no price.
+pub const GEN_AI_CLIENT_COST_UNPRICED: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_CLIENT_COST_UNPRICED,
+    kind: Kind::Counter,
+    unit: "{call}",
+    description: "LLM calls whose model the price table does not know: their cost is missing from gen_ai.client.cost.",
+    attributes: &[names::GEN_AI_PROVIDER_NAME, names::GEN_AI_REQUEST_MODEL],
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    GEN_AI_CLIENT_TOKEN_USAGE,
+    GEN_AI_CLIENT_OPERATION_DURATION,
+    GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK,
+    GEN_AI_CLIENT_COST,
+    GEN_AI_CLIENT_COST_UNPRICED,
     CACHE_REQUESTS,
     CACHE_OPERATION_DURATION,
     QUEUE_DEPTH,

@@ -10,6 +10,9 @@ pub mod db;
 mod error;
 pub mod errors;
 mod export;
+#[cfg(feature = "genai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "genai")))]
+pub mod genai;
 pub mod grpc;
 pub mod health;
 pub mod http;
@@ -26,7 +29,7 @@ mod signal;
 pub mod testing;
 
 /// The README's code blocks, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "testing", feature = "redis", feature = "sqlx"))]
+#[cfg(all(doctest, feature = "testing", feature = "redis", feature = "sqlx", feature = "genai"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

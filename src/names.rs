@@ -46,3 +46,15 @@ pub(crate) const QUEUE_NAME: &str = "queue.name";
 pub(crate) const APP_ERRORS: &str = "app.errors";
 pub(crate) const ERROR_CATEGORY: &str = "error.category";
 pub(crate) const APP_COMPONENT: &str = "app.component";
+/// GenAI names: declared here since the semantic-conventions crate marks them deprecated (moved).
+pub(crate) const GEN_AI_CLIENT_TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+pub(crate) const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operation.duration";
+pub(crate) const GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: &str =
+    "gen_ai.client.operation.time_to_first_chunk";
+pub(crate) const GEN_AI_CLIENT_COST: &str = "gen_ai.client.cost";
+pub(crate) const GEN_AI_CLIENT_COST_UNPRICED: &str = "gen_ai.client.cost.unpriced";
+pub(crate) const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+pub(crate) const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";
+pub(crate) const GEN_AI_REQUEST_MODEL: &str = "gen_ai.request.model";
+pub(crate) const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+pub(crate) const GEN_AI_TOKEN_TYPE: &str = "gen_ai.token.type";

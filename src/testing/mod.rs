@@ -15,6 +15,10 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(feature = "genai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "genai")))]
+pub mod openai;
+
 /// One sample line: a series and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {

@@ -1,0 +1,357 @@
+//! [`PriceTable`]: what an LLM call cost, from the `genai-prices` database with
+//! overrides for negotiated rates and in-house models.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use genai_prices::{Calculator, ErrorKind, PriceRequest, Usage, UsageKey};
+
+use super::TokenUsage;
+
+/// Prices in US dollars per million tokens, for one model.
+///
+/// ```
+/// let rates = otelkit::genai::Rates::new(0.50, 1.50).with_cached_input(0.05);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct Rates {
+    /// Input tokens that were not read from a cache.
+    pub input: f64,
+    /// Input tokens read from a cache (defaults to `input`).
+    #[serde(default)]
+    pub cached_input: Option<f64>,
+    /// Input tokens written to a cache (defaults to `input`).
+    #[serde(default)]
+    pub cache_write: Option<f64>,
+    /// Output tokens, reasoning included.
+    pub output: f64,
+}
+
+impl Rates {
+    /// Input and output rates, USD per million tokens.
+    pub fn new(input: f64, output: f64) -> Self {
+        Rates {
+            input,
+            cached_input: None,
+            cache_write: None,
+            output,
+        }
+    }
+
+    /// The rate for cached input reads.
+    pub fn with_cached_input(mut self, rate: f64) -> Self {
+        self.cached_input = Some(rate);
+        self
+    }
+
+    /// The rate for cache writes.
+    pub fn with_cache_write(mut self, rate: f64) -> Self {
+        self.cache_write = Some(rate);
+        self
+    }
+
+    /// The cost of `usage` at these rates. Cached reads and writes are part of the input
+    /// count and priced at their own rates, never twice.
+    pub fn cost(&self, usage: &TokenUsage) -> f64 {
+        let cached = usage.cached_input.min(usage.input);
+        let written = usage.cache_write.min(usage.input - cached);
+        let plain = usage.input - cached - written;
+        (plain as f64 * self.input
+            + cached as f64 * self.cached_input.unwrap_or(self.input)
+            + written as f64 * self.cache_write.unwrap_or(self.input)
+            + usage.output as f64 * self.output)
+            / 1_000_000.0
+    }
+}
+
+/// Why a call has no cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unpriced {
+    /// Neither the overrides nor the price data know the model.
+    UnknownModel,
+    /// The price data could not price it, for the reason given.
+    Other(String),
+}
+
+/// Prices for LLM calls: overrides first, then the `genai-prices` data.
+///
+/// The bundled data is the one in the `genai-prices` release otelkit was built with;
+/// load fresher data without a release with [`PriceTable::from_json`] (the JSON
+/// published by the genai-prices project). Overrides come from the builder or a TOML
+/// file:
+///
+/// ```
+/// let table = otelkit::genai::PriceTable::bundled()
+///     .with_override("acme-llm", otelkit::genai::Rates::new(0.2, 0.6))
+///     .with_overrides_toml(r#"
+///         [models."gpt-4o"]
+///         input = 2.0
+///         cached_input = 1.0
+///         output = 8.0
+///     "#).unwrap();
+/// assert!(table.has_override("gpt-4o"));
+/// ```
+#[derive(Clone)]
+pub struct PriceTable {
+    calculator: Option<Arc<Calculator>>,
+    overrides: HashMap<String, Rates>,
+}
+
+impl std::fmt::Debug for PriceTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PriceTable")
+            .field(
+                "data",
+                &if self.calculator.is_some() {
+                    "custom"
+                } else {
+                    "bundled"
+                },
+            )
+            .field("overrides", &self.overrides.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct OverrideFile {
+    #[serde(default)]
+    models: HashMap<String, Rates>,
+}
+
+/// A price table could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PriceError {
+    /// The override TOML is not valid.
+    #[error("invalid price overrides: {0} (expected [models.\"NAME\"] tables with input, output and optional cached_input, cache_write in USD per million tokens)")]
+    Toml(String),
+    /// The price data JSON is not valid.
+    #[error("invalid genai-prices data: {0}")]
+    Data(String),
+}
+
+impl PriceTable {
+    /// The price data bundled with this build, no overrides.
+    pub fn bundled() -> Self {
+        PriceTable {
+            calculator: None,
+            overrides: HashMap::new(),
+        }
+    }
+
+    /// Price data from JSON in the genai-prices format, e.g. a fresher download.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Self, PriceError> {
+        let calculator =
+            Calculator::from_json(json).map_err(|e| PriceError::Data(e.to_string()))?;
+        Ok(PriceTable {
+            calculator: Some(Arc::new(calculator)),
+            overrides: HashMap::new(),
+        })
+    }
+
+    /// Prices `model` at `rates`, whatever the data says (the name must match exactly).
+    pub fn with_override(mut self, model: impl Into<String>, rates: Rates) -> Self {
+        self.overrides.insert(model.into(), rates);
+        self
+    }
+
+    /// Adds the overrides of a TOML document: `[models."NAME"]` tables with `input`,
+    /// `output` and optional `cached_input`, `cache_write` (USD per million tokens).
+    pub fn with_overrides_toml(mut self, toml: &str) -> Result<Self, PriceError> {
+        let file: OverrideFile =
+            toml::from_str(toml).map_err(|e| PriceError::Toml(e.to_string()))?;
+        for (model, rates) in file.models {
+            if !(rates.input >= 0.0 && rates.output >= 0.0) {
+                return Err(PriceError::Toml(format!(
+                    "rates of {model:?} must not be negative"
+                )));
+            }
+            self.overrides.insert(model, rates);
+        }
+        Ok(self)
+    }
+
+    /// Whether `model` has an override.
+    pub fn has_override(&self, model: &str) -> bool {
+        self.overrides.contains_key(model)
+    }
+
+    fn calculator(&self) -> &Calculator {
+        match &self.calculator {
+            Some(c) => c,
+            None => Calculator::bundled(),
+        }
+    }
+
+    /// The cost of a call in US dollars.
+    ///
+    /// ```
+    /// use otelkit::genai::{PriceTable, TokenUsage};
+    /// let usage = TokenUsage::new(1_000, 500).with_cached_input(200);
+    /// let cost = PriceTable::bundled().cost("openai", "gpt-4o", &usage).unwrap();
+    /// assert!((cost - 0.00725).abs() < 1e-9); // 800 × $2.50 + 200 × $1.25 + 500 × $10 per Mtok
+    /// ```
+    pub fn cost(&self, provider: &str, model: &str, usage: &TokenUsage) -> Result<f64, Unpriced> {
+        if let Some(rates) = self.overrides.get(model) {
+            return Ok(rates.cost(usage));
+        }
+        let mut u = Usage::from([
+            (UsageKey::INPUT_TOKENS, usage.input as f64),
+            (UsageKey::OUTPUT_TOKENS, usage.output as f64),
+        ]);
+        if usage.cached_input > 0 {
+            u.insert(UsageKey::CACHE_READ_TOKENS, usage.cached_input as f64);
+        }
+        if usage.cache_write > 0 {
+            u.insert(UsageKey::CACHE_WRITE_TOKENS, usage.cache_write as f64);
+        }
+        let request = PriceRequest::new(model, &u).with_provider_id(provider_id(provider));
+        match self.calculator().calculate(&request) {
+            Ok(p) => Ok(p.total_price),
+            Err(e)
+                if e.kind() == ErrorKind::ModelNotFound
+                    || e.kind() == ErrorKind::ProviderNotFound =>
+            {
+                Err(Unpriced::UnknownModel)
+            }
+            Err(e) => Err(Unpriced::Other(e.to_string())),
+        }
+    }
+
+    /// Usage read from a provider's raw response body (`genai-prices`' extractors for
+    /// the OpenAI, Anthropic, Google, … response shapes). `api_flavor` is the
+    /// provider's API, e.g. `chat` or `responses` for OpenAI.
+    pub fn usage_from_body(
+        &self,
+        provider: &str,
+        api_flavor: &str,
+        body: &[u8],
+    ) -> Option<TokenUsage> {
+        let request = genai_prices::ExtractRequest::new(body)
+            .with_provider_id(provider_id(provider))
+            .with_api_flavor(api_flavor);
+        let extracted = self.calculator().extract_provider_usage(&request).ok()?;
+        let get = |k: &str| extracted.usage.get(k).unwrap_or(0.0).max(0.0) as u64;
+        Some(TokenUsage {
+            input: get("input_tokens"),
+            output: get("output_tokens"),
+            cached_input: get("cache_read_tokens"),
+            cache_write: get("cache_write_tokens"),
+            reasoning: get("output_reasoning_tokens"),
+            response_model: extracted.model_ref,
+            ..TokenUsage::default()
+        })
+    }
+}
+
+/// `gen_ai.provider.name` values to genai-prices provider ids.
+fn provider_id(provider: &str) -> &str {
+    match provider {
+        "gcp.gemini" | "gcp.vertex_ai" | "gcp.gen_ai" => "google",
+        "aws.bedrock" => "aws",
+        "azure.ai.openai" | "azure.ai.inference" => "azure",
+        "x_ai" => "x-ai",
+        other => other,
+    }
+}
+
+/// The process-wide table LLM calls are priced with.
+pub(crate) fn global() -> Arc<PriceTable> {
+    lock()
+        .read()
+        .map(|t| t.clone())
+        .unwrap_or_else(|_| Arc::new(PriceTable::bundled()))
+}
+
+fn lock() -> &'static RwLock<Arc<PriceTable>> {
+    static TABLE: OnceLock<RwLock<Arc<PriceTable>>> = OnceLock::new();
+    TABLE.get_or_init(|| RwLock::new(Arc::new(PriceTable::bundled())))
+}
+
+/// Replaces the process-wide price table (the bundled data with no overrides by default).
+///
+/// ```
+/// otelkit::genai::set_price_table(
+///     otelkit::genai::PriceTable::bundled().with_override("in-house-7b", otelkit::genai::Rates::new(0.0, 0.0)),
+/// );
+/// ```
+pub fn set_price_table(table: PriceTable) {
+    if let Ok(mut t) = lock().write() {
+        *t = Arc::new(table);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn known_bills_to_the_micro_dollar() {
+        let t = PriceTable::bundled();
+        // gpt-4o: $2.50 in, $1.25 cached in, $10 out per Mtok.
+        let plain = t
+            .cost("openai", "gpt-4o", &TokenUsage::new(1_000_000, 1_000_000))
+            .unwrap();
+        assert!(close(plain, 12.5), "{plain}");
+        let cached = t
+            .cost(
+                "openai",
+                "gpt-4o",
+                &TokenUsage::new(1_000, 500).with_cached_input(200),
+            )
+            .unwrap();
+        assert!(close(cached, 0.002 + 0.00025 + 0.005), "{cached}");
+        // o3: reasoning tokens are output tokens, priced once ($2 in, $8 out per Mtok).
+        let o3 = t
+            .cost(
+                "openai",
+                "o3",
+                &TokenUsage::new(1_000, 500).with_reasoning(100),
+            )
+            .unwrap();
+        assert!(close(o3, 0.002 + 0.004), "{o3}");
+        assert_eq!(
+            t.cost("openai", "no-such-model", &TokenUsage::new(1, 1)),
+            Err(Unpriced::UnknownModel)
+        );
+    }
+
+    #[test]
+    fn overrides_win_and_count_cache_once() {
+        let t = PriceTable::bundled()
+            .with_overrides_toml("[models.\"gpt-4o\"]\ninput = 1.0\ncached_input = 0.1\ncache_write = 2.0\noutput = 4.0\n")
+            .unwrap();
+        let u = TokenUsage::new(1_000, 100)
+            .with_cached_input(300)
+            .with_cache_write(200);
+        // 500 plain × 1 + 300 × 0.1 + 200 × 2 + 100 × 4, per Mtok.
+        let c = t.cost("openai", "gpt-4o", &u).unwrap();
+        assert!(close(c, (500.0 + 30.0 + 400.0 + 400.0) / 1e6), "{c}");
+        let e = PriceTable::bundled()
+            .with_overrides_toml("[models.x]\ninput = \"cheap\"")
+            .unwrap_err();
+        assert!(e.to_string().contains("invalid price overrides"), "{e}");
+        assert!(PriceTable::bundled()
+            .with_overrides_toml("[models.x]\ninput = -1\noutput = 1")
+            .is_err());
+        assert!(PriceTable::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn usage_from_an_openai_body() {
+        let body = br#"{"id":"x","object":"chat.completion","model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":100,"completion_tokens":20,"total_tokens":120,"prompt_tokens_details":{"cached_tokens":40},"completion_tokens_details":{"reasoning_tokens":5}}}"#;
+        let u = PriceTable::bundled()
+            .usage_from_body("openai", "chat", body)
+            .unwrap();
+        assert_eq!(
+            (u.input, u.output, u.cached_input, u.reasoning),
+            (100, 20, 40, 5)
+        );
+        assert_eq!(u.response_model.as_deref(), Some("gpt-4o-mini"));
+    }
+}

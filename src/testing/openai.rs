@@ -1,0 +1,218 @@
+//! A local server speaking the OpenAI chat-completions wire format, for tests and
+//! demos where no real provider is reachable (features `testing` and `genai`).
+//!
+//! `POST /v1/chat/completions` answers JSON, or Server-Sent Events with
+//! `"stream": true` (a final usage chunk with `stream_options.include_usage`).
+//! Everything is deterministic: the reply echoes the last user message; usage counts
+//! words (`prompt_tokens` over all messages, `completion_tokens` over the reply);
+//! a message containing `[cached]` has half its prompt tokens reported as cached;
+//! models whose name starts with `o` report 3 reasoning tokens (within the
+//! completion tokens). Faults on demand: header `x-mock-status: 429` (or any code)
+//! answers that error, `x-mock-latency-ms: 200` waits before answering (and between
+//! streamed chunks).
+//!
+//! ```no_run
+//! let provider = otelkit::testing::openai::MockOpenAi::start().unwrap();
+//! println!("OPENAI_BASE_URL={}", provider.base_url());
+//! ```
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+/// The running mock provider. It serves until the process ends.
+#[derive(Debug, Clone)]
+pub struct MockOpenAi {
+    addr: SocketAddr,
+    requests: Arc<AtomicU64>,
+}
+
+struct Reply {
+    id: String,
+    model: String,
+    text: String,
+    usage: Value,
+}
+
+fn words(s: &str) -> u64 {
+    s.split_whitespace().count() as u64
+}
+
+fn reply(n: u64, body: &Value) -> Reply {
+    let model = body["model"].as_str().unwrap_or("mock").to_string();
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let content = |m: &Value| -> String {
+        match &m["content"] {
+            Value::String(s) => s.clone(),
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => String::new(),
+        }
+    };
+    let prompt: u64 = messages.iter().map(|m| words(&content(m))).sum();
+    let cached = if messages.iter().any(|m| content(m).contains("[cached]")) {
+        prompt / 2
+    } else {
+        0
+    };
+    let last_user = messages
+        .iter()
+        .rev()
+        .find(|m| m["role"] == "user")
+        .map(content)
+        .unwrap_or_default();
+    let echoed: Vec<&str> = last_user.split_whitespace().take(20).collect();
+    let text = format!("echo: {}", echoed.join(" "));
+    let reasoning = if model.starts_with('o') { 3 } else { 0 };
+    let completion = words(&text) + reasoning;
+    Reply {
+        id: format!("chatcmpl-mock-{n}"),
+        model,
+        text,
+        usage: json!({
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": { "cached_tokens": cached },
+            "completion_tokens_details": { "reasoning_tokens": reasoning },
+        }),
+    }
+}
+
+fn error(status: StatusCode) -> Response {
+    let body = json!({ "error": { "message": format!("mock error {}", status.as_u16()), "type": "mock_error", "code": status.as_u16() } });
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn completions(
+    State(count): State<Arc<AtomicU64>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let n = count.fetch_add(1, Ordering::Relaxed) + 1;
+    let header = |k: &str| {
+        headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let latency = header("x-mock-latency-ms")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or_default();
+    if let Some(code) = header("x-mock-status").and_then(|v| v.parse::<u16>().ok()) {
+        tokio::time::sleep(latency).await;
+        return error(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST);
+    };
+    let r = reply(n, &request);
+    tokio::time::sleep(latency).await;
+    if request["stream"].as_bool() != Some(true) {
+        let body = json!({
+            "id": r.id, "object": "chat.completion", "created": 0, "model": r.model,
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": r.text }, "finish_reason": "stop" }],
+            "usage": r.usage,
+        });
+        return ([("content-type", "application/json")], body.to_string()).into_response();
+    }
+    let include_usage = request["stream_options"]["include_usage"].as_bool() == Some(true);
+    let mut events: Vec<String> = r
+        .text
+        .split_inclusive(' ')
+        .map(|w| {
+            json!({ "id": r.id, "object": "chat.completion.chunk", "created": 0, "model": r.model,
+                    "choices": [{ "index": 0, "delta": { "content": w }, "finish_reason": null }] })
+            .to_string()
+        })
+        .collect();
+    events.push(
+        json!({ "id": r.id, "object": "chat.completion.chunk", "created": 0, "model": r.model,
+                "choices": [{ "index": 0, "delta": {}, "finish_reason": "stop" }] })
+        .to_string(),
+    );
+    if include_usage {
+        events.push(
+            json!({ "id": r.id, "object": "chat.completion.chunk", "created": 0, "model": r.model,
+                    "choices": [], "usage": r.usage })
+            .to_string(),
+        );
+    }
+    events.push("[DONE]".to_string());
+    let stream = futures_util::stream::unfold(
+        (events.into_iter(), latency, true),
+        |(mut it, latency, first)| async move {
+            let event = it.next()?;
+            if !first {
+                tokio::time::sleep(latency).await;
+            }
+            Some((
+                Ok::<_, std::io::Error>(Bytes::from(format!("data: {event}\n\n"))),
+                (it, latency, false),
+            ))
+        },
+    );
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+impl MockOpenAi {
+    /// Starts the server on a free loopback port, on a thread of its own.
+    pub fn start() -> std::io::Result<MockOpenAi> {
+        let requests = Arc::new(AtomicU64::new(0));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let count = requests.clone();
+        std::thread::Builder::new()
+            .name("mock-openai".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+                        return;
+                    };
+                    let _ = tx.send(listener.local_addr());
+                    let app = axum::Router::new()
+                        .route("/v1/chat/completions", axum::routing::post(completions))
+                        .with_state(count);
+                    let _ = axum::serve(listener, app).await;
+                });
+            })?;
+        let addr = rx.recv().map_err(|_| {
+            std::io::Error::other("the mock provider's thread stopped before binding")
+        })??;
+        Ok(MockOpenAi { addr, requests })
+    }
+
+    /// `http://127.0.0.1:PORT/v1`, the base URL OpenAI clients take.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Requests served so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
