@@ -487,6 +487,7 @@ pub const GEN_AI_CLIENT_TOKEN_USAGE: InstrumentSpec = InstrumentSpec {
         names::GEN_AI_REQUEST_MODEL,
         names::GEN_AI_RESPONSE_MODEL,
         names::GEN_AI_TOKEN_TYPE,
+        names::TENANT,
     ],
 };
 /// Duration of LLM calls.
@@ -523,8 +524,63 @@ pub const GEN_AI_CLIENT_COST_UNPRICED: InstrumentSpec = InstrumentSpec {
     attributes: &[names::GEN_AI_PROVIDER_NAME, names::GEN_AI_REQUEST_MODEL],
 };
 
+/// Duration of agent runs by outcome.
+pub const GEN_AI_INVOKE_AGENT_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_INVOKE_AGENT_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description:
+        "Duration of agent runs by gen_ai.agent.outcome (success, failure, step_limit, cancelled).",
+    attributes: &[
+        names::GEN_AI_AGENT_NAME,
+        names::GEN_AI_AGENT_OUTCOME,
+        names::ERROR_TYPE,
+    ],
+};
+/// LLM calls per agent run.
+pub const GEN_AI_INVOKE_AGENT_LLM_CALLS: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_INVOKE_AGENT_LLM_CALLS,
+    kind: Kind::Histogram,
+    unit: "{call}",
+    description: "LLM calls an agent run made.",
+    attributes: &[names::GEN_AI_AGENT_NAME],
+};
+/// Tool calls per agent run.
+pub const GEN_AI_INVOKE_AGENT_TOOL_CALLS: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_INVOKE_AGENT_TOOL_CALLS,
+    kind: Kind::Histogram,
+    unit: "{call}",
+    description: "Tool calls an agent run made.",
+    attributes: &[names::GEN_AI_AGENT_NAME],
+};
+/// Duration of tool calls by tool.
+pub const GEN_AI_EXECUTE_TOOL_DURATION: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_EXECUTE_TOOL_DURATION,
+    kind: Kind::Histogram,
+    unit: "s",
+    description: "Duration of tool calls by tool, with error.type when the tool failed.",
+    attributes: &[
+        names::GEN_AI_TOOL_NAME,
+        names::GEN_AI_TOOL_TYPE,
+        names::ERROR_TYPE,
+    ],
+};
+/// Seconds of audio processed by speech-to-text and text-to-speech calls.
+pub const GEN_AI_CLIENT_AUDIO_PROCESSED: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_CLIENT_AUDIO_PROCESSED,
+    kind: Kind::Counter,
+    unit: "s",
+    description: "Seconds of audio processed by voice calls (transcription, speech).",
+    attributes: GEN_AI,
+};
+
 /// Every instrument otelkit defines.
 pub const CATALOG: &[InstrumentSpec] = &[
+    GEN_AI_INVOKE_AGENT_DURATION,
+    GEN_AI_INVOKE_AGENT_LLM_CALLS,
+    GEN_AI_INVOKE_AGENT_TOOL_CALLS,
+    GEN_AI_EXECUTE_TOOL_DURATION,
+    GEN_AI_CLIENT_AUDIO_PROCESSED,
     GEN_AI_CLIENT_TOKEN_USAGE,
     GEN_AI_CLIENT_OPERATION_DURATION,
     GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK,

@@ -98,6 +98,13 @@ pub mod env {
     pub const OTELKIT_HEALTH_CACHE_TTL: &str = "OTELKIT_HEALTH_CACHE_TTL";
     /// otelkit: database operations slower than this many ms log a warning (default 500).
     pub const OTELKIT_DB_SLOW_QUERY_MS: &str = "OTELKIT_DB_SLOW_QUERY_MS";
+    /// `true` records LLM prompts and completions (redacted, truncated) on spans. Default off.
+    pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+    /// otelkit: longest captured message content, in characters (default 1000).
+    pub const OTELKIT_GENAI_CONTENT_MAX_CHARS: &str = "OTELKIT_GENAI_CONTENT_MAX_CHARS";
+    /// otelkit: tenants with their own `tenant` label on LLM cost and tokens (default 100).
+    pub const OTELKIT_GENAI_TENANT_LIMIT: &str = "OTELKIT_GENAI_TENANT_LIMIT";
     /// otelkit: time limit of `Telemetry::shutdown`, ms (default 5000).
     pub const OTELKIT_SHUTDOWN_TIMEOUT: &str = "OTELKIT_SHUTDOWN_TIMEOUT";
     /// The `tracing` filter, `EnvFilter` syntax (default `info`).
@@ -260,6 +267,9 @@ pub struct Config {
     pub(crate) admin_token: Option<String>,
     pub(crate) health_ttl: Duration,
     pub(crate) slow_query: Duration,
+    pub(crate) genai_capture: bool,
+    pub(crate) genai_content_max: usize,
+    pub(crate) genai_tenant_limit: usize,
 }
 
 impl Default for Config {
@@ -297,6 +307,9 @@ impl Default for Config {
             admin_token: None,
             health_ttl: Duration::from_secs(5),
             slow_query: Duration::from_millis(500),
+            genai_capture: false,
+            genai_content_max: 1000,
+            genai_tenant_limit: 100,
         }
     }
 }
@@ -484,6 +497,16 @@ impl Config {
         }
         if let Some(d) = vars.millis(env::OTELKIT_SHUTDOWN_TIMEOUT)? {
             c.shutdown_timeout = d;
+        }
+        if let Some(v) = vars.get(env::OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT) {
+            c.genai_capture =
+                parse_bool(env::OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, v)?;
+        }
+        if let Some(n) = vars.count(env::OTELKIT_GENAI_CONTENT_MAX_CHARS)? {
+            c.genai_content_max = n;
+        }
+        if let Some(n) = vars.count(env::OTELKIT_GENAI_TENANT_LIMIT)? {
+            c.genai_tenant_limit = n;
         }
         if let Some(d) = vars.millis(env::OTELKIT_DB_SLOW_QUERY_MS)? {
             c.slow_query = d;
@@ -786,6 +809,20 @@ impl Config {
     /// Code wins over `OTELKIT_DB_SLOW_QUERY_MS`. Default 500 ms.
     pub fn with_slow_query_threshold(mut self, threshold: Duration) -> Self {
         self.slow_query = threshold;
+        self
+    }
+
+    /// Records LLM prompts and completions on spans, redacted and truncated. Code wins
+    /// over `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`. Default off.
+    pub fn with_genai_content_capture(mut self, on: bool) -> Self {
+        self.genai_capture = on;
+        self
+    }
+
+    /// How many tenants get their own `tenant` label on LLM cost and tokens (the rest
+    /// are `other`). Code wins over `OTELKIT_GENAI_TENANT_LIMIT`. Default 100.
+    pub fn with_genai_tenant_limit(mut self, tenants: usize) -> Self {
+        self.genai_tenant_limit = tenants;
         self
     }
 
@@ -1234,6 +1271,12 @@ mod tests {
             ("OTELKIT_SHUTDOWN_TIMEOUT", "0", "greater than 0"),
             ("RUST_LOG", "info,[[", "EnvFilter"),
             ("OTELKIT_HEALTH_CACHE_TTL", "0", "greater than 0"),
+            (
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+                "maybe",
+                "true or false",
+            ),
+            ("OTELKIT_GENAI_TENANT_LIMIT", "lots", "whole number"),
         ];
         for (var, value, allowed) in cases {
             let msg = err(&[(var, value)]);

@@ -228,6 +228,12 @@ macro_rules! otlp_exporter {
 
 fn build(config: Config) -> Result<Telemetry, Error> {
     crate::db::set_slow_threshold(config.slow_query);
+    #[cfg(feature = "genai")]
+    crate::genai::configure(
+        config.genai_capture,
+        config.genai_content_max,
+        config.genai_tenant_limit,
+    );
     let env_filter = EnvFilter::builder()
         .parse(&config.log_filter)
         .map_err(|_| Error::InvalidEnv {

@@ -29,7 +29,13 @@ mod signal;
 pub mod testing;
 
 /// The README's code blocks, compiled and run as doc tests.
-#[cfg(all(doctest, feature = "testing", feature = "redis", feature = "sqlx", feature = "genai"))]
+#[cfg(all(
+    doctest,
+    feature = "testing",
+    feature = "redis",
+    feature = "sqlx",
+    feature = "genai"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 

@@ -19,13 +19,61 @@
 //! `gen_ai.client.cost.unpriced` rises, and a warning is logged once per model. A
 //! call dropped before `finish`/`fail` records `error.type=cancelled`.
 
+mod agent;
+mod content;
 mod pricing;
 
+pub use agent::{AgentRun, Outcome as AgentOutcome, ToolCall};
+pub use content::redact;
 pub use pricing::{set_price_table, PriceError, PriceTable, Rates, Unpriced};
 
 use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
+
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+static CAPTURE: AtomicBool = AtomicBool::new(false);
+static CAPTURE_MAX: AtomicUsize = AtomicUsize::new(1000);
+static TENANT_LIMIT: AtomicUsize = AtomicUsize::new(100);
+
+/// Applies the configuration `init` read (content capture, its length, the tenant limit).
+pub(crate) fn configure(capture: bool, max_chars: usize, tenant_limit: usize) {
+    CAPTURE.store(capture, Ordering::Relaxed);
+    CAPTURE_MAX.store(max_chars, Ordering::Relaxed);
+    TENANT_LIMIT.store(tenant_limit, Ordering::Relaxed);
+}
+
+/// Turns message-content capture on or off for the process (what
+/// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` sets at `init`).
+pub fn set_content_capture(on: bool) {
+    CAPTURE.store(on, Ordering::Relaxed);
+}
+
+/// The label a tenant is recorded under: its own name for the first `limit` tenants
+/// seen, `other` for the rest, so the number of series stays bounded.
+fn tenant_label(tenant: &str) -> Arc<str> {
+    static ADMITTED: OnceLock<RwLock<HashSet<Arc<str>>>> = OnceLock::new();
+    static OTHER: OnceLock<Arc<str>> = OnceLock::new();
+    let admitted = ADMITTED.get_or_init(|| RwLock::new(HashSet::new()));
+    if let Ok(set) = admitted.read() {
+        if let Some(t) = set.get(tenant) {
+            return t.clone();
+        }
+    }
+    if let Ok(mut set) = admitted.write() {
+        if let Some(t) = set.get(tenant) {
+            return t.clone();
+        }
+        if set.len() < TENANT_LIMIT.load(Ordering::Relaxed) {
+            let t: Arc<str> = Arc::from(tenant);
+            set.insert(t.clone());
+            return t;
+        }
+    }
+    OTHER.get_or_init(|| Arc::from("other")).clone()
+}
 
 use opentelemetry::metrics::{Counter, Histogram};
 use opentelemetry::KeyValue;
@@ -99,6 +147,7 @@ struct Instruments {
     ttfc: Histogram<f64>,
     cost: Counter<f64>,
     unpriced: Counter<u64>,
+    audio: Counter<f64>,
     warned: Mutex<HashSet<String>>,
 }
 
@@ -141,6 +190,11 @@ fn instruments() -> &'static Instruments {
                 .with_description(c.description)
                 .build(),
             unpriced: catalog::GEN_AI_CLIENT_COST_UNPRICED.u64_counter(&meter),
+            audio: meter
+                .f64_counter(catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.name)
+                .with_unit(catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.unit)
+                .with_description(catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.description)
+                .build(),
             warned: Mutex::new(HashSet::new()),
         }
     })
@@ -156,6 +210,7 @@ pub struct LlmCall {
     provider: String,
     model: String,
     attrs: Vec<KeyValue>,
+    tenant: Option<Arc<str>>,
     done: bool,
 }
 
@@ -195,8 +250,56 @@ impl LlmCall {
                 KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
                 KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
             ],
+            tenant: None,
             done: false,
         }
+    }
+
+    /// Attributes the call's tokens and cost to `tenant` (a `tenant` label on those two
+    /// metrics only). The first tenants seen, up to the limit (`OTELKIT_GENAI_TENANT_LIMIT`,
+    /// default 100), get their own label; the rest are `other`. Never pass a user id.
+    pub fn with_tenant(mut self, tenant: &str) -> Self {
+        self.tenant = Some(tenant_label(tenant));
+        self
+    }
+
+    /// Seconds of audio this voice call processed (transcription input, speech output).
+    pub fn audio_seconds(&self, seconds: f64) {
+        instruments().audio.add(seconds, &self.attrs);
+    }
+
+    /// Whether message content is being captured (opt-in).
+    pub fn captures_content() -> bool {
+        CAPTURE.load(Ordering::Relaxed)
+    }
+
+    /// Records the input messages (`role`, `text`) as `gen_ai.input.messages` — only when
+    /// content capture is on, truncated and with secrets and e-mail addresses redacted.
+    pub fn input_messages(&self, messages: &[(&str, &str)]) {
+        if !Self::captures_content() {
+            return;
+        }
+        let max = CAPTURE_MAX.load(Ordering::Relaxed);
+        let json: Vec<serde_json::Value> = messages
+            .iter()
+            .map(|(role, text)| serde_json::json!({ "role": role, "parts": [{ "type": "text", "content": redact(text, max) }] }))
+            .collect();
+        self.span.set_attribute(
+            "gen_ai.input.messages",
+            serde_json::Value::Array(json).to_string(),
+        );
+    }
+
+    /// Records the output text as `gen_ai.output.messages` — only when content capture is
+    /// on, truncated and redacted.
+    pub fn output_text(&self, text: &str) {
+        if !Self::captures_content() {
+            return;
+        }
+        let max = CAPTURE_MAX.load(Ordering::Relaxed);
+        let json = serde_json::json!([{ "role": "assistant", "parts": [{ "type": "text", "content": redact(text, max) }] }]);
+        self.span
+            .set_attribute("gen_ai.output.messages", json.to_string());
     }
 
     /// The call's span: enter it (or `.instrument` the request with it) so the HTTP
@@ -247,8 +350,12 @@ impl LlmCall {
             self.span
                 .record("gen_ai.usage.reasoning.output_tokens", usage.reasoning);
         }
+        let mut billed = attrs.clone();
+        if let Some(t) = &self.tenant {
+            billed.push(KeyValue::new(names::TENANT, t.to_string()));
+        }
         for (kind, n) in [("input", usage.input), ("output", usage.output)] {
-            let mut a = attrs.clone();
+            let mut a = billed.clone();
             a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
             i.tokens.record(n, &a);
         }
@@ -259,7 +366,7 @@ impl LlmCall {
         match cost {
             Ok(c) => {
                 self.span.record("gen_ai.client.cost", c);
-                i.cost.add(c, &attrs);
+                i.cost.add(c, &billed);
             }
             Err(Unpriced::UnknownModel) => self.unpriced("the price table does not know the model"),
             Err(Unpriced::Other(why)) => self.unpriced(&why),

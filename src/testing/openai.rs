@@ -7,7 +7,9 @@
 //! words (`prompt_tokens` over all messages, `completion_tokens` over the reply);
 //! a message containing `[cached]` has half its prompt tokens reported as cached;
 //! models whose name starts with `o` report 3 reasoning tokens (within the
-//! completion tokens). Faults on demand: header `x-mock-status: 429` (or any code)
+//! completion tokens). With `tools` (non-streaming), it asks for each tool in turn —
+//! one `tool_calls` reply per tool, call id `call_{name}` — and once every tool has a
+//! `tool` message, answers `answer: ` followed by their contents. Faults on demand: header `x-mock-status: 429` (or any code)
 //! answers that error, `x-mock-latency-ms: 200` waits before answering (and between
 //! streamed chunks).
 //!
@@ -38,6 +40,8 @@ struct Reply {
     id: String,
     model: String,
     text: String,
+    /// A tool the model asks to call, with its call id.
+    tool_call: Option<(String, String)>,
     usage: Value,
 }
 
@@ -71,14 +75,39 @@ fn reply(n: u64, body: &Value) -> Reply {
         .find(|m| m["role"] == "user")
         .map(content)
         .unwrap_or_default();
-    let echoed: Vec<&str> = last_user.split_whitespace().take(20).collect();
-    let text = format!("echo: {}", echoed.join(" "));
+    // With tools: ask for each in turn (one call per reply), then answer from their results.
+    let answered: Vec<String> = messages
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .filter_map(|m| m["tool_call_id"].as_str().map(str::to_string))
+        .collect();
+    let tool_call = body["tools"].as_array().and_then(|tools| {
+        tools
+            .iter()
+            .filter_map(|t| t["function"]["name"].as_str())
+            .map(|name| (name.to_string(), format!("call_{name}")))
+            .find(|(_, id)| !answered.contains(id))
+    });
+    let text = if tool_call.is_some() {
+        String::new()
+    } else if !answered.is_empty() {
+        let results: Vec<String> = messages
+            .iter()
+            .filter(|m| m["role"] == "tool")
+            .map(content)
+            .collect();
+        format!("answer: {}", results.join("; "))
+    } else {
+        let echoed: Vec<&str> = last_user.split_whitespace().take(20).collect();
+        format!("echo: {}", echoed.join(" "))
+    };
     let reasoning = if model.starts_with('o') { 3 } else { 0 };
-    let completion = words(&text) + reasoning;
+    let completion = words(&text) + reasoning + u64::from(tool_call.is_some()) * 5;
     Reply {
         id: format!("chatcmpl-mock-{n}"),
         model,
         text,
+        tool_call,
         usage: json!({
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -125,9 +154,17 @@ async fn completions(
     let r = reply(n, &request);
     tokio::time::sleep(latency).await;
     if request["stream"].as_bool() != Some(true) {
+        let (message, finish) = match &r.tool_call {
+            Some((name, id)) => (
+                json!({ "role": "assistant", "content": null, "tool_calls": [{
+                    "id": id, "type": "function", "function": { "name": name, "arguments": "{}" } }] }),
+                "tool_calls",
+            ),
+            None => (json!({ "role": "assistant", "content": r.text }), "stop"),
+        };
         let body = json!({
             "id": r.id, "object": "chat.completion", "created": 0, "model": r.model,
-            "choices": [{ "index": 0, "message": { "role": "assistant", "content": r.text }, "finish_reason": "stop" }],
+            "choices": [{ "index": 0, "message": message, "finish_reason": finish }],
             "usage": r.usage,
         });
         return ([("content-type", "application/json")], body.to_string()).into_response();

@@ -22,7 +22,7 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| World {
-        installed: Installed::start("genai-test", &[]),
+        installed: Installed::start("genai-test", &[("OTELKIT_GENAI_TENANT_LIMIT", "5")]),
         provider: MockOpenAi::start().unwrap(),
     })
 }
@@ -342,4 +342,266 @@ fn cached_input_is_priced_at_the_cached_rate_once() {
     // 5 plain × $2.50 + 5 cached × $1.25 in; "echo:" + 9 words = 11 out × $10, per Mtok.
     let expected = (5.0 * 2.5 + 5.0 * 1.25 + 11.0 * 10.0) / 1e6;
     assert!(close(cost, expected), "{cost} != {expected}");
+}
+
+#[test]
+fn content_is_captured_only_when_opted_in_and_redacted() {
+    let w = world();
+    let record = |model: &'static str| {
+        let call = LlmCall::start("openai", "chat", model);
+        call.input_messages(&[(
+            "user",
+            "mail me at ann@example.com, my key is sk-proj-0123456789abcdefXYZ",
+        )]);
+        call.output_text("sure thing");
+        call.finish(otelkit::genai::TokenUsage::new(10, 2).with_reported_cost(0.0));
+    };
+    record("capture-off-model");
+    otelkit::genai::set_content_capture(true);
+    record("capture-on-model");
+    otelkit::genai::set_content_capture(false);
+    w.installed.receiver.wait_for("both spans", |r| {
+        let spans = r.spans();
+        ["chat capture-off-model", "chat capture-on-model"]
+            .iter()
+            .all(|n| spans.iter().any(|(_, s)| s.name == *n))
+    });
+    let spans = w.installed.receiver.spans();
+    let get = |n: &str| {
+        spans
+            .iter()
+            .find(|(_, s)| s.name == n)
+            .map(|(_, s)| s.clone())
+            .unwrap()
+    };
+    let off = get("chat capture-off-model");
+    assert!(
+        attr(&off.attributes, "gen_ai.input.messages").is_none(),
+        "no content unless opted in"
+    );
+    assert!(off
+        .attributes
+        .iter()
+        .all(|kv| !format!("{:?}", kv.value).contains("ann@")));
+    let on = get("chat capture-on-model");
+    let input = attr(&on.attributes, "gen_ai.input.messages").expect("captured when opted in");
+    assert!(
+        input.contains("mail me at [REDACTED_EMAIL]") && input.contains("[REDACTED_SECRET]"),
+        "{input}"
+    );
+    assert!(
+        !input.contains("ann@example.com") && !input.contains("sk-proj-"),
+        "{input}"
+    );
+    assert!(attr(&on.attributes, "gen_ai.output.messages")
+        .unwrap()
+        .contains("sure thing"));
+}
+
+#[test]
+fn tenants_beyond_the_limit_share_one_series() {
+    let w = world();
+    // Spans off for the flood (a no-op dispatcher), so the other tests' spans are not
+    // crowded out of the export queue; the metrics are what this test is about.
+    tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
+        for i in 0..100_000 {
+            let call = LlmCall::start("openai", "chat", "tenant-model")
+                .with_tenant(&format!("tenant-{i}"));
+            call.finish(otelkit::genai::TokenUsage::new(1, 1).with_reported_cost(0.001));
+        }
+    });
+    let s = w.installed.scrape();
+    let series: Vec<String> = s
+        .find(
+            "gen_ai_client_cost_total",
+            &[("gen_ai_request_model", "tenant-model")],
+        )
+        .map(|x| x.labels["tenant"].clone())
+        .collect();
+    assert!(
+        series.len() <= 5 + 1,
+        "{} series for 100,000 tenants",
+        series.len()
+    );
+    assert!(series.contains(&"other".to_string()));
+    let total: f64 = s
+        .find(
+            "gen_ai_client_cost_total",
+            &[("gen_ai_request_model", "tenant-model")],
+        )
+        .map(|x| x.value)
+        .sum();
+    assert!(
+        (total - 100.0).abs() < 1e-6,
+        "no cost lost to the guard: {total}"
+    );
+    assert!(
+        s.find("gen_ai_client_operation_duration_seconds_count", &[])
+            .all(|x| !x.labels.contains_key("tenant")),
+        "tenant only on cost and tokens"
+    );
+}
+
+#[test]
+fn voice_calls_record_audio_seconds() {
+    let w = world();
+    let call = LlmCall::start("openai", "transcription", "whisper-1");
+    call.audio_seconds(12.5);
+    call.finish(otelkit::genai::TokenUsage::new(0, 0).with_reported_cost(0.00125));
+    let failed = LlmCall::start("openai", "speech", "tts-1");
+    failed.fail("timeout");
+    let s = w.installed.scrape();
+    assert_eq!(
+        s.value(
+            "gen_ai_client_audio_processed_seconds_total",
+            &[("gen_ai_operation_name", "transcription")]
+        ),
+        Some(12.5)
+    );
+    assert_eq!(
+        s.value(
+            "gen_ai_client_operation_duration_seconds_count",
+            &[
+                ("gen_ai_operation_name", "speech"),
+                ("error_type", "timeout")
+            ]
+        ),
+        Some(1.0)
+    );
+    let cost = s
+        .value(
+            "gen_ai_client_cost_total",
+            &[("gen_ai_request_model", "whisper-1")],
+        )
+        .unwrap();
+    assert!(close(cost, 0.00125), "the reported cost wins: {cost}");
+}
+
+#[test]
+fn agent_runs_nest_llm_and_tool_calls() {
+    use otelkit::genai::AgentRun;
+    let w = world();
+    // A run that hits its step limit after a failed tool.
+    let run = AgentRun::start("limited-agent");
+    let call = run.llm_call("openai", "chat", "gpt-4o-mini");
+    call.finish(otelkit::genai::TokenUsage::new(10, 5));
+    let tool = run.tool_call("flaky_search", "function", Some("call_1"));
+    tool.fail("tool_error");
+    run.step_limit_reached();
+    let s = w.installed.scrape();
+    let agent = ("gen_ai_agent_name", "limited-agent");
+    assert_eq!(
+        s.value(
+            "gen_ai_invoke_agent_duration_seconds_count",
+            &[agent, ("gen_ai_agent_outcome", "step_limit")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("gen_ai_invoke_agent_llm_calls_sum", &[agent]),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value("gen_ai_invoke_agent_tool_calls_sum", &[agent]),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value(
+            "gen_ai_execute_tool_duration_seconds_count",
+            &[
+                ("gen_ai_tool_name", "flaky_search"),
+                ("error_type", "tool_error")
+            ]
+        ),
+        Some(1.0)
+    );
+
+    w.installed.receiver.wait_for("the run's spans", |r| {
+        let spans = r.spans();
+        [
+            "invoke_agent limited-agent",
+            "execute_tool flaky_search",
+            "chat gpt-4o-mini",
+        ]
+        .iter()
+        .all(|n| spans.iter().any(|(_, s)| s.name == *n))
+    });
+    let spans = w.installed.receiver.spans();
+    let (_, run_span) = spans
+        .iter()
+        .find(|(_, s)| s.name == "invoke_agent limited-agent")
+        .unwrap();
+    let (_, tool_span) = spans
+        .iter()
+        .find(|(_, s)| s.name == "execute_tool flaky_search")
+        .unwrap();
+    assert_eq!(tool_span.parent_span_id, run_span.span_id);
+    assert_eq!(
+        attr(&tool_span.attributes, "gen_ai.tool.call.id").as_deref(),
+        Some("call_1")
+    );
+    assert_eq!(
+        attr(&run_span.attributes, "gen_ai.agent.outcome").as_deref(),
+        Some("step_limit")
+    );
+    assert!(spans
+        .iter()
+        .any(|(_, s)| s.name == "chat gpt-4o-mini" && s.parent_span_id == run_span.span_id));
+}
+
+#[test]
+fn the_llm_agent_example_runs_end_to_end() {
+    use support::{Example, Receiver};
+    let rx = Receiver::start();
+    let endpoint = rx.endpoint("http/protobuf");
+    let out = Example::start(
+        "llm_agent",
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())],
+    )
+    .wait_success();
+    assert!(
+        out.iter().any(|l| l.contains(
+            "answer: Paris tomorrow: 14°C, light rain; tomorrow: museum visit, dinner at 8"
+        )),
+        "{out:#?}"
+    );
+    let spans = rx.spans();
+    let (_, run) = spans
+        .iter()
+        .find(|(_, s)| s.name == "invoke_agent trip-planner")
+        .expect("the run span");
+    assert!(run.parent_span_id.is_empty(), "the run is the root");
+    // LLM -> tool -> LLM -> tool -> LLM, in time order, all children of the run.
+    let mut children: Vec<_> = spans
+        .iter()
+        .filter(|(_, s)| s.parent_span_id == run.span_id)
+        .map(|(_, s)| s.clone())
+        .collect();
+    children.sort_by_key(|s| s.start_time_unix_nano);
+    let names: Vec<&str> = children.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "chat gpt-4o-mini",
+            "execute_tool get_weather",
+            "chat gpt-4o-mini",
+            "execute_tool get_calendar",
+            "chat gpt-4o-mini"
+        ]
+    );
+    // Each LLM call carries its HTTP request.
+    for chat in children.iter().filter(|s| s.name == "chat gpt-4o-mini") {
+        assert!(
+            spans
+                .iter()
+                .any(|(_, s)| s.parent_span_id == chat.span_id && s.kind == 3),
+            "HTTP span under {}",
+            chat.name
+        );
+    }
+    let metrics = rx.metrics();
+    assert!(metrics.iter().any(|(_, m)| m.name == "gen_ai.client.cost"));
+    assert!(metrics
+        .iter()
+        .any(|(_, m)| m.name == "gen_ai.invoke_agent.duration"));
 }
