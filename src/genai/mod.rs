@@ -237,6 +237,7 @@ impl LlmCall {
             gen_ai.usage.cache_read.input_tokens = tracing::field::Empty,
             gen_ai.usage.reasoning.output_tokens = tracing::field::Empty,
             gen_ai.client.cost = tracing::field::Empty,
+            gen_ai.conversation.id = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
         LlmCall {
@@ -253,6 +254,12 @@ impl LlmCall {
             tenant: None,
             done: false,
         }
+    }
+
+    /// `gen_ai.conversation.id` (a span attribute, never a metric label).
+    pub fn with_conversation_id(self, id: &str) -> Self {
+        self.span.record("gen_ai.conversation.id", id);
+        self
     }
 
     /// Attributes the call's tokens and cost to `tenant` (a `tenant` label on those two

@@ -95,7 +95,23 @@ pub enum Unpriced {
 pub struct PriceTable {
     calculator: Option<Arc<Calculator>>,
     overrides: HashMap<String, Rates>,
+    resolved: Arc<RwLock<HashMap<(String, String), Resolved>>>,
 }
+
+/// What the price data says about one model, worked out on its first call.
+#[derive(Debug, Clone, Copy)]
+enum Resolved {
+    /// Prices are linear in the token counts (no tiers): reuse these rates.
+    Linear(Rates, std::time::Instant),
+    /// Tiered or otherwise non-linear: ask the price data each time.
+    Dynamic,
+    /// The data does not know the model.
+    Unknown,
+}
+
+/// Rates resolved from the data are re-checked after this long, so a price change by
+/// date reaches a long-running process.
+const RESOLVED_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl std::fmt::Debug for PriceTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,6 +153,7 @@ impl PriceTable {
         PriceTable {
             calculator: None,
             overrides: HashMap::new(),
+            resolved: Arc::default(),
         }
     }
 
@@ -147,6 +164,7 @@ impl PriceTable {
         Ok(PriceTable {
             calculator: Some(Arc::new(calculator)),
             overrides: HashMap::new(),
+            resolved: Arc::default(),
         })
     }
 
@@ -170,6 +188,17 @@ impl PriceTable {
             self.overrides.insert(model, rates);
         }
         Ok(self)
+    }
+
+    /// Adds the overrides of a TOML file (see [`with_overrides_toml`](PriceTable::with_overrides_toml)).
+    pub fn with_overrides_file(
+        self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, PriceError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| PriceError::Toml(format!("cannot read {}: {e}", path.display())))?;
+        self.with_overrides_toml(&text)
     }
 
     /// Whether `model` has an override.
@@ -196,6 +225,72 @@ impl PriceTable {
         if let Some(rates) = self.overrides.get(model) {
             return Ok(rates.cost(usage));
         }
+        let key = (provider.to_string(), model.to_string());
+        let known = self.resolved.read().ok().and_then(|r| r.get(&key).copied());
+        let resolution = match known {
+            Some(Resolved::Linear(_, at)) if at.elapsed() > RESOLVED_TTL => {
+                self.resolve(provider, model)
+            }
+            Some(r) => r,
+            None => self.resolve(provider, model),
+        };
+        if known.is_none()
+            || matches!(known, Some(Resolved::Linear(_, at)) if at.elapsed() > RESOLVED_TTL)
+        {
+            if let Ok(mut r) = self.resolved.write() {
+                r.insert(key, resolution);
+            }
+        }
+        match resolution {
+            Resolved::Linear(rates, _) => Ok(rates.cost(usage)),
+            Resolved::Unknown => Err(Unpriced::UnknownModel),
+            Resolved::Dynamic => self.calculate(provider, model, usage),
+        }
+    }
+
+    /// Works out once whether a model's prices are plain per-token rates: prices the
+    /// same usage at three scales and checks they agree.
+    fn resolve(&self, provider: &str, model: &str) -> Resolved {
+        let per_mtok = |u: TokenUsage| self.calculate(provider, model, &u);
+        let Ok(input) = per_mtok(TokenUsage::new(1_000_000, 0)) else {
+            return match per_mtok(TokenUsage::new(1, 1)) {
+                Err(Unpriced::UnknownModel) => Resolved::Unknown,
+                _ => Resolved::Dynamic,
+            };
+        };
+        let (Ok(output), Ok(cached), Ok(written)) = (
+            per_mtok(TokenUsage::new(0, 1_000_000)),
+            per_mtok(TokenUsage::new(1_000_000, 0).with_cached_input(1_000_000)),
+            per_mtok(TokenUsage::new(1_000_000, 0).with_cache_write(1_000_000)),
+        ) else {
+            return Resolved::Dynamic;
+        };
+        let rates = Rates {
+            input,
+            cached_input: Some(cached),
+            cache_write: Some(written),
+            output,
+        };
+        // Tiers show as prices that do not scale: compare with small and mixed calls.
+        let probes = [
+            TokenUsage::new(1_000, 1_000),
+            TokenUsage::new(250_000, 10_000).with_cached_input(100_000),
+            TokenUsage::new(3_000, 200).with_cache_write(1_000),
+        ];
+        let linear = probes
+            .iter()
+            .all(|u| match self.calculate(provider, model, u) {
+                Ok(p) => (p - rates.cost(u)).abs() <= 1e-9 * p.abs().max(1.0),
+                Err(_) => false,
+            });
+        if linear {
+            Resolved::Linear(rates, std::time::Instant::now())
+        } else {
+            Resolved::Dynamic
+        }
+    }
+
+    fn calculate(&self, provider: &str, model: &str, usage: &TokenUsage) -> Result<f64, Unpriced> {
         let mut u = Usage::from([
             (UsageKey::INPUT_TOKENS, usage.input as f64),
             (UsageKey::OUTPUT_TOKENS, usage.output as f64),
@@ -319,6 +414,48 @@ mod tests {
             t.cost("openai", "no-such-model", &TokenUsage::new(1, 1)),
             Err(Unpriced::UnknownModel)
         );
+    }
+
+    #[test]
+    fn models_are_resolved_once_and_tiers_stay_exact() {
+        let t = PriceTable::bundled();
+        let u = TokenUsage::new(1_000, 500).with_cached_input(200);
+        let first = t.cost("openai", "gpt-4o", &u).unwrap();
+        assert!(matches!(
+            t.resolved
+                .read()
+                .unwrap()
+                .get(&("openai".into(), "gpt-4o".into())),
+            Some(Resolved::Linear(..))
+        ));
+        assert_eq!(
+            t.cost("openai", "gpt-4o", &u).unwrap(),
+            first,
+            "the cached rates price the same"
+        );
+        assert!(close(first, t.calculate("openai", "gpt-4o", &u).unwrap()));
+        // A tiered model (a higher rate past 100k input tokens) is priced by the data every time.
+        let big = TokenUsage::new(150_000, 10);
+        let tiered = t.cost("google", "claude-haiku-5-5", &big).unwrap();
+        assert!(matches!(
+            t.resolved
+                .read()
+                .unwrap()
+                .get(&("google".into(), "claude-haiku-5-5".into())),
+            Some(Resolved::Dynamic)
+        ));
+        assert!(close(
+            tiered,
+            t.calculate("google", "claude-haiku-5-5", &big).unwrap()
+        ));
+        assert_eq!(t.cost("openai", "nope", &u), Err(Unpriced::UnknownModel));
+        assert!(matches!(
+            t.resolved
+                .read()
+                .unwrap()
+                .get(&("openai".into(), "nope".into())),
+            Some(Resolved::Unknown)
+        ));
     }
 
     #[test]
