@@ -115,6 +115,8 @@ struct Inner {
     components: RwLock<Vec<Arc<Component>>>,
     ttl: Duration,
     duration: Histogram<f64>,
+    /// Where checks run in the background (the export runtime), once known.
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
 }
 
 /// The set of health checks of a service. Cheap to clone; all clones share checks and cache.
@@ -141,6 +143,7 @@ impl HealthRegistry {
         let inner = Arc::new(Inner {
             components: RwLock::new(Vec::new()),
             ttl,
+            runtime: std::sync::OnceLock::new(),
             duration: meter
                 .f64_histogram(d.name)
                 .with_unit(d.unit)
@@ -215,7 +218,14 @@ impl HealthRegistry {
         });
         if let Ok(mut list) = self.inner.components.write() {
             list.retain(|c| c.name != name);
-            list.push(component);
+            list.push(component.clone());
+        }
+        // Check it right away, so its status is known before anyone asks.
+        if let Some(rt) = self.inner.runtime.get() {
+            let (ttl, duration) = (self.inner.ttl, self.inner.duration.clone());
+            rt.spawn(async move {
+                fresh(component, ttl, duration).await;
+            });
         }
     }
 
@@ -254,6 +264,7 @@ impl HealthRegistry {
 
     /// Refreshes stale results every TTL, for as long as the runtime runs.
     pub(crate) fn spawn_refresher(&self, runtime: &tokio::runtime::Handle) {
+        let _ = self.inner.runtime.set(runtime.clone());
         let weak = Arc::downgrade(&self.inner);
         let ttl = self.inner.ttl;
         runtime.spawn(async move {

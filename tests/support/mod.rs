@@ -379,6 +379,11 @@ pub struct Example {
 impl Example {
     /// Starts `target/…/examples/NAME` with a clean environment plus `env`.
     pub fn start(name: &str, env: &[(&str, &str)]) -> Example {
+        Example::start_with_args(name, &[], env)
+    }
+
+    /// Like [`start`](Example::start), with command-line arguments.
+    pub fn start_with_args(name: &str, args: &[&str], env: &[(&str, &str)]) -> Example {
         // target/debug/deps/TEST-HASH -> target/debug/examples/NAME
         let exe = std::env::current_exe().unwrap();
         let path = exe
@@ -394,6 +399,7 @@ impl Example {
             path.display()
         );
         let mut child = Command::new(path)
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("OTEL_EXPORTER_PROMETHEUS_PORT", "0")
@@ -468,7 +474,7 @@ impl Example {
             self.name,
             self.seen
         );
-        self.seen
+        std::mem::take(&mut self.seen)
     }
 
     /// Sends SIGTERM and waits for a successful exit; returns what it printed after.
@@ -495,6 +501,17 @@ impl Example {
             rest.push(line);
         }
         rest
+    }
+}
+
+impl Drop for Example {
+    /// A test that fails midway must not leave the example running (it would hold the
+    /// test runner's output pipe open).
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

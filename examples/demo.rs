@@ -1,0 +1,356 @@
+//! The demo service: a chat API that uses everything otelkit instruments — axum with
+//! the server layer, SQLite through sqlx, Redis as a cache when one is reachable, an
+//! LLM agent with two tools (against a local OpenAI-compatible server, started
+//! in-process), an in-process queue, health checks and the admin endpoints.
+//!
+//! ```text
+//! cargo run --example demo --all-features
+//! curl -s -XPOST localhost:8080/chat -H 'content-type: application/json' -d '{"question":"What should I pack?","tenant":"acme"}'
+//! cargo run --example loadgen --all-features -- --target http://127.0.0.1:8080 --duration 90s
+//! ```
+//!
+//! Variables: `DEMO_ADDR` (default `127.0.0.1:8080`), `REDIS_URL` (default
+//! `redis://127.0.0.1:6379`; without Redis the cache is off), `DEMO_SQLITE` (default a
+//! file in the temporary folder), plus every `OTEL_*` variable otelkit reads. A request
+//! header `x-demo-fault: errors | slow-llm | redis-down` injects that fault into it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use otelkit::cache::Cache;
+use otelkit::db::Db;
+use otelkit::errors::{self, Category};
+use otelkit::genai::AgentRun;
+use otelkit::health::{CheckOptions, RedisCheck, SqlCheck};
+use otelkit::http::SendTraced;
+use otelkit::queue::{Queue, Ticket};
+use redis::AsyncCommands;
+use serde_json::{json, Value};
+use tokio::sync::Mutex;
+use tracing::{info, Instrument};
+
+const MODEL: &str = "gpt-4o-mini";
+
+struct App {
+    pool: sqlx::SqlitePool,
+    db: Db,
+    redis: Option<Mutex<redis::aio::MultiplexedConnection>>,
+    cache: Cache,
+    llm_base: String,
+    http: reqwest::Client,
+    audit: Queue,
+    audit_tx: tokio::sync::mpsc::Sender<(i64, Ticket)>,
+}
+
+type Shared = State<Arc<App>>;
+
+fn fault(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-demo-fault").and_then(|v| v.to_str().ok())
+}
+
+fn run_tool(name: &str) -> String {
+    match name {
+        "get_weather" => "14°C and light rain".to_string(),
+        _ => "museum visit, dinner at 8".to_string(),
+    }
+}
+
+async fn llm(
+    app: &App,
+    run: &AgentRun,
+    tenant: &str,
+    messages: &[Value],
+    slow: bool,
+) -> Result<Value, String> {
+    let call = run.llm_call("openai", "chat", MODEL).with_tenant(tenant);
+    let span = call.span().clone();
+    async move {
+        let body = json!({
+            "model": MODEL,
+            "messages": messages,
+            "tools": [
+                { "type": "function", "function": { "name": "get_weather" } },
+                { "type": "function", "function": { "name": "get_calendar" } },
+            ],
+        });
+        let mut req = app
+            .http
+            .post(format!("{}/chat/completions", app.llm_base))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if slow {
+            req = req.header("x-mock-latency-ms", "1500");
+        }
+        let resp = match req.send_traced().await {
+            Ok(r) if r.status().is_success() => r,
+            Ok(r) => {
+                call.fail(r.status().as_str());
+                return Err(format!("the LLM answered {}", r.status()));
+            }
+            Err(e) => {
+                call.fail("transport");
+                return Err(e.to_string());
+            }
+        };
+        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        call.finish_with_body("chat", &bytes);
+        Ok(v["choices"][0]["message"].clone())
+    }
+    .instrument(span)
+    .await
+}
+
+async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<String, String> {
+    let run = AgentRun::start("trip-planner");
+    let span = run.span().clone();
+    let result = async {
+        let mut messages = vec![json!({ "role": "user", "content": question })];
+        for _ in 0..6 {
+            let message = llm(app, &run, tenant, &messages, slow).await?;
+            messages.push(message.clone());
+            let Some(calls) = message["tool_calls"].as_array().filter(|c| !c.is_empty()) else {
+                return Ok(message["content"].as_str().unwrap_or("").to_string());
+            };
+            for c in calls {
+                let name = c["function"]["name"].as_str().unwrap_or("");
+                let id = c["id"].as_str().unwrap_or("");
+                let tool = run.tool_call(name, "function", Some(id));
+                let out = run_tool(name);
+                tool.finish();
+                messages.push(json!({ "role": "tool", "tool_call_id": id, "content": out }));
+            }
+        }
+        Err("step limit".to_string())
+    }
+    .instrument(span)
+    .await;
+    match &result {
+        Ok(_) => run.finish(),
+        Err(e) if e == "step limit" => run.step_limit_reached(),
+        Err(_) => run.fail("llm_error"),
+    }
+    result
+}
+
+async fn chat(
+    State(app): Shared,
+    headers: HeaderMap,
+    Json(req): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let question = req["question"].as_str().unwrap_or("").trim().to_string();
+    let tenant = req["tenant"].as_str().unwrap_or("anonymous").to_string();
+    if question.is_empty() {
+        let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "question is empty");
+        errors::record(Category::Validation, "chat", &e);
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "question is empty" })),
+        );
+    }
+    let fault = fault(&headers);
+    if fault == Some("errors") {
+        let e = std::io::Error::other("injected failure");
+        errors::record(Category::Internal, "chat", &e);
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": "injected failure" })),
+        );
+    }
+
+    // The cache: answers by question.
+    let key = format!("answer:{question}");
+    if let Some(redis) = &app.redis {
+        if fault == Some("redis-down") {
+            let op = app.cache.start("get");
+            op.fail("redis is down (injected)");
+        } else {
+            let mut conn = redis.lock().await;
+            if let Ok(Some(answer)) = app.cache.get(conn.get::<_, Option<String>>(&key)).await {
+                return (
+                    StatusCode::OK,
+                    Json(json!({ "answer": answer, "cached": true })),
+                );
+            }
+        }
+    }
+
+    let answer = match agent(&app, &tenant, &question, fault == Some("slow-llm")).await {
+        Ok(a) => a,
+        Err(e) => {
+            errors::record(Category::Ai, "agent", &std::io::Error::other(e.clone()));
+            return (StatusCode::BAD_GATEWAY, Json(json!({ "error": e })));
+        }
+    };
+    let insert = "INSERT INTO conversations (tenant, question, answer) VALUES (?, ?, ?)";
+    let id = match app
+        .db
+        .run(
+            insert,
+            sqlx::query(insert)
+                .bind(&tenant)
+                .bind(&question)
+                .bind(&answer)
+                .execute(&app.pool),
+        )
+        .await
+    {
+        Ok(r) => r.last_insert_rowid(),
+        Err(e) => {
+            errors::record(Category::Database, "conversations", &e);
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": "storage failed" })),
+            );
+        }
+    };
+    if let (Some(redis), None) = (&app.redis, fault) {
+        let op = app.cache.start("set");
+        match redis
+            .lock()
+            .await
+            .set_ex::<_, _, ()>(&key, &answer, 30)
+            .await
+        {
+            Ok(()) => op.finish(),
+            Err(e) => op.fail(&e),
+        }
+    }
+    let _ = app.audit_tx.try_send((id, app.audit.enqueued()));
+    (
+        StatusCode::OK,
+        Json(json!({ "answer": answer, "conversation_id": id, "cached": false })),
+    )
+}
+
+async fn conversation(State(app): Shared, Path(id): Path<i64>) -> (StatusCode, Json<Value>) {
+    let sql = "SELECT question, answer FROM conversations WHERE id = ?";
+    match app
+        .db
+        .run(
+            sql,
+            sqlx::query_as::<_, (String, String)>(sql)
+                .bind(id)
+                .fetch_optional(&app.pool),
+        )
+        .await
+    {
+        Ok(Some((q, a))) => (
+            StatusCode::OK,
+            Json(json!({ "id": id, "question": q, "answer": a })),
+        ),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": "no such conversation" })),
+        ),
+        Err(e) => {
+            errors::record(Category::Database, "conversations", &e);
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": "storage failed" })),
+            )
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let telemetry = otelkit::init(
+        otelkit::Config::from_env()?
+            .with_default_service_name("chat-api")
+            .with_service_version(env!("CARGO_PKG_VERSION")),
+    )?;
+
+    let path = std::env::var("DEMO_SQLITE").unwrap_or_else(|_| {
+        std::env::temp_dir()
+            .join("otelkit-demo.db")
+            .display()
+            .to_string()
+    });
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
+    otelkit::db::observe_pool("main", pool.clone());
+    let db = Db::new("sqlite").with_namespace("main");
+    let create = "CREATE TABLE IF NOT EXISTS conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT, question TEXT, answer TEXT)";
+    db.run(create, sqlx::query(create).execute(&pool)).await?;
+    telemetry
+        .health()
+        .register("sqlite", SqlCheck::sqlite(pool.clone()));
+
+    let redis_url =
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
+    let client = redis::Client::open(redis_url.as_str()).ok();
+    let redis = match &client {
+        Some(c) => {
+            tokio::time::timeout(Duration::from_secs(2), c.get_multiplexed_async_connection())
+                .await
+                .ok()
+                .and_then(Result::ok)
+        }
+        None => None,
+    };
+    match (&redis, client) {
+        (Some(_), Some(c)) => {
+            println!("demo: caching in Redis at {redis_url}");
+            telemetry.health().register_with(
+                "redis",
+                RedisCheck::new(c),
+                CheckOptions::default().non_critical(),
+            );
+        }
+        _ => {
+            println!("demo: Redis at {redis_url} is not reachable; running with the cache disabled")
+        }
+    }
+
+    let llm_base = match std::env::var("OPENAI_BASE_URL") {
+        Ok(url) => url,
+        Err(_) => otelkit::testing::openai::MockOpenAi::start()?.base_url(),
+    };
+    println!("demo: LLM at {llm_base}");
+
+    let (audit_tx, mut audit_rx) = tokio::sync::mpsc::channel::<(i64, Ticket)>(1024);
+    let app = Arc::new(App {
+        pool,
+        db,
+        redis: redis.map(Mutex::new),
+        cache: Cache::new("answers"),
+        llm_base,
+        http: reqwest::Client::new(),
+        audit: Queue::new("audit"),
+        audit_tx,
+    });
+    // The audit worker: takes conversations off the queue, a little later.
+    tokio::spawn(async move {
+        while let Some((id, ticket)) = audit_rx.recv().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let work = ticket.dequeued();
+            info!(conversation = id, "audited");
+            work.finish();
+        }
+    });
+
+    let router = Router::new()
+        .route("/chat", post(chat))
+        .route("/conversations/{id}", get(conversation))
+        .with_state(app)
+        .merge(telemetry.admin_router())
+        .layer(otelkit::http::ServerLayer::new());
+
+    let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_string());
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (set DEMO_ADDR): {e}"))?;
+    let local = listener.local_addr()?;
+    println!("demo: listening on http://{local}");
+    println!("demo: metrics at http://{local}/metrics, health at http://{local}/health/ready");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(otelkit::shutdown_signal())
+        .await?;
+    telemetry.shutdown()?;
+    println!("demo: telemetry flushed, bye");
+    Ok(())
+}
