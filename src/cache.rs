@@ -71,6 +71,7 @@ impl Cache {
     /// Runs a lookup: `Ok(Some)` is a hit, `Ok(None)` a miss, `Err` a failure.
     ///
     /// ```no_run
+    /// # #[cfg(feature = "redis")]
     /// # async fn run(mut redis: redis::aio::MultiplexedConnection) -> redis::RedisResult<()> {
     /// use redis::AsyncCommands;
     /// let cache = otelkit::cache::Cache::new("users");

@@ -2,6 +2,7 @@
 //! sanitized query text, slow-query warnings, and connection-pool metrics.
 //!
 //! ```no_run
+//! # #[cfg(feature = "sqlx")]
 //! # async fn run(pool: sqlx::SqlitePool) -> Result<(), sqlx::Error> {
 //! use otelkit::db::Db;
 //!
