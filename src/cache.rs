@@ -32,14 +32,12 @@ fn instruments() -> &'static Instruments {
         let d = &catalog::CACHE_OPERATION_DURATION;
         Instruments {
             requests: catalog::CACHE_REQUESTS.u64_counter(&meter),
-            duration: meter
-                .f64_histogram(d.name)
-                .with_unit(d.unit)
-                .with_description(d.description)
-                .with_boundaries(vec![
+            duration: d.f64_histogram(
+                &meter,
+                vec![
                     0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-                ])
-                .build(),
+                ],
+            ),
         }
     })
 }

@@ -12,7 +12,7 @@
 //! assert_eq!(spec.prometheus_name(), "otel_sdk_processor_span_processed_total");
 //! ```
 
-use opentelemetry::metrics::{Counter, Meter};
+use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
 
 use crate::names;
 
@@ -80,11 +80,45 @@ impl InstrumentSpec {
         name
     }
 
-    pub(crate) fn u64_counter(&'static self, meter: &Meter) -> Counter<u64> {
+    pub(crate) fn u64_counter(&self, meter: &Meter) -> Counter<u64> {
         meter
             .u64_counter(self.name)
             .with_unit(self.unit)
             .with_description(self.description)
+            .build()
+    }
+
+    pub(crate) fn f64_counter(&self, meter: &Meter) -> Counter<f64> {
+        meter
+            .f64_counter(self.name)
+            .with_unit(self.unit)
+            .with_description(self.description)
+            .build()
+    }
+
+    pub(crate) fn i64_up_down_counter(&self, meter: &Meter) -> UpDownCounter<i64> {
+        meter
+            .i64_up_down_counter(self.name)
+            .with_unit(self.unit)
+            .with_description(self.description)
+            .build()
+    }
+
+    pub(crate) fn f64_histogram(&self, meter: &Meter, bounds: Vec<f64>) -> Histogram<f64> {
+        meter
+            .f64_histogram(self.name)
+            .with_unit(self.unit)
+            .with_description(self.description)
+            .with_boundaries(bounds)
+            .build()
+    }
+
+    pub(crate) fn u64_histogram(&self, meter: &Meter, bounds: Vec<f64>) -> Histogram<u64> {
+        meter
+            .u64_histogram(self.name)
+            .with_unit(self.unit)
+            .with_description(self.description)
+            .with_boundaries(bounds)
             .build()
     }
 }

@@ -103,12 +103,7 @@ impl Shared {
         };
         Arc::new(Shared {
             side,
-            duration: meter
-                .f64_histogram(spec.name)
-                .with_unit(spec.unit)
-                .with_description(spec.description)
-                .with_boundaries(crate::http::DURATION_BUCKETS.to_vec())
-                .build(),
+            duration: spec.f64_histogram(meter, crate::http::DURATION_BUCKETS.to_vec()),
             server_address: None,
         })
     }

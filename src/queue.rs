@@ -33,14 +33,12 @@ fn instruments() -> &'static Instruments {
     I.get_or_init(|| {
         let meter = opentelemetry::global::meter("otelkit");
         let hist = |spec: &catalog::InstrumentSpec| {
-            meter
-                .f64_histogram(spec.name)
-                .with_unit(spec.unit)
-                .with_description(spec.description)
-                .with_boundaries(vec![
+            spec.f64_histogram(
+                &meter,
+                vec![
                     0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0,
-                ])
-                .build()
+                ],
+            )
         };
         Instruments {
             wait: hist(&catalog::QUEUE_WAIT_DURATION),

@@ -67,21 +67,17 @@ fn instruments() -> &'static Instruments {
         let d = &catalog::DB_CLIENT_OPERATION_DURATION;
         let r = &catalog::DB_CLIENT_RESPONSE_RETURNED_ROWS;
         Instruments {
-            duration: meter
-                .f64_histogram(d.name)
-                .with_unit(d.unit)
-                .with_description(d.description)
-                .with_boundaries(vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0])
-                .build(),
-            rows: meter
-                .u64_histogram(r.name)
-                .with_unit(r.unit)
-                .with_description(r.description)
-                .with_boundaries(vec![
+            duration: d.f64_histogram(
+                &meter,
+                vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0],
+            ),
+            rows: r.u64_histogram(
+                &meter,
+                vec![
                     1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0,
                     10000.0,
-                ])
-                .build(),
+                ],
+            ),
         }
     })
 }

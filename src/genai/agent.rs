@@ -22,22 +22,18 @@ fn instruments() -> &'static Instruments {
     I.get_or_init(|| {
         let meter = opentelemetry::global::meter("otelkit");
         let secs = |spec: &catalog::InstrumentSpec| {
-            meter
-                .f64_histogram(spec.name)
-                .with_unit(spec.unit)
-                .with_description(spec.description)
-                .with_boundaries(vec![
+            spec.f64_histogram(
+                &meter,
+                vec![
                     0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
-                ])
-                .build()
+                ],
+            )
         };
         let calls = |spec: &catalog::InstrumentSpec| {
-            meter
-                .u64_histogram(spec.name)
-                .with_unit(spec.unit)
-                .with_description(spec.description)
-                .with_boundaries(vec![0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0])
-                .build()
+            spec.u64_histogram(
+                &meter,
+                vec![0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0],
+            )
         };
         Instruments {
             run_duration: secs(&catalog::GEN_AI_INVOKE_AGENT_DURATION),

@@ -163,38 +163,18 @@ fn instruments() -> &'static Instruments {
             0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
         ];
         Instruments {
-            tokens: meter
-                .u64_histogram(t.name)
-                .with_unit(t.unit)
-                .with_description(t.description)
-                .with_boundaries(vec![
+            tokens: t.u64_histogram(
+                &meter,
+                vec![
                     1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0,
                     1048576.0, 4194304.0, 16777216.0, 67108864.0,
-                ])
-                .build(),
-            duration: meter
-                .f64_histogram(d.name)
-                .with_unit(d.unit)
-                .with_description(d.description)
-                .with_boundaries(seconds.clone())
-                .build(),
-            ttfc: meter
-                .f64_histogram(f.name)
-                .with_unit(f.unit)
-                .with_description(f.description)
-                .with_boundaries(seconds)
-                .build(),
-            cost: meter
-                .f64_counter(c.name)
-                .with_unit(c.unit)
-                .with_description(c.description)
-                .build(),
+                ],
+            ),
+            duration: d.f64_histogram(&meter, seconds.clone()),
+            ttfc: f.f64_histogram(&meter, seconds),
+            cost: c.f64_counter(&meter),
             unpriced: catalog::GEN_AI_CLIENT_COST_UNPRICED.u64_counter(&meter),
-            audio: meter
-                .f64_counter(catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.name)
-                .with_unit(catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.unit)
-                .with_description(catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.description)
-                .build(),
+            audio: catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.f64_counter(&meter),
             warned: Mutex::new(HashSet::new()),
         }
     })

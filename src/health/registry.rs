@@ -144,14 +144,12 @@ impl HealthRegistry {
             components: RwLock::new(Vec::new()),
             ttl,
             runtime: std::sync::OnceLock::new(),
-            duration: meter
-                .f64_histogram(d.name)
-                .with_unit(d.unit)
-                .with_description(d.description)
-                .with_boundaries(vec![
+            duration: d.f64_histogram(
+                meter,
+                vec![
                     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-                ])
-                .build(),
+                ],
+            ),
         });
         let s = &catalog::HEALTH_CHECK_STATUS;
         let weak = Arc::downgrade(&inner);

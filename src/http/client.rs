@@ -17,12 +17,10 @@ fn duration() -> &'static Histogram<f64> {
     static DURATION: OnceLock<Histogram<f64>> = OnceLock::new();
     DURATION.get_or_init(|| {
         let spec = &catalog::HTTP_CLIENT_REQUEST_DURATION;
-        opentelemetry::global::meter("otelkit")
-            .f64_histogram(spec.name)
-            .with_unit(spec.unit)
-            .with_description(spec.description)
-            .with_boundaries(DURATION_BUCKETS.to_vec())
-            .build()
+        spec.f64_histogram(
+            &opentelemetry::global::meter("otelkit"),
+            DURATION_BUCKETS.to_vec(),
+        )
     })
 }
 

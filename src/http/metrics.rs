@@ -42,29 +42,10 @@ impl ServerInstruments {
         let rq = &catalog::HTTP_SERVER_REQUEST_BODY_SIZE;
         let rs = &catalog::HTTP_SERVER_RESPONSE_BODY_SIZE;
         ServerInstruments {
-            duration: meter
-                .f64_histogram(d.name)
-                .with_unit(d.unit)
-                .with_description(d.description)
-                .with_boundaries(DURATION_BUCKETS.to_vec())
-                .build(),
-            active: meter
-                .i64_up_down_counter(a.name)
-                .with_unit(a.unit)
-                .with_description(a.description)
-                .build(),
-            request_size: meter
-                .u64_histogram(rq.name)
-                .with_unit(rq.unit)
-                .with_description(rq.description)
-                .with_boundaries(SIZE_BUCKETS.to_vec())
-                .build(),
-            response_size: meter
-                .u64_histogram(rs.name)
-                .with_unit(rs.unit)
-                .with_description(rs.description)
-                .with_boundaries(SIZE_BUCKETS.to_vec())
-                .build(),
+            duration: d.f64_histogram(meter, DURATION_BUCKETS.to_vec()),
+            active: a.i64_up_down_counter(meter),
+            request_size: rq.u64_histogram(meter, SIZE_BUCKETS.to_vec()),
+            response_size: rs.u64_histogram(meter, SIZE_BUCKETS.to_vec()),
         }
     }
 }
