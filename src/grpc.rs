@@ -39,7 +39,7 @@ use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::http::body::Observer;
+use crate::http::body::{complete, Measure, Observer};
 use crate::http::ResponseBody;
 use crate::{catalog, names};
 
@@ -134,6 +134,23 @@ impl CallRecorder {
 
     pub(crate) fn body_failed(&mut self, error_type: &'static str) {
         self.failure = Some(error_type);
+    }
+}
+
+impl Measure for CallRecorder {
+    fn on_response<B>(&mut self, response: &Response<B>) {
+        // A trailers-only response carries its status in the headers.
+        self.status_from(response.headers());
+    }
+
+    fn on_error(&mut self, error_type: &'static str) {
+        self.failure = Some(error_type);
+        // The transport failed: the client saw no status; UNAVAILABLE is what tonic reports.
+        self.status = Some(14);
+    }
+
+    fn into_observer(self) -> Observer {
+        Observer::Grpc(self)
     }
 }
 
@@ -365,26 +382,7 @@ where
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
         };
-        let mut recorder = this.recorder.take();
-        match result {
-            Ok(response) => {
-                if let Some(r) = recorder.as_mut() {
-                    // A trailers-only response carries its status in the headers.
-                    r.status_from(response.headers());
-                }
-                Poll::Ready(Ok(
-                    response.map(|b| ResponseBody::new(b, recorder.map(Observer::Grpc)))
-                ))
-            }
-            Err(e) => {
-                if let Some(r) = recorder.as_mut() {
-                    r.failure = Some(std::any::type_name::<E>());
-                    // The transport failed: the client saw no status; UNAVAILABLE is what tonic reports.
-                    r.status = Some(14);
-                }
-                Poll::Ready(Err(e))
-            }
-        }
+        Poll::Ready(complete(result, this.recorder.take()))
     }
 }
 

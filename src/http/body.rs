@@ -15,6 +15,39 @@ pub(crate) enum Observer {
     Grpc(crate::grpc::CallRecorder),
 }
 
+/// What a request's recorder learns when its response (or error) arrives; shared by
+/// the HTTP and gRPC futures.
+pub(crate) trait Measure: Sized {
+    /// The response head arrived.
+    fn on_response<B>(&mut self, response: &axum::http::Response<B>);
+    /// The inner service failed with an error of this type.
+    fn on_error(&mut self, error_type: &'static str);
+    /// The recorder, handed on to the response body.
+    fn into_observer(self) -> Observer;
+}
+
+/// Ends a request's future: records what the result says and wraps the body so the
+/// measurement ends with it.
+pub(crate) fn complete<B, E, M: Measure>(
+    result: Result<axum::http::Response<B>, E>,
+    mut recorder: Option<M>,
+) -> Result<axum::http::Response<ResponseBody<B>>, E> {
+    match result {
+        Ok(response) => {
+            if let Some(r) = recorder.as_mut() {
+                r.on_response(&response);
+            }
+            Ok(response.map(|b| ResponseBody::new(b, recorder.map(Measure::into_observer))))
+        }
+        Err(e) => {
+            if let Some(r) = recorder.as_mut() {
+                r.on_error(std::any::type_name::<E>());
+            }
+            Err(e)
+        }
+    }
+}
+
 impl Observer {
     fn data(&mut self, n: usize) {
         if let Observer::Http(r) = self {

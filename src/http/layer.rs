@@ -12,7 +12,7 @@ use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::body::{Observer, ResponseBody};
+use super::body::{complete, Measure, Observer, ResponseBody};
 use super::metrics::ServerInstruments;
 use crate::names;
 
@@ -155,6 +155,22 @@ pub(crate) struct Recorder {
     pub(crate) outcome: Outcome,
     pub(crate) response_bytes: u64,
     span: tracing::Span,
+}
+
+impl Measure for Recorder {
+    fn on_response<B>(&mut self, response: &Response<B>) {
+        let status = response.status().as_u16();
+        self.outcome = Outcome::Status(status);
+        self.span.record("http.response.status_code", status);
+    }
+
+    fn on_error(&mut self, error_type: &'static str) {
+        self.outcome = Outcome::Failed(error_type);
+    }
+
+    fn into_observer(self) -> Observer {
+        Observer::Http(self)
+    }
 }
 
 impl Drop for Recorder {
@@ -306,24 +322,6 @@ where
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
         };
-        let mut recorder = this.recorder.take();
-        match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                if let Some(r) = recorder.as_mut() {
-                    r.outcome = Outcome::Status(status);
-                    this.span.record("http.response.status_code", status);
-                }
-                Poll::Ready(Ok(
-                    response.map(|b| ResponseBody::new(b, recorder.map(Observer::Http)))
-                ))
-            }
-            Err(e) => {
-                if let Some(r) = recorder.as_mut() {
-                    r.outcome = Outcome::Failed(std::any::type_name::<E>());
-                }
-                Poll::Ready(Err(e))
-            }
-        }
+        Poll::Ready(complete(result, this.recorder.take()))
     }
 }
