@@ -35,13 +35,14 @@ type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
 
 /// Targets of the crates that carry exports; their own events never become telemetry.
 fn is_exporter_internal(target: &str) -> bool {
+    // Called for every event that reaches the OpenTelemetry layers: no allocation here.
     target.starts_with("otelkit::export")
         || ["hyper", "h2", "tonic", "tower", "reqwest", "opentelemetry"]
             .iter()
             .any(|p| {
-                target == *p
-                    || target.starts_with(&format!("{p}::"))
-                    || target.starts_with(&format!("{p}_"))
+                target.strip_prefix(p).is_some_and(|rest| {
+                    rest.is_empty() || rest.starts_with("::") || rest.starts_with('_')
+                })
             })
 }
 
@@ -788,5 +789,39 @@ impl Telemetry {
 impl Drop for Telemetry {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_exporter_internal;
+
+    #[test]
+    fn exporter_targets_are_recognised_exactly() {
+        for t in [
+            "hyper",
+            "hyper::client",
+            "hyper_util::client",
+            "h2::codec",
+            "tonic",
+            "tower::buffer",
+            "reqwest::connect",
+            "opentelemetry_sdk",
+            "opentelemetry::global",
+            "otelkit::export",
+        ] {
+            assert!(is_exporter_internal(t), "{t}");
+        }
+        for t in [
+            "hyperion",
+            "h2o",
+            "towers",
+            "my_app",
+            "otelkit::http",
+            "tonicity::x",
+            "opentelemetryx",
+        ] {
+            assert!(!is_exporter_internal(t), "{t}");
+        }
     }
 }
