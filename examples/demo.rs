@@ -4,9 +4,9 @@
 //! in-process), an in-process queue, health checks and the admin endpoints.
 //!
 //! ```text
-//! cargo run --example demo --all-features
+//! cargo run --example demo
 //! curl -s -XPOST localhost:8080/chat -H 'content-type: application/json' -d '{"question":"What should I pack?","tenant":"acme"}'
-//! cargo run --example loadgen --all-features -- --target http://127.0.0.1:8080 --duration 90s
+//! cargo run --example loadgen -- --target http://127.0.0.1:8080 --duration 90s
 //! ```
 //!
 //! Variables: `DEMO_ADDR` (default `127.0.0.1:8080`), `REDIS_URL` (default

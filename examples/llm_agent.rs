@@ -5,8 +5,8 @@
 //! completion, shuts telemetry down and exits 0.
 //!
 //! ```text
-//! cargo run --example llm_agent --features genai,testing
-//! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example llm_agent --features genai,testing
+//! cargo run --example llm_agent
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example llm_agent
 //! ```
 
 use otelkit::genai::AgentRun;

@@ -88,6 +88,7 @@ impl InstrumentSpec {
             .build()
     }
 
+    #[cfg(feature = "genai")]
     pub(crate) fn f64_counter(&self, meter: &Meter) -> Counter<f64> {
         meter
             .f64_counter(self.name)
