@@ -52,10 +52,17 @@ fn fault(headers: &HeaderMap) -> Option<&str> {
     headers.get("x-demo-fault").and_then(|v| v.to_str().ok())
 }
 
-fn run_tool(name: &str) -> String {
+const TOOLS: [&str; 2] = ["get_weather", "get_calendar"];
+
+/// The tools; the calendar backend times out on every seventh call.
+fn run_tool(name: &str) -> Result<String, &'static str> {
+    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     match name {
-        "get_weather" => "14°C and light rain".to_string(),
-        _ => "museum visit, dinner at 8".to_string(),
+        "get_weather" => Ok("14°C and light rain".to_string()),
+        _ if CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 7 == 6 => {
+            Err("the calendar service timed out")
+        }
+        _ => Ok("museum visit, dinner at 8".to_string()),
     }
 }
 
@@ -65,18 +72,20 @@ async fn llm(
     tenant: &str,
     messages: &[Value],
     slow: bool,
+    stream: bool,
 ) -> Result<Value, String> {
-    let call = run.llm_call("openai", "chat", MODEL).with_tenant(tenant);
+    let mut call = run.llm_call("openai", "chat", MODEL).with_tenant(tenant);
     let span = call.span().clone();
     async move {
-        let body = json!({
-            "model": MODEL,
-            "messages": messages,
-            "tools": [
-                { "type": "function", "function": { "name": "get_weather" } },
-                { "type": "function", "function": { "name": "get_calendar" } },
-            ],
-        });
+        let tools: Vec<Value> = TOOLS
+            .iter()
+            .map(|t| json!({ "type": "function", "function": { "name": t } }))
+            .collect();
+        let mut body = json!({ "model": MODEL, "messages": messages, "tools": tools });
+        if stream {
+            body["stream"] = json!(true);
+            body["stream_options"] = json!({ "include_usage": true });
+        }
         let mut req = app
             .http
             .post(format!("{}/chat/completions", app.llm_base))
@@ -96,13 +105,47 @@ async fn llm(
                 return Err(e.to_string());
             }
         };
-        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-        call.finish_with_body("chat", &bytes);
-        Ok(v["choices"][0]["message"].clone())
+        if !stream {
+            let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+            call.finish_with_body("chat", &bytes);
+            return Ok(v["choices"][0]["message"].clone());
+        }
+        // Server-sent events: the time to the first chunk is what the user waits for.
+        call.streaming();
+        let mut resp = resp;
+        let mut raw = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
+            call.first_chunk();
+            raw.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let (mut content, mut usage) = (String::new(), None);
+        for data in text.lines().filter_map(|l| l.strip_prefix("data: ")) {
+            let Ok(v) = serde_json::from_str::<Value>(data) else {
+                continue; // "[DONE]"
+            };
+            if let Some(piece) = v["choices"][0]["delta"]["content"].as_str() {
+                content.push_str(piece);
+            }
+            if v.get("usage").is_some_and(|u| !u.is_null()) {
+                usage = Some(data.to_string());
+            }
+        }
+        call.finish_with_body("chat", usage.unwrap_or_default().as_bytes());
+        Ok(json!({ "role": "assistant", "content": content }))
     }
     .instrument(span)
     .await
+}
+
+/// Free-plan tenants get a smaller step budget, so some runs end at the step limit.
+fn step_budget(tenant: &str) -> usize {
+    if tenant == "initech" {
+        2
+    } else {
+        6
+    }
 }
 
 async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<String, String> {
@@ -110,31 +153,51 @@ async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<St
     let span = run.span().clone();
     let result = async {
         let mut messages = vec![json!({ "role": "user", "content": question })];
-        for _ in 0..6 {
-            let message = llm(app, &run, tenant, &messages, slow).await?;
+        let mut answered = 0;
+        for _ in 0..step_budget(tenant) {
+            // Once every tool has answered, the reply is streamed to the user.
+            let stream = answered == TOOLS.len();
+            let message = llm(app, &run, tenant, &messages, slow, stream).await?;
             messages.push(message.clone());
             let Some(calls) = message["tool_calls"].as_array().filter(|c| !c.is_empty()) else {
-                return Ok(message["content"].as_str().unwrap_or("").to_string());
+                return Ok(Some(message["content"].as_str().unwrap_or("").to_string()));
             };
             for c in calls {
                 let name = c["function"]["name"].as_str().unwrap_or("");
                 let id = c["id"].as_str().unwrap_or("");
                 let tool = run.tool_call(name, "function", Some(id));
-                let out = run_tool(name);
-                tool.finish();
+                let out = match run_tool(name) {
+                    Ok(out) => {
+                        tool.finish();
+                        out
+                    }
+                    Err(e) => {
+                        tool.fail("timeout");
+                        format!("error: {e}")
+                    }
+                };
+                answered += 1;
                 messages.push(json!({ "role": "tool", "tool_call_id": id, "content": out }));
             }
         }
-        Err("step limit".to_string())
+        Ok(None)
     }
     .instrument(span)
     .await;
-    match &result {
-        Ok(_) => run.finish(),
-        Err(e) if e == "step limit" => run.step_limit_reached(),
-        Err(_) => run.fail("llm_error"),
+    match result {
+        Ok(Some(answer)) => {
+            run.finish();
+            Ok(answer)
+        }
+        Ok(None) => {
+            run.step_limit_reached();
+            Ok("I ran out of steps before finishing; here is what I found so far.".to_string())
+        }
+        Err(e) => {
+            run.fail("llm_error");
+            Err(e)
+        }
     }
-    result
 }
 
 async fn chat(
