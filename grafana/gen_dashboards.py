@@ -295,11 +295,9 @@ def pipeline():
               "otel_sdk_exporter_span_exported_total")
     b.row("Export from the service")
     b.ts("Spans exported", "Spans per second handed to the collector, by outcome (error.type empty means delivered).", "ops",
-         [target(rate("otel_sdk_exporter_span_exported_total", by=["error_type"]), "error={{error_type}}")], w=8, stack=True)
+         [target(rate("otel_sdk_exporter_span_exported_total", by=["error_type"]), "error={{error_type}}")], stack=True)
     b.ts("Log records exported", "Log records per second handed to the collector, by outcome.", "ops",
-         [target(rate("otel_sdk_exporter_log_exported_total", by=["error_type"]), "error={{error_type}}")], w=8, stack=True)
-    b.ts("Metric points exported", "Metric data points per second sent over OTLP, by outcome.", "ops",
-         [target(rate("otel_sdk_exporter_metric_data_point_exported_total", by=["error_type"]), "error={{error_type}}")], w=8, stack=True)
+         [target(rate("otel_sdk_exporter_log_exported_total", by=["error_type"]), "error={{error_type}}")], stack=True)
     b.ts("Export failure ratio", "Share of spans and log records whose export failed; TelemetryExportFailing files a ticket after 10 minutes.",
          "percentunit", [target(ratio("otel_sdk_exporter_span_exported_total", 'error_type!=""'), "spans", "A"),
                          target(ratio("otel_sdk_exporter_log_exported_total", 'error_type!=""'), "logs", "B")], thresholds=RED)

@@ -1,0 +1,523 @@
+//! The pipeline end to end with real parts: the demo (a process) under the load
+//! generator, a real Redis, a real Prometheus (Debian's package) scraping the demo with
+//! the repository's scrape job and rule files, and a real Alertmanager with the
+//! repository's routing delivering to a webhook receiver in this test.
+//!
+//! - Every query of every Grafana dashboard panel returns data.
+//! - An alert fires when Redis stops, reaches the webhook and Slack receivers once (not
+//!   again before repeat_interval), and resolves when Redis comes back.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use serde_norway::Value as Yaml;
+use support::{dead_addr, http_get, Example, Receiver, RedisServer};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml(path: &str) -> Yaml {
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("otelkit-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A server process started by the test, killed when dropped.
+struct Daemon {
+    child: Child,
+    name: &'static str,
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first of `names` on PATH (Debian calls Alertmanager `prometheus-alertmanager`).
+fn program(names: &[&'static str]) -> &'static str {
+    let path = std::env::var("PATH").unwrap_or_default();
+    names
+        .iter()
+        .find(|n| std::env::split_paths(&path).any(|d| d.join(n).is_file()))
+        .copied()
+        .unwrap_or(names[0])
+}
+
+fn start(name: &'static str, args: &[String], ready: SocketAddr, ready_path: &str) -> Daemon {
+    let child = Command::new(name)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {name} ({e}): scripts/test installs it from Debian's packages")
+        });
+    let mut daemon = Daemon { child, name };
+    let t = Instant::now();
+    loop {
+        if std::net::TcpStream::connect(ready).is_ok() && http_get(ready, ready_path).0 == 200 {
+            return daemon;
+        }
+        if let Ok(Some(exit)) = daemon.child.try_wait() {
+            panic!(
+                "{} exited with {exit} at start-up (args {args:?})",
+                daemon.name
+            );
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "{name} never became ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The repository's prometheus.yml, pointed at this test's processes: the demo's job
+/// scrapes `demo` (every second), collector jobs are left out (no collector runs here),
+/// rule files are the repository's (or `rules` when given), alerts go to `alertmanager`.
+fn prometheus(
+    name: &str,
+    demo: SocketAddr,
+    alertmanager: Option<SocketAddr>,
+    rules: Option<Vec<PathBuf>>,
+) -> (Daemon, SocketAddr) {
+    let mut config = yaml("prometheus/prometheus.yml");
+    config["global"]["scrape_interval"] = "1s".into();
+    config["global"]["evaluation_interval"] = "1s".into();
+    let rule_files: Vec<Yaml> = match rules {
+        Some(r) => r.iter().map(|p| p.display().to_string().into()).collect(),
+        None => config["rule_files"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let f = root().join("prometheus").join(f.as_str().unwrap());
+                f.display().to_string().into()
+            })
+            .collect(),
+    };
+    config["rule_files"] = Yaml::Sequence(rule_files);
+    let jobs = config["scrape_configs"].as_sequence_mut().unwrap();
+    let mut demo_jobs = 0;
+    jobs.retain_mut(|job| {
+        let targets = &mut job["static_configs"][0]["targets"];
+        let target = targets[0].as_str().unwrap().to_string();
+        if target.starts_with("otel-collector:") {
+            return false;
+        }
+        assert_eq!(
+            target, "demo:8080",
+            "a scrape target this test does not know"
+        );
+        *targets = Yaml::Sequence(vec![demo.to_string().into()]);
+        demo_jobs += 1;
+        true
+    });
+    assert_eq!(demo_jobs, 1, "prometheus.yml scrapes the demo");
+    match alertmanager {
+        Some(am) => {
+            config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] =
+                Yaml::Sequence(vec![am.to_string().into()])
+        }
+        None => {
+            config
+                .as_mapping_mut()
+                .unwrap()
+                .remove(Yaml::from("alerting"));
+        }
+    }
+    let dir = temp_dir(&format!("{name}-prometheus"));
+    let file = dir.join("prometheus.yml");
+    std::fs::write(&file, serde_norway::to_string(&config).unwrap()).unwrap();
+    let addr = dead_addr();
+    let daemon = start(
+        "prometheus",
+        &[
+            format!("--config.file={}", file.display()),
+            format!("--storage.tsdb.path={}", dir.join("data").display()),
+            format!("--web.listen-address={addr}"),
+        ],
+        addr,
+        "/-/ready",
+    );
+    (daemon, addr)
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// An instant query; panics on a query Prometheus rejects.
+fn query(prom: SocketAddr, expr: &str) -> Vec<Value> {
+    let (status, body) = http_get(prom, &format!("/api/v1/query?query={}", encode(expr)));
+    let v: Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{status}: {body}"));
+    assert_eq!(
+        v["status"], "success",
+        "Prometheus rejected\n{expr}\n{body}"
+    );
+    v["data"]["result"].as_array().cloned().unwrap_or_default()
+}
+
+/// Series with a finite value (0/0 in a ratio is NaN: no data to show).
+fn finite(result: &[Value]) -> usize {
+    result
+        .iter()
+        .filter(|s| {
+            s["value"][1]
+                .as_str()
+                .and_then(|v| v.parse::<f64>().ok())
+                .is_some_and(f64::is_finite)
+        })
+        .count()
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !done() {
+        assert!(t.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Grafana's query with its variables as Grafana would fill them in: the service, every
+/// model, and $__rate_interval for the datasource's 15 s scrape interval (4 × 15 s).
+fn substitute(expr: &str) -> String {
+    expr.replace("$service_name", "chat-api")
+        .replace("$model", ".*")
+        .replace("$__rate_interval", "1m")
+}
+
+fn dashboards() -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root().join("grafana/dashboards")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            out.push((path.file_name().unwrap().to_string_lossy().into_owned(), v));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(out.len(), 4, "four dashboards");
+    out
+}
+
+fn demo_env<'a>(redis: &'a str, sqlite: &'a str, otlp: &'a str) -> Vec<(&'a str, &'a str)> {
+    // As docker-compose.yml runs it: traces and logs over OTLP, metrics pulled.
+    vec![
+        ("DEMO_ADDR", "127.0.0.1:0"),
+        ("REDIS_URL", redis),
+        ("DEMO_SQLITE", sqlite),
+        ("OTEL_SERVICE_NAME", "chat-api"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
+        ("OTEL_METRICS_EXPORTER", "prometheus"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ("OTELKIT_HEALTH_CACHE_TTL", "500"),
+        ("RUST_LOG", "info"),
+    ]
+}
+
+#[test]
+fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
+    let redis = RedisServer::start(0);
+    let receiver = Receiver::start();
+    let dir = temp_dir("dashboards");
+    let sqlite = dir.join("demo.db").display().to_string();
+    let (url, otlp) = (redis.url(), receiver.endpoint("http/protobuf"));
+    let mut demo = Example::start("demo", &demo_env(&url, &sqlite, &otlp));
+    let addr = demo.url_after("listening on http://");
+    let (_prom, prom) = prometheus("dashboards", addr, None, None);
+
+    // A realistic mix, and errors on top of it, for the whole test.
+    let target = format!("http://{addr}");
+    let load = |rate: &str, fault: &str| {
+        Example::start_with_args(
+            "loadgen",
+            &[
+                "--target",
+                &target,
+                "--duration",
+                "60s",
+                "--rate",
+                rate,
+                "--fault",
+                fault,
+            ],
+            &[],
+        )
+    };
+    let normal = load("10", "none");
+    let errors = load("2", "errors");
+    let slow = load("1", "slow-llm");
+
+    // Template variables resolve to the demo's values.
+    wait_until("the demo's first scrapes", Duration::from_secs(60), || {
+        finite(&query(
+            prom,
+            "sum(rate(http_server_request_duration_seconds_count[1m]))",
+        )) > 0
+    });
+    for (file, d) in dashboards() {
+        for var in d["templating"]["list"].as_array().unwrap() {
+            let q = var["query"]["query"].as_str().unwrap();
+            let inner = q
+                .strip_prefix("label_values(")
+                .and_then(|q| q.strip_suffix(')'))
+                .unwrap_or_else(|| panic!("{file}: variable query {q}"));
+            let (metric, label) = inner.rsplit_once(", ").unwrap();
+            let result = query(
+                prom,
+                &format!("group by ({label}) ({})", substitute(metric)),
+            );
+            assert!(
+                !result.is_empty(),
+                "{file}: variable {} ({q}) has no values",
+                var["name"]
+            );
+        }
+    }
+
+    // Every panel's every query: some series with a finite value. Queries are retried
+    // while the load runs (LLM calls happen on cache misses, spans are exported every
+    // 200 ms); the first pass normally answers them all.
+    let mut pending: Vec<(String, String, String)> = Vec::new();
+    for (file, d) in dashboards() {
+        for p in d["panels"].as_array().unwrap() {
+            for t in p["targets"].as_array().into_iter().flatten() {
+                let title = p["title"].as_str().unwrap().to_string();
+                pending.push((file.clone(), title, substitute(t["expr"].as_str().unwrap())));
+            }
+        }
+    }
+    let total = pending.len();
+    assert!(total >= 60, "{total} queries");
+    let t = Instant::now();
+    while !pending.is_empty() && t.elapsed() < Duration::from_secs(50) {
+        pending.retain(|(_, _, expr)| finite(&query(prom, expr)) == 0);
+        if !pending.is_empty() {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+    let missing: Vec<String> = pending
+        .iter()
+        .map(|(f, title, expr)| format!("{f} / {title}:\n{expr}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {total} panel queries return no data:\n{}",
+        missing.len(),
+        missing.join("\n\n")
+    );
+    // The spans behind the exemplar and trace links arrived over OTLP.
+    assert!(!receiver.spans().is_empty());
+    for l in [normal, errors, slow] {
+        l.wait_success();
+    }
+    demo.stop();
+}
+
+/// The notifications the webhook and Slack receivers got: (path, body, when).
+type Inbox = Arc<Mutex<Vec<(String, Value, Instant)>>>;
+
+/// A webhook receiver on a loopback port: Alertmanager's webhook format on /alerts,
+/// Slack's incoming-webhook format on /slack.
+fn inbox() -> (Inbox, SocketAddr) {
+    let inbox: Inbox = Arc::default();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    l.set_nonblocking(true).unwrap();
+    let store = inbox.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new().route(
+                "/{path}",
+                axum::routing::post(
+                    move |axum::extract::Path(path): axum::extract::Path<String>,
+                          body: axum::body::Bytes| async move {
+                        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        store.lock().unwrap().push((path, v, Instant::now()));
+                        "ok"
+                    },
+                ),
+            );
+            let l = tokio::net::TcpListener::from_std(l).unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    (inbox, addr)
+}
+
+fn count(inbox: &Inbox, path: &str, status: &str) -> usize {
+    inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, v, _)| {
+            p == path
+                && match path {
+                    "alerts" => v["status"] == status,
+                    // Slack messages carry the status in the attachment's colour.
+                    _ => {
+                        v["attachments"][0]["color"]
+                            == if status == "firing" { "danger" } else { "good" }
+                    }
+                }
+        })
+        .count()
+}
+
+#[test]
+fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns() {
+    let dir = temp_dir("alerts");
+    let (inbox, hook) = inbox();
+
+    // The repository's routing; only addresses and the first two timers are the test's:
+    // group_wait and group_interval shrink to seconds, repeat_interval stays as shipped
+    // (hours), so a second firing notification within the test would be spam.
+    let mut am = yaml("alertmanager/alertmanager.yml");
+    am["route"]["group_wait"] = "1s".into();
+    am["route"]["group_interval"] = "3s".into();
+    let repeat = am["route"]["repeat_interval"].as_str().unwrap().to_string();
+    assert!(repeat.ends_with('h'), "repeat_interval {repeat}");
+    let slack_file = dir.join("slack_webhook_url");
+    std::fs::write(&slack_file, format!("http://{hook}/slack")).unwrap();
+    for r in am["receivers"].as_sequence_mut().unwrap() {
+        for w in r["webhook_configs"].as_sequence_mut().into_iter().flatten() {
+            w["url"] = format!("http://{hook}/alerts").into();
+        }
+        for s in r["slack_configs"].as_sequence_mut().into_iter().flatten() {
+            s["api_url_file"] = slack_file.display().to_string().into();
+        }
+    }
+    let am_file = dir.join("alertmanager.yml");
+    std::fs::write(&am_file, serde_norway::to_string(&am).unwrap()).unwrap();
+    let am_addr = dead_addr();
+    let _am = start(
+        program(&["alertmanager", "prometheus-alertmanager"]),
+        &[
+            format!("--config.file={}", am_file.display()),
+            format!("--storage.path={}", dir.join("am").display()),
+            format!("--web.listen-address={am_addr}"),
+            "--cluster.listen-address=".to_string(),
+        ],
+        am_addr,
+        "/-/ready",
+    );
+
+    // The repository's alert rules; ComponentUnhealthy's `for` (2m, proven by the
+    // promtool tests) shrinks to 5s so the test does not idle for minutes.
+    let mut rules = yaml("prometheus/rules/otelkit-alerts.yml");
+    let mut found = false;
+    for g in rules["groups"].as_sequence_mut().unwrap() {
+        for r in g["rules"].as_sequence_mut().unwrap() {
+            if r["alert"] == "ComponentUnhealthy" {
+                r["for"] = "5s".into();
+                found = true;
+            }
+        }
+    }
+    assert!(found, "ComponentUnhealthy is in the rules");
+    let rules_file = dir.join("alerts.yml");
+    std::fs::write(&rules_file, serde_norway::to_string(&rules).unwrap()).unwrap();
+    let recording = root().join("prometheus/rules/otelkit-recording.yml");
+
+    let redis = RedisServer::start(0);
+    let port = redis.port;
+    let receiver = Receiver::start();
+    let sqlite = dir.join("demo.db").display().to_string();
+    let (url, otlp) = (redis.url(), receiver.endpoint("http/protobuf"));
+    let mut demo = Example::start("demo", &demo_env(&url, &sqlite, &otlp));
+    demo.next("Redis in use", |l| l.contains("caching in Redis"));
+    let addr = demo.url_after("listening on http://");
+    let (_prom, prom) = prometheus(
+        "alerts",
+        addr,
+        Some(am_addr),
+        Some(vec![rules_file, recording]),
+    );
+
+    let healthy = r#"health_check_status{health_check_name="redis",health_status="healthy"} == 1"#;
+    wait_until("Redis reported healthy", Duration::from_secs(60), || {
+        !query(prom, healthy).is_empty()
+    });
+
+    // The fault: Redis goes away.
+    drop(redis);
+    wait_until("the firing notifications", Duration::from_secs(90), || {
+        count(&inbox, "alerts", "firing") >= 1 && count(&inbox, "slack", "firing") >= 1
+    });
+    let fired = Instant::now();
+    {
+        let got = inbox.lock().unwrap();
+        let (_, v, _) = got.iter().find(|(p, _, _)| p == "alerts").unwrap();
+        let alert = &v["alerts"][0];
+        assert_eq!(alert["labels"]["alertname"], "ComponentUnhealthy", "{v}");
+        assert_eq!(alert["labels"]["health_check_name"], "redis", "{v}");
+        assert_eq!(alert["labels"]["service_name"], "chat-api", "{v}");
+        assert_eq!(alert["labels"]["severity"], "page", "{v}");
+        assert_eq!(
+            alert["annotations"]["runbook_url"],
+            "docs/runbooks.md#componentunhealthy"
+        );
+        let (_, s, _) = got.iter().find(|(p, _, _)| p == "slack").unwrap();
+        let title = s["attachments"][0]["title"].as_str().unwrap_or_default();
+        assert_eq!(title, "ComponentUnhealthy (page)", "{s}");
+    }
+
+    // Still failing over five group intervals: nothing new to say, so nothing is sent.
+    std::thread::sleep(Duration::from_secs(15));
+    assert_eq!(
+        count(&inbox, "alerts", "firing"),
+        1,
+        "re-sent before {repeat}"
+    );
+    assert_eq!(
+        count(&inbox, "slack", "firing"),
+        1,
+        "re-sent to Slack before {repeat}"
+    );
+
+    // Redis returns on the same port: the check recovers and the alert resolves.
+    let _redis = RedisServer::start(port);
+    wait_until(
+        "the resolved notifications",
+        Duration::from_secs(90),
+        || count(&inbox, "alerts", "resolved") >= 1 && count(&inbox, "slack", "resolved") >= 1,
+    );
+    assert_eq!(count(&inbox, "alerts", "firing"), 1);
+    let got = inbox.lock().unwrap().clone();
+    let (_, v, when) = got
+        .iter()
+        .find(|(p, v, _)| p == "alerts" && v["status"] == "resolved")
+        .unwrap();
+    assert_eq!(v["alerts"][0]["labels"]["alertname"], "ComponentUnhealthy");
+    assert!(*when > fired);
+    demo.stop();
+}
