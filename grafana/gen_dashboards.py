@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # Writes grafana/dashboards/*.json. Run from the repository root after editing:
-#   python3 grafana/gen_dashboards.py
+#   python3 grafana/gen_dashboards.py          (or: ... OUTPUT_DIR)
 # tests/configs checks the committed JSON is what this script writes, that every panel
 # has a description and a unit, and that every query selects by service_name (never job);
 # tests/e2e checks every query returns data from a real Prometheus scraping the demo.
 import json
 import os
+import sys
 
 DS = {"type": "prometheus", "uid": "prometheus"}
 SVC = 'service_name="$service_name"'
@@ -321,7 +322,8 @@ def pipeline():
 
 
 def main():
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dashboards")
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "dashboards")
     os.makedirs(out, exist_ok=True)
     for name, build in [("service-overview", service_overview), ("llm-agents", llm),
                         ("database-cache", data), ("telemetry-pipeline", pipeline)]:

@@ -7,8 +7,15 @@
 use std::path::Path;
 use std::process::Command;
 
-fn run(tool: &str, args: &[&str]) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+mod consistency;
+mod dashboards;
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn run(tool: &str, args: &[&str]) -> String {
+    let root = root();
     let out = Command::new(tool)
         .args(args)
         .current_dir(root)

@@ -1,0 +1,406 @@
+//! The configuration files agree with each other: every collector pipeline references
+//! components that are defined (and of types the pinned contrib distribution has), and
+//! the ports and names the collector, Prometheus, Alertmanager, Grafana, Tempo,
+//! docker-compose and otelkit's own defaults use are the same ones.
+
+use std::collections::BTreeSet;
+
+use serde_norway::Value as Yaml;
+
+use crate::{root, run};
+
+pub fn yaml(path: &str) -> Yaml {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn s(v: &Yaml) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v:?}"))
+}
+
+fn keys(v: &Yaml) -> BTreeSet<String> {
+    v.as_mapping()
+        .map(|m| m.keys().map(|k| s(k).to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn list(v: &Yaml) -> Vec<String> {
+    v.as_sequence()
+        .map(|l| l.iter().map(|x| s(x).to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// `host:port` (or `scheme://host:port/path`) → (host, port).
+fn host_port(url: &str) -> (String, u16) {
+    let rest = url.split("://").last().unwrap();
+    let hp = rest.split('/').next().unwrap();
+    let (h, p) = hp
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("no port in {url}"));
+    (h.to_string(), p.parse().unwrap_or_else(|_| panic!("port in {url}")))
+}
+
+fn port(url: &str) -> u16 {
+    host_port(url).1
+}
+
+/// Component types of the contrib distribution these configs use (pinned image
+/// otel/opentelemetry-collector-contrib in docker-compose.yml). A misspelt type is
+/// caught here rather than at the collector's start-up.
+const RECEIVERS: &[&str] = &["otlp"];
+const PROCESSORS: &[&str] = &[
+    "memory_limiter",
+    "batch",
+    "attributes",
+    "redaction",
+    "tail_sampling",
+    "resourcedetection",
+];
+const EXPORTERS: &[&str] = &[
+    "otlp",
+    "otlphttp",
+    "prometheus",
+    "prometheusremotewrite",
+    "loadbalancing",
+];
+const EXTENSIONS: &[&str] = &["health_check"];
+
+/// Checks one collector config; returns it.
+fn collector(path: &str) -> Yaml {
+    let c = yaml(path);
+    let defined = |section: &str, types: &[&str]| -> BTreeSet<String> {
+        let names = keys(&c[section]);
+        for n in &names {
+            let ty = n.split('/').next().unwrap();
+            assert!(types.contains(&ty), "{path}: {section}.{n}: unknown type {ty}");
+        }
+        names
+    };
+    let receivers = defined("receivers", RECEIVERS);
+    let processors = defined("processors", PROCESSORS);
+    let exporters = defined("exporters", EXPORTERS);
+    let extensions = defined("extensions", EXTENSIONS);
+    assert!(c.get("connectors").is_none(), "{path}: connectors are not checked yet");
+    for e in list(&c["service"]["extensions"]) {
+        assert!(extensions.contains(&e), "{path}: service.extensions names undefined {e}");
+    }
+    let pipelines = c["service"]["pipelines"].as_mapping().expect("pipelines");
+    assert!(!pipelines.is_empty(), "{path}: no pipelines");
+    let mut used = BTreeSet::new();
+    for (name, p) in pipelines {
+        let name = s(name);
+        let signal = name.split('/').next().unwrap();
+        assert!(
+            ["traces", "metrics", "logs"].contains(&signal),
+            "{path}: pipeline {name}"
+        );
+        for (kind, set) in [
+            ("receivers", &receivers),
+            ("processors", &processors),
+            ("exporters", &exporters),
+        ] {
+            let names = list(&p[kind]);
+            if kind != "processors" {
+                assert!(!names.is_empty(), "{path}: pipeline {name} has no {kind}");
+            }
+            for n in &names {
+                assert!(set.contains(n), "{path}: pipeline {name} uses undefined {kind} {n}");
+                used.insert(n.clone());
+            }
+        }
+        let procs = list(&p["processors"]);
+        assert_eq!(
+            procs.first().map(String::as_str),
+            Some("memory_limiter"),
+            "{path}: pipeline {name}: memory_limiter must come first"
+        );
+        assert_eq!(
+            procs.last().map(String::as_str),
+            Some("batch"),
+            "{path}: pipeline {name}: batch must come last"
+        );
+    }
+    for n in receivers.iter().chain(&processors).chain(&exporters) {
+        assert!(used.contains(n), "{path}: {n} is defined but in no pipeline");
+    }
+    c
+}
+
+fn compose_service<'a>(compose: &'a Yaml, name: &str) -> &'a Yaml {
+    let svc = &compose["services"][name];
+    assert!(svc.is_mapping(), "docker-compose.yml has no service {name}");
+    svc
+}
+
+fn env_of(svc: &Yaml, var: &str) -> String {
+    s(&svc["environment"][var]).to_string()
+}
+
+#[test]
+fn collector_pipelines_reference_defined_components() {
+    let c = collector("otel-collector.yaml");
+    // Metrics on both paths carry service_name: the collector must convert resources.
+    assert_eq!(
+        c["exporters"]["prometheus"]["resource_to_telemetry_conversion"]["enabled"],
+        Yaml::Bool(true)
+    );
+    for p in ["traces", "logs"] {
+        assert!(
+            list(&c["service"]["pipelines"][p]["processors"]).contains(&"redaction".to_string()),
+            "{p} pipeline redacts"
+        );
+    }
+    collector("scaling/otel-agent.yaml");
+    collector("scaling/otel-gateway.yaml");
+}
+
+#[test]
+fn a_pipeline_with_an_undefined_component_is_caught() {
+    // The check above must be able to fail: a copy with one typo.
+    let text = std::fs::read_to_string(root().join("otel-collector.yaml")).unwrap();
+    let bad = text.replacen(
+        "exporters: [otlp/tempo]",
+        "exporters: [otlp/tempoo]",
+        1,
+    );
+    assert_ne!(bad, text);
+    let dir = std::env::temp_dir().join(format!("otelkit-configs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bad.yaml"), bad).unwrap();
+    let rel = dir.join("bad.yaml");
+    let result = std::panic::catch_unwind(|| collector(rel.to_str().unwrap()));
+    let msg = result
+        .err()
+        .and_then(|e| e.downcast_ref::<String>().cloned())
+        .expect("the typo is caught");
+    assert!(msg.contains("undefined exporters otlp/tempoo"), "{msg}");
+}
+
+#[test]
+fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk() {
+    let col = yaml("otel-collector.yaml");
+    let compose = yaml("docker-compose.yml");
+    let prom = yaml("prometheus/prometheus.yml");
+    let am = yaml("alertmanager/alertmanager.yml");
+    let tempo = yaml("tempo/tempo.yaml");
+    let ds = yaml("grafana/provisioning/datasources/datasources.yaml");
+    let services = keys(&compose["services"]);
+
+    // Every image is pinned to a version (the demo is built from this repository).
+    for name in &services {
+        let svc = &compose["services"][name.as_str()];
+        let image = s(&svc["image"]);
+        if svc.get("build").is_some() || name == "loadgen" {
+            continue;
+        }
+        let tag = image.rsplit_once(':').map(|(_, t)| t).unwrap_or("");
+        assert!(
+            tag.chars().any(|c| c.is_ascii_digit()) && tag != "latest",
+            "{name}: image {image} is not pinned"
+        );
+    }
+    // Files mounted into containers exist here.
+    for name in &services {
+        for v in compose["services"][name.as_str()]["volumes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            let v = s(v);
+            if let Some(local) = v.strip_prefix("./") {
+                let local = local.split(':').next().unwrap();
+                assert!(root().join(local).exists(), "{name} mounts missing ./{local}");
+            }
+        }
+    }
+
+    // OTLP: the collector's receivers, the ports compose publishes, the SDK's defaults
+    // for each protocol, and what compose tells the demo.
+    let grpc = port(s(&col["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]));
+    let http = port(s(&col["receivers"]["otlp"]["protocols"]["http"]["endpoint"]));
+    assert_eq!((grpc, http), (4317, 4318));
+    let collector_svc = compose_service(&compose, "otel-collector");
+    let published = list(&collector_svc["ports"]);
+    for p in [grpc, http] {
+        assert!(published.contains(&format!("{p}:{p}")), "compose publishes {p}");
+    }
+    for (protocol, expected) in [("grpc", grpc), ("http/protobuf", http)] {
+        let c = otelkit::Config::from_vars([
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+        ])
+        .unwrap();
+        let t = c.otlp_traces().unwrap();
+        assert_eq!(port(&t.endpoint), expected, "otelkit's default for {protocol}");
+    }
+    let demo = compose_service(&compose, "demo");
+    let (host, p) = host_port(&env_of(demo, "OTEL_EXPORTER_OTLP_ENDPOINT"));
+    assert_eq!(host, "otel-collector");
+    let expected = if env_of(demo, "OTEL_EXPORTER_OTLP_PROTOCOL") == "grpc" { grpc } else { http };
+    assert_eq!(p, expected, "the demo sends to the collector's receiver");
+    // The demo's metrics take one path (pulled), or every request would count twice.
+    assert_eq!(env_of(demo, "OTEL_METRICS_EXPORTER"), "prometheus");
+
+    // Prometheus scrapes what the collector and the demo expose, under compose names.
+    let exporter = port(s(&col["exporters"]["prometheus"]["endpoint"]));
+    let own = col["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
+        ["prometheus"]["port"]
+        .as_u64()
+        .unwrap() as u16;
+    let demo_port = port(&env_of(demo, "DEMO_ADDR"));
+    let demo_rs = std::fs::read_to_string(root().join("examples/demo.rs")).unwrap();
+    assert!(
+        demo_rs.contains(&format!("\"127.0.0.1:{demo_port}\"")),
+        "demo.rs listens on {demo_port} by default"
+    );
+    let service_name = env_of(demo, "OTEL_SERVICE_NAME");
+    assert!(
+        demo_rs.contains(&format!("with_default_service_name(\"{service_name}\")")),
+        "demo.rs's default service name is {service_name}"
+    );
+    let mut targets = BTreeSet::new();
+    for job in prom["scrape_configs"].as_sequence().unwrap() {
+        for sc in job["static_configs"].as_sequence().unwrap() {
+            for t in list(&sc["targets"]) {
+                let (h, p) = host_port(&t);
+                assert!(services.contains(&h), "Prometheus scrapes {t}: no such compose service");
+                let want = match h.as_str() {
+                    "otel-collector" if job["honor_labels"] == Yaml::Bool(true) => exporter,
+                    "otel-collector" => own,
+                    "demo" => {
+                        assert_eq!(s(&sc["labels"]["service_name"]), service_name);
+                        demo_port
+                    }
+                    other => panic!("unexpected scrape target {other}"),
+                };
+                assert_eq!(p, want, "scrape target {t}");
+                targets.insert(t);
+            }
+        }
+    }
+    assert_eq!(targets.len(), 3, "{targets:?}");
+    let alerts = std::fs::read_to_string(root().join("prometheus/rules/otelkit-alerts.yml")).unwrap();
+    assert!(alerts.contains(&format!("absent(up{{service_name=\"{service_name}\"}})")));
+
+    // Prometheus → Alertmanager → the webhook container and Slack's secret file.
+    let am_target = s(&prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"][0]);
+    let (h, p) = host_port(am_target);
+    assert_eq!(h, "alertmanager");
+    assert!(list(&compose_service(&compose, "alertmanager")["ports"]).contains(&format!("{p}:{p}")));
+    let webhook = compose_service(&compose, "alert-webhook");
+    let mut secrets = BTreeSet::new();
+    for r in am["receivers"].as_sequence().unwrap() {
+        for w in r["webhook_configs"].as_sequence().into_iter().flatten() {
+            let (h, p) = host_port(s(&w["url"]));
+            assert_eq!(h, "alert-webhook");
+            assert_eq!(p.to_string(), env_of(webhook, "HTTP_PORT"));
+        }
+        for sl in r["slack_configs"].as_sequence().into_iter().flatten() {
+            let file = s(&sl["api_url_file"]);
+            secrets.insert(file.strip_prefix("/run/secrets/").expect("a compose secret").to_string());
+        }
+    }
+    assert!(!secrets.is_empty());
+    let mounted = list(&compose_service(&compose, "alertmanager")["secrets"]);
+    for secret in &secrets {
+        assert!(mounted.contains(secret), "alertmanager mounts secret {secret}");
+        let var = s(&compose["secrets"][secret.as_str()]["environment"]);
+        let dotenv = std::fs::read_to_string(root().join(".env")).unwrap();
+        assert!(dotenv.lines().any(|l| l.starts_with(&format!("{var}="))), ".env sets {var}");
+    }
+
+    // The collector's trace and log exporters reach Tempo and Loki.
+    let (h, p) = host_port(s(&col["exporters"]["otlp/tempo"]["endpoint"]));
+    assert_eq!(h, "tempo");
+    assert_eq!(p, port(s(&tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"])));
+    let (h, _) = host_port(s(&col["exporters"]["otlphttp/loki"]["endpoint"]));
+    assert_eq!(h, "loki");
+
+    // Grafana's datasources point at compose services on their ports, and every
+    // cross-link names a provisioned datasource.
+    let mut uids = BTreeSet::new();
+    for d in ds["datasources"].as_sequence().unwrap() {
+        uids.insert(s(&d["uid"]).to_string());
+        let (h, p) = host_port(s(&d["url"]));
+        assert!(services.contains(&h), "datasource {} → {h}: no such service", s(&d["name"]));
+        let want = match h.as_str() {
+            "prometheus" => 9090,
+            "alertmanager" => port(am_target),
+            "tempo" => tempo["server"]["http_listen_port"].as_u64().unwrap() as u16,
+            "loki" => port(s(&col["exporters"]["otlphttp/loki"]["endpoint"])),
+            other => panic!("unexpected datasource host {other}"),
+        };
+        assert_eq!(p, want, "datasource {}", s(&d["name"]));
+    }
+    let ds_text = std::fs::read_to_string(root().join("grafana/provisioning/datasources/datasources.yaml")).unwrap();
+    for line in ds_text.lines().filter(|l| l.contains("datasourceUid:")) {
+        let uid = line.split(':').nth(1).unwrap().trim();
+        assert!(uids.contains(uid), "a link to unknown datasource {uid}");
+    }
+    assert!(list(&compose_service(&compose, "prometheus")["ports"]).contains(&"9090:9090".to_string()));
+    crate::dashboards::datasource_uids_are_provisioned(&uids);
+
+    // Grafana loads the dashboards from where compose mounts them.
+    let provider = yaml("grafana/provisioning/dashboards/otelkit.yaml");
+    let path = s(&provider["providers"][0]["options"]["path"]);
+    let grafana = list(&compose_service(&compose, "grafana")["volumes"]);
+    assert!(grafana.contains(&format!("./grafana/dashboards:{path}:ro")), "{grafana:?}");
+    assert!(grafana.contains(&"./grafana/provisioning:/etc/grafana/provisioning:ro".to_string()));
+    let col_cmd = list(&collector_svc["command"]);
+    let col_vol = list(&collector_svc["volumes"]);
+    let cfg = col_cmd[0].strip_prefix("--config=").unwrap();
+    assert!(col_vol.contains(&format!("./otel-collector.yaml:{cfg}:ro")));
+}
+
+#[test]
+fn scaling_out_configs_agree_and_prometheus_accepts_remote_write() {
+    let agent = yaml("scaling/otel-agent.yaml");
+    let gateway = yaml("scaling/otel-gateway.yaml");
+    let lb = &agent["exporters"]["loadbalancing"];
+    // Spans of one trace meet on one gateway: routed by trace id.
+    assert_eq!(s(&lb["routing_key"]), "traceID");
+    let gw_grpc = port(s(&gateway["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]));
+    assert_eq!(lb["resolver"]["dns"]["port"].as_u64(), Some(gw_grpc as u64));
+    assert_eq!(port(s(&agent["exporters"]["otlp/gateway"]["endpoint"])), gw_grpc);
+    assert_eq!(list(&agent["service"]["pipelines"]["traces"]["exporters"]), ["loadbalancing"]);
+    let gw_traces = list(&gateway["service"]["pipelines"]["traces"]["processors"]);
+    assert!(gw_traces.contains(&"tail_sampling".to_string()));
+    assert!(
+        !list(&agent["service"]["pipelines"]["traces"]["processors"]).contains(&"tail_sampling".to_string()),
+        "tail sampling belongs on the gateway, where whole traces arrive"
+    );
+    // Gateway and Prometheus write to the same long-term store.
+    let rw = yaml("scaling/prometheus-remote-write.yml");
+    let url = s(&rw["remote_write"][0]["url"]);
+    assert_eq!(s(&gateway["exporters"]["prometheusremotewrite"]["endpoint"]), url);
+
+    // prometheus.yml with the remote_write block added is a valid config.
+    let dir = std::env::temp_dir().join(format!("otelkit-remote-write-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("rules")).unwrap();
+    for f in ["otelkit-recording.yml", "otelkit-alerts.yml"] {
+        std::fs::copy(root().join("prometheus/rules").join(f), dir.join("rules").join(f)).unwrap();
+    }
+    let mut merged = std::fs::read_to_string(root().join("prometheus/prometheus.yml")).unwrap();
+    merged.push('\n');
+    merged.push_str(&std::fs::read_to_string(root().join("scaling/prometheus-remote-write.yml")).unwrap());
+    std::fs::write(dir.join("prometheus.yml"), merged).unwrap();
+    let out = run("promtool", &["check", "config", dir.join("prometheus.yml").to_str().unwrap()]);
+    assert!(out.contains("SUCCESS"), "{out}");
+}
+
+#[test]
+fn the_readme_shows_the_scaling_configs_as_they_are() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for f in [
+        "scaling/otel-agent.yaml",
+        "scaling/otel-gateway.yaml",
+        "scaling/prometheus-remote-write.yml",
+    ] {
+        let text = std::fs::read_to_string(root().join(f)).unwrap();
+        assert!(
+            readme.contains(&format!("```yaml\n# {f}\n{text}```")),
+            "README.md must quote {f} verbatim in a ```yaml block starting with `# {f}`"
+        );
+    }
+}
