@@ -37,7 +37,10 @@ fn host_port(url: &str) -> (String, u16) {
     let (h, p) = hp
         .rsplit_once(':')
         .unwrap_or_else(|| panic!("no port in {url}"));
-    (h.to_string(), p.parse().unwrap_or_else(|_| panic!("port in {url}")))
+    (
+        h.to_string(),
+        p.parse().unwrap_or_else(|_| panic!("port in {url}")),
+    )
 }
 
 fn port(url: &str) -> u16 {
@@ -72,7 +75,10 @@ fn collector(path: &str) -> Yaml {
         let names = keys(&c[section]);
         for n in &names {
             let ty = n.split('/').next().unwrap();
-            assert!(types.contains(&ty), "{path}: {section}.{n}: unknown type {ty}");
+            assert!(
+                types.contains(&ty),
+                "{path}: {section}.{n}: unknown type {ty}"
+            );
         }
         names
     };
@@ -80,9 +86,15 @@ fn collector(path: &str) -> Yaml {
     let processors = defined("processors", PROCESSORS);
     let exporters = defined("exporters", EXPORTERS);
     let extensions = defined("extensions", EXTENSIONS);
-    assert!(c.get("connectors").is_none(), "{path}: connectors are not checked yet");
+    assert!(
+        c.get("connectors").is_none(),
+        "{path}: connectors are not checked yet"
+    );
     for e in list(&c["service"]["extensions"]) {
-        assert!(extensions.contains(&e), "{path}: service.extensions names undefined {e}");
+        assert!(
+            extensions.contains(&e),
+            "{path}: service.extensions names undefined {e}"
+        );
     }
     let pipelines = c["service"]["pipelines"].as_mapping().expect("pipelines");
     assert!(!pipelines.is_empty(), "{path}: no pipelines");
@@ -104,7 +116,10 @@ fn collector(path: &str) -> Yaml {
                 assert!(!names.is_empty(), "{path}: pipeline {name} has no {kind}");
             }
             for n in &names {
-                assert!(set.contains(n), "{path}: pipeline {name} uses undefined {kind} {n}");
+                assert!(
+                    set.contains(n),
+                    "{path}: pipeline {name} uses undefined {kind} {n}"
+                );
                 used.insert(n.clone());
             }
         }
@@ -121,7 +136,10 @@ fn collector(path: &str) -> Yaml {
         );
     }
     for n in receivers.iter().chain(&processors).chain(&exporters) {
-        assert!(used.contains(n), "{path}: {n} is defined but in no pipeline");
+        assert!(
+            used.contains(n),
+            "{path}: {n} is defined but in no pipeline"
+        );
     }
     c
 }
@@ -158,11 +176,7 @@ fn collector_pipelines_reference_defined_components() {
 fn a_pipeline_with_an_undefined_component_is_caught() {
     // The check above must be able to fail: a copy with one typo.
     let text = std::fs::read_to_string(root().join("otel-collector.yaml")).unwrap();
-    let bad = text.replacen(
-        "exporters: [otlp/tempo]",
-        "exporters: [otlp/tempoo]",
-        1,
-    );
+    let bad = text.replacen("exporters: [otlp/tempo]", "exporters: [otlp/tempoo]", 1);
     assert_ne!(bad, text);
     let dir = std::env::temp_dir().join(format!("otelkit-configs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -209,7 +223,10 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
             let v = s(v);
             if let Some(local) = v.strip_prefix("./") {
                 let local = local.split(':').next().unwrap();
-                assert!(root().join(local).exists(), "{name} mounts missing ./{local}");
+                assert!(
+                    root().join(local).exists(),
+                    "{name} mounts missing ./{local}"
+                );
             }
         }
     }
@@ -222,7 +239,10 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
     let collector_svc = compose_service(&compose, "otel-collector");
     let published = list(&collector_svc["ports"]);
     for p in [grpc, http] {
-        assert!(published.contains(&format!("{p}:{p}")), "compose publishes {p}");
+        assert!(
+            published.contains(&format!("{p}:{p}")),
+            "compose publishes {p}"
+        );
     }
     for (protocol, expected) in [("grpc", grpc), ("http/protobuf", http)] {
         let c = otelkit::Config::from_vars([
@@ -231,20 +251,28 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         ])
         .unwrap();
         let t = c.otlp_traces().unwrap();
-        assert_eq!(port(&t.endpoint), expected, "otelkit's default for {protocol}");
+        assert_eq!(
+            port(&t.endpoint),
+            expected,
+            "otelkit's default for {protocol}"
+        );
     }
     let demo = compose_service(&compose, "demo");
     let (host, p) = host_port(&env_of(demo, "OTEL_EXPORTER_OTLP_ENDPOINT"));
     assert_eq!(host, "otel-collector");
-    let expected = if env_of(demo, "OTEL_EXPORTER_OTLP_PROTOCOL") == "grpc" { grpc } else { http };
+    let expected = if env_of(demo, "OTEL_EXPORTER_OTLP_PROTOCOL") == "grpc" {
+        grpc
+    } else {
+        http
+    };
     assert_eq!(p, expected, "the demo sends to the collector's receiver");
     // The demo's metrics take one path (pulled), or every request would count twice.
     assert_eq!(env_of(demo, "OTEL_METRICS_EXPORTER"), "prometheus");
 
     // Prometheus scrapes what the collector and the demo expose, under compose names.
     let exporter = port(s(&col["exporters"]["prometheus"]["endpoint"]));
-    let own = col["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]
-        ["prometheus"]["port"]
+    let own = col["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]
+        ["port"]
         .as_u64()
         .unwrap() as u16;
     let demo_port = port(&env_of(demo, "DEMO_ADDR"));
@@ -263,7 +291,10 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         for sc in job["static_configs"].as_sequence().unwrap() {
             for t in list(&sc["targets"]) {
                 let (h, p) = host_port(&t);
-                assert!(services.contains(&h), "Prometheus scrapes {t}: no such compose service");
+                assert!(
+                    services.contains(&h),
+                    "Prometheus scrapes {t}: no such compose service"
+                );
                 let want = match h.as_str() {
                     "otel-collector" if job["honor_labels"] == Yaml::Bool(true) => exporter,
                     "otel-collector" => own,
@@ -279,7 +310,8 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         }
     }
     assert_eq!(targets.len(), 3, "{targets:?}");
-    let alerts = std::fs::read_to_string(root().join("prometheus/rules/otelkit-alerts.yml")).unwrap();
+    let alerts =
+        std::fs::read_to_string(root().join("prometheus/rules/otelkit-alerts.yml")).unwrap();
     assert!(alerts.contains(&format!("absent(up{{service_name=\"{service_name}\"}})")));
 
     // Prometheus → Alertmanager → the webhook container and Slack's secret file.
@@ -297,22 +329,37 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         }
         for sl in r["slack_configs"].as_sequence().into_iter().flatten() {
             let file = s(&sl["api_url_file"]);
-            secrets.insert(file.strip_prefix("/run/secrets/").expect("a compose secret").to_string());
+            secrets.insert(
+                file.strip_prefix("/run/secrets/")
+                    .expect("a compose secret")
+                    .to_string(),
+            );
         }
     }
     assert!(!secrets.is_empty());
     let mounted = list(&compose_service(&compose, "alertmanager")["secrets"]);
     for secret in &secrets {
-        assert!(mounted.contains(secret), "alertmanager mounts secret {secret}");
+        assert!(
+            mounted.contains(secret),
+            "alertmanager mounts secret {secret}"
+        );
         let var = s(&compose["secrets"][secret.as_str()]["environment"]);
         let dotenv = std::fs::read_to_string(root().join(".env")).unwrap();
-        assert!(dotenv.lines().any(|l| l.starts_with(&format!("{var}="))), ".env sets {var}");
+        assert!(
+            dotenv.lines().any(|l| l.starts_with(&format!("{var}="))),
+            ".env sets {var}"
+        );
     }
 
     // The collector's trace and log exporters reach Tempo and Loki.
     let (h, p) = host_port(s(&col["exporters"]["otlp/tempo"]["endpoint"]));
     assert_eq!(h, "tempo");
-    assert_eq!(p, port(s(&tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"])));
+    assert_eq!(
+        p,
+        port(s(
+            &tempo["distributor"]["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+        ))
+    );
     let (h, _) = host_port(s(&col["exporters"]["otlphttp/loki"]["endpoint"]));
     assert_eq!(h, "loki");
 
@@ -322,7 +369,11 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
     for d in ds["datasources"].as_sequence().unwrap() {
         uids.insert(s(&d["uid"]).to_string());
         let (h, p) = host_port(s(&d["url"]));
-        assert!(services.contains(&h), "datasource {} → {h}: no such service", s(&d["name"]));
+        assert!(
+            services.contains(&h),
+            "datasource {} → {h}: no such service",
+            s(&d["name"])
+        );
         let want = match h.as_str() {
             "prometheus" => 9090,
             "alertmanager" => port(am_target),
@@ -332,19 +383,26 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         };
         assert_eq!(p, want, "datasource {}", s(&d["name"]));
     }
-    let ds_text = std::fs::read_to_string(root().join("grafana/provisioning/datasources/datasources.yaml")).unwrap();
+    let ds_text =
+        std::fs::read_to_string(root().join("grafana/provisioning/datasources/datasources.yaml"))
+            .unwrap();
     for line in ds_text.lines().filter(|l| l.contains("datasourceUid:")) {
         let uid = line.split(':').nth(1).unwrap().trim();
         assert!(uids.contains(uid), "a link to unknown datasource {uid}");
     }
-    assert!(list(&compose_service(&compose, "prometheus")["ports"]).contains(&"9090:9090".to_string()));
+    assert!(
+        list(&compose_service(&compose, "prometheus")["ports"]).contains(&"9090:9090".to_string())
+    );
     crate::dashboards::datasource_uids_are_provisioned(&uids);
 
     // Grafana loads the dashboards from where compose mounts them.
     let provider = yaml("grafana/provisioning/dashboards/otelkit.yaml");
     let path = s(&provider["providers"][0]["options"]["path"]);
     let grafana = list(&compose_service(&compose, "grafana")["volumes"]);
-    assert!(grafana.contains(&format!("./grafana/dashboards:{path}:ro")), "{grafana:?}");
+    assert!(
+        grafana.contains(&format!("./grafana/dashboards:{path}:ro")),
+        "{grafana:?}"
+    );
     assert!(grafana.contains(&"./grafana/provisioning:/etc/grafana/provisioning:ro".to_string()));
     let col_cmd = list(&collector_svc["command"]);
     let col_vol = list(&collector_svc["volumes"]);
@@ -359,33 +417,58 @@ fn scaling_out_configs_agree_and_prometheus_accepts_remote_write() {
     let lb = &agent["exporters"]["loadbalancing"];
     // Spans of one trace meet on one gateway: routed by trace id.
     assert_eq!(s(&lb["routing_key"]), "traceID");
-    let gw_grpc = port(s(&gateway["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]));
+    let gw_grpc = port(s(
+        &gateway["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"]
+    ));
     assert_eq!(lb["resolver"]["dns"]["port"].as_u64(), Some(gw_grpc as u64));
-    assert_eq!(port(s(&agent["exporters"]["otlp/gateway"]["endpoint"])), gw_grpc);
-    assert_eq!(list(&agent["service"]["pipelines"]["traces"]["exporters"]), ["loadbalancing"]);
+    assert_eq!(
+        port(s(&agent["exporters"]["otlp/gateway"]["endpoint"])),
+        gw_grpc
+    );
+    assert_eq!(
+        list(&agent["service"]["pipelines"]["traces"]["exporters"]),
+        ["loadbalancing"]
+    );
     let gw_traces = list(&gateway["service"]["pipelines"]["traces"]["processors"]);
     assert!(gw_traces.contains(&"tail_sampling".to_string()));
     assert!(
-        !list(&agent["service"]["pipelines"]["traces"]["processors"]).contains(&"tail_sampling".to_string()),
+        !list(&agent["service"]["pipelines"]["traces"]["processors"])
+            .contains(&"tail_sampling".to_string()),
         "tail sampling belongs on the gateway, where whole traces arrive"
     );
     // Gateway and Prometheus write to the same long-term store.
     let rw = yaml("scaling/prometheus-remote-write.yml");
     let url = s(&rw["remote_write"][0]["url"]);
-    assert_eq!(s(&gateway["exporters"]["prometheusremotewrite"]["endpoint"]), url);
+    assert_eq!(
+        s(&gateway["exporters"]["prometheusremotewrite"]["endpoint"]),
+        url
+    );
 
     // prometheus.yml with the remote_write block added is a valid config.
     let dir = std::env::temp_dir().join(format!("otelkit-remote-write-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     for f in ["otelkit-recording.yml", "otelkit-alerts.yml"] {
-        std::fs::copy(root().join("prometheus/rules").join(f), dir.join("rules").join(f)).unwrap();
+        std::fs::copy(
+            root().join("prometheus/rules").join(f),
+            dir.join("rules").join(f),
+        )
+        .unwrap();
     }
     let mut merged = std::fs::read_to_string(root().join("prometheus/prometheus.yml")).unwrap();
     merged.push('\n');
-    merged.push_str(&std::fs::read_to_string(root().join("scaling/prometheus-remote-write.yml")).unwrap());
+    merged.push_str(
+        &std::fs::read_to_string(root().join("scaling/prometheus-remote-write.yml")).unwrap(),
+    );
     std::fs::write(dir.join("prometheus.yml"), merged).unwrap();
-    let out = run("promtool", &["check", "config", dir.join("prometheus.yml").to_str().unwrap()]);
+    let out = run(
+        "promtool",
+        &[
+            "check",
+            "config",
+            dir.join("prometheus.yml").to_str().unwrap(),
+        ],
+    );
     assert!(out.contains("SUCCESS"), "{out}");
 }
 

@@ -31,7 +31,10 @@ pub fn datasource_uids_are_provisioned(uids: &BTreeSet<String>) {
         for part in text.split("\"uid\":\"").skip(1) {
             let uid = part.split('"').next().unwrap();
             if uid != d["uid"].as_str().unwrap() {
-                assert!(uids.contains(uid), "{file} uses datasource {uid}, not provisioned");
+                assert!(
+                    uids.contains(uid),
+                    "{file} uses datasource {uid}, not provisioned"
+                );
             }
         }
     }
@@ -43,11 +46,19 @@ fn every_panel_has_a_description_a_unit_and_selects_by_service_name() {
     let names: Vec<&str> = all.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(
         names,
-        ["database-cache.json", "llm-agents.json", "service-overview.json", "telemetry-pipeline.json"]
+        [
+            "database-cache.json",
+            "llm-agents.json",
+            "service-overview.json",
+            "telemetry-pipeline.json"
+        ]
     );
     let mut uids = BTreeSet::new();
     for (file, d) in &all {
-        assert!(uids.insert(d["uid"].as_str().unwrap().to_string()), "{file}: duplicate uid");
+        assert!(
+            uids.insert(d["uid"].as_str().unwrap().to_string()),
+            "{file}: duplicate uid"
+        );
         let vars: Vec<&str> = d["templating"]["list"]
             .as_array()
             .unwrap()
@@ -60,7 +71,10 @@ fn every_panel_has_a_description_a_unit_and_selects_by_service_name() {
         let mut queries = 0;
         for p in d["panels"].as_array().unwrap() {
             let title = p["title"].as_str().unwrap_or_default();
-            assert!(ids.insert(p["id"].as_u64().unwrap()), "{file}: duplicate panel id ({title})");
+            assert!(
+                ids.insert(p["id"].as_u64().unwrap()),
+                "{file}: duplicate panel id ({title})"
+            );
             let g = &p["gridPos"];
             let (x, y, w, h) = (
                 g["x"].as_u64().unwrap(),
@@ -71,7 +85,10 @@ fn every_panel_has_a_description_a_unit_and_selects_by_service_name() {
             assert!(x + w <= 24, "{file}: {title} is wider than the grid");
             for cx in x..x + w {
                 for cy in y..y + h {
-                    assert!(cells.insert((cx, cy)), "{file}: {title} overlaps another panel");
+                    assert!(
+                        cells.insert((cx, cy)),
+                        "{file}: {title} overlaps another panel"
+                    );
                 }
             }
             if p["type"] == "row" {
@@ -80,7 +97,9 @@ fn every_panel_has_a_description_a_unit_and_selects_by_service_name() {
             assert!(!title.is_empty(), "{file}: a panel without a title");
             let desc = p["description"].as_str().unwrap_or_default();
             assert!(desc.len() > 20, "{file}: {title} has no real description");
-            let unit = p["fieldConfig"]["defaults"]["unit"].as_str().unwrap_or_default();
+            let unit = p["fieldConfig"]["defaults"]["unit"]
+                .as_str()
+                .unwrap_or_default();
             assert!(!unit.is_empty(), "{file}: {title} has no unit");
             for t in p["targets"].as_array().unwrap() {
                 let expr = t["expr"].as_str().unwrap();
@@ -92,7 +111,10 @@ fn every_panel_has_a_description_a_unit_and_selects_by_service_name() {
                     selectors > 0 && selectors == by_service,
                     "{file}: {title}: every selector must filter service_name=\"$service_name\":\n{expr}"
                 );
-                assert!(!expr.contains("job"), "{file}: {title} selects by job:\n{expr}");
+                assert!(
+                    !expr.contains("job"),
+                    "{file}: {title} selects by job:\n{expr}"
+                );
             }
         }
         assert!(queries >= 10, "{file}: {queries} queries");
@@ -108,9 +130,14 @@ fn the_committed_dashboards_are_what_the_generator_writes() {
         .arg(&dir)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for (file, _) in dashboards() {
-        let committed = std::fs::read_to_string(root().join("grafana/dashboards").join(&file)).unwrap();
+        let committed =
+            std::fs::read_to_string(root().join("grafana/dashboards").join(&file)).unwrap();
         let fresh = std::fs::read_to_string(dir.join(&file)).unwrap();
         assert!(
             committed == fresh,
@@ -122,7 +149,9 @@ fn the_committed_dashboards_are_what_the_generator_writes() {
 fn check(files: &[PathBuf]) -> (bool, String) {
     let script = root().join("grafana/check/check.mjs");
     assert!(
-        root().join("grafana/check/node_modules/typescript").exists(),
+        root()
+            .join("grafana/check/node_modules/typescript")
+            .exists(),
         "grafana/check/node_modules is missing: scripts/test runs `npm ci` there"
     );
     let out = Command::new("node")
