@@ -74,6 +74,8 @@ exp = lambda err: [{'series': 'otel_sdk_exporter_span_exported_total{service_nam
                    {'series': 'otel_sdk_exporter_log_exported_total{service_name="chat",otel_component_type="otlp_grpc_span_exporter",error_type="%s"}' % err, 'values': '0+5x30'}]
 tests.append(case('TelemetryExportFailing', exp('timeout'), '20m', True, {'service_name': 'chat', 'otel_component_type': 'otlp_grpc_span_exporter'}))
 tests.append(case('TelemetryExportFailing', exp(''), '20m', False, {}))
+# Only traces exported (no log series at all): span failures alone still alert.
+tests.append(case('TelemetryExportFailing', exp('timeout')[:1], '20m', True, {'service_name': 'chat', 'otel_component_type': 'otlp_grpc_span_exporter'}))
 drop = lambda v: [{'series': 'otel_sdk_processor_span_processed_total{service_name="chat",error_type="queue_full"}', 'values': v},
                   {'series': 'otel_sdk_processor_log_processed_total{service_name="chat",error_type="queue_full"}', 'values': v}]
 tests.append(case('TelemetryDropped', drop('0+3x30'), '15m', True, {'service_name': 'chat'}))
@@ -82,6 +84,18 @@ q = lambda size: [{'series': 'otel_sdk_processor_span_queue_size{service_name="c
                   {'series': 'otel_sdk_processor_span_queue_capacity{service_name="chat"}', 'values': '2048x20'}]
 tests.append(case('TelemetryQueueNearlyFull', q(2000), '10m', True, {'service_name': 'chat'}))
 tests.append(case('TelemetryQueueNearlyFull', q(100), '10m', False, {}))
+# The collector's own telemetry.
+col = 'service_name="otel-collector",job="otel-collector-self",instance="otel-collector:8888"'
+cf = lambda v: [{'series': 'otelcol_exporter_send_failed_spans_total{%s,exporter="otlp/tempo"}' % col, 'values': v}]
+tests.append(case('CollectorExportFailing', cf('0+10x30'), '20m', True, {'service_name': 'otel-collector', 'exporter': 'otlp/tempo'}))
+tests.append(case('CollectorExportFailing', cf('10x30'), '20m', False, {}))
+cr = lambda v: [{'series': 'otelcol_receiver_refused_log_records_total{%s,receiver="otlp",transport="grpc"}' % col, 'values': v}]
+tests.append(case('CollectorRefusingData', cr('0+50x20'), '15m', True, {'service_name': 'otel-collector', 'receiver': 'otlp'}))
+tests.append(case('CollectorRefusingData', cr('50x20'), '15m', False, {}))
+cq = lambda size: [{'series': 'otelcol_exporter_queue_size{%s,exporter="otlphttp/loki",data_type="logs"}' % col, 'values': f'{size}x20'},
+                   {'series': 'otelcol_exporter_queue_capacity{%s,exporter="otlphttp/loki",data_type="logs"}' % col, 'values': '5000x20'}]
+tests.append(case('CollectorQueueNearlyFull', cq(4900), '10m', True, {'service_name': 'otel-collector', 'exporter': 'otlphttp/loki'}))
+tests.append(case('CollectorQueueNearlyFull', cq(200), '10m', False, {}))
 
 covered = {t['alert_rule_test'][0]['alertname'] for t in tests}
 missing = set(alerts) - covered
