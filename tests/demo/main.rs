@@ -128,3 +128,78 @@ fn demo_under_load_with_injected_errors() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `POST path` with a JSON body over plain HTTP/1.1; returns the status and body.
+fn post_json(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        support::dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (status, body)
+}
+
+/// With nothing else running (no Redis, no collector, no LLM provider) the demo still
+/// serves chats, says where to look, and reports itself ready.
+#[test]
+fn demo_runs_with_nothing_else_running() {
+    let nothing = format!("redis://{}", support::dead_addr());
+    let mut demo = Example::start(
+        "demo",
+        &[
+            ("DEMO_ADDR", "127.0.0.1:0"),
+            ("REDIS_URL", nothing.as_str()),
+        ],
+    );
+    demo.next("that the cache is off", |l| {
+        l.contains("is not reachable; running with the cache disabled")
+    });
+    let addr = demo.url_after("listening on http://");
+    let urls = demo.next("where the metrics are", |l| l.contains("metrics at"));
+    assert_eq!(
+        urls,
+        format!("demo: metrics at http://{addr}/metrics, health at http://{addr}/health/ready")
+    );
+    let (status, body) = post_json(
+        addr,
+        "/chat",
+        r#"{"question":"What should I pack?","tenant":"acme"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(!v["answer"].as_str().unwrap().is_empty(), "{body}");
+    assert_eq!(http_get(addr, "/health/ready").0, 200);
+    let s = support::scrape(addr);
+    assert!(
+        s.value("gen_ai_client_cost_total", &[("tenant", "acme")])
+            .unwrap()
+            > 0.0
+    );
+    // No Redis: no cache lookups and no redis health check.
+    assert!(s.value("cache_requests_total", &[]).is_none());
+    assert!(s
+        .value("health_check_status", &[("health_check_name", "redis")])
+        .is_none());
+    let after = demo.stop();
+    assert!(
+        after.iter().any(|l| l.contains("telemetry flushed")),
+        "{after:?}"
+    );
+}
