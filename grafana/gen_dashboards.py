@@ -133,8 +133,13 @@ class Board:
 RED = {"mode": "absolute", "steps": [{"color": "green", "value": None},
                                      {"color": "orange", "value": 0.001},
                                      {"color": "red", "value": 0.01}]}
-HEALTH = [{"type": "value", "options": {"0": {"text": "failing", "color": "red", "index": 0},
-                                         "1": {"text": "healthy", "color": "green", "index": 1}}}]
+def two_states(zero, one):
+    """Value mappings for a 0/1 series: red text for 0, green for 1."""
+    return [{"type": "value", "options": {"0": {"text": zero, "color": "red", "index": 0},
+                                          "1": {"text": one, "color": "green", "index": 1}}}]
+
+
+HEALTH = two_states("failing", "healthy")
 
 
 def service_overview():
@@ -311,8 +316,7 @@ def pipeline():
          thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 0.8}]})
     b.row("Scrapes")
     b.stat("Target up", "1 while Prometheus scrapes the service's /metrics (the pull path); TargetDown pages after 2 minutes at 0.",
-           "none", f"min(up{{{SVC}}})", w=8, mappings=[{"type": "value", "options": {
-               "0": {"text": "down", "color": "red", "index": 0}, "1": {"text": "up", "color": "green", "index": 1}}}],
+           "none", f"min(up{{{SVC}}})", w=8, mappings=two_states("down", "up"),
            thresholds={"mode": "absolute", "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1}]})
     b.ts("Scrape duration", "How long Prometheus takes to scrape the service's /metrics.", "s",
          [target(f"max(scrape_duration_seconds{{{SVC}}})", "duration")], w=8)
