@@ -1,0 +1,281 @@
+//! What otelkit costs on the hot path, side by side with the raw OpenTelemetry SDK and
+//! peer crates, in one process with one SDK pipeline (otelkit::init: spans exported over
+//! OTLP/HTTP to a local sink that answers 200, metrics to the Prometheus reader).
+//!
+//! ```text
+//! cargo bench --bench overhead                                  # sampler: parentbased_always_on
+//! OTEL_TRACES_SAMPLER=always_off cargo bench --bench overhead   # spans the sampler drops
+//! ```
+//!
+//! Besides criterion's timings it prints heap allocations per operation (a counting
+//! global allocator, 1,000 operations each) and the spans dropped at a full export queue,
+//! which BENCHMARKS.md records with the timings.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Request;
+use axum::routing::get;
+use axum::Router;
+use criterion::{criterion_group, criterion_main, Criterion};
+use opentelemetry::metrics::MeterProvider;
+use opentelemetry::KeyValue;
+use tower::ServiceExt;
+
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations per call of `f`, over 1,000 calls after 100 warm-up calls.
+fn allocs_per_op(mut f: impl FnMut()) -> f64 {
+    for _ in 0..100 {
+        f();
+    }
+    let before = ALLOCS.load(Ordering::Relaxed);
+    for _ in 0..1000 {
+        f();
+    }
+    (ALLOCS.load(Ordering::Relaxed) - before) as f64 / 1000.0
+}
+
+/// An OTLP/HTTP endpoint that accepts everything (an empty protobuf response is a valid
+/// Export*ServiceResponse), on its own thread.
+fn sink() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    l.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = Router::new()
+                .route(
+                    "/v1/{signal}",
+                    axum::routing::post(|| async {
+                        (
+                            [("content-type", "application/x-protobuf")],
+                            Vec::<u8>::new(),
+                        )
+                    }),
+                )
+                // A batch of 8,192 spans is larger than axum's default 2 MB limit.
+                .layer(axum::extract::DefaultBodyLimit::disable());
+            let l = tokio::net::TcpListener::from_std(l).unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    format!("http://{addr}")
+}
+
+fn routes() -> Router {
+    Router::new().route("/users/{id}", get(|| async { "ok" }))
+}
+
+fn request() -> Request<Body> {
+    Request::builder()
+        .uri("/users/42?fields=name")
+        .header("user-agent", "bench")
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let sampler =
+        std::env::var("OTEL_TRACES_SAMPLER").unwrap_or_else(|_| "parentbased_always_on".into());
+    let endpoint = sink();
+    let config = otelkit::Config::from_vars([
+        ("OTEL_SERVICE_NAME", "bench"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_TRACES_SAMPLER", sampler.as_str()),
+        ("OTEL_METRICS_EXPORTER", "prometheus"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "65536"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "8192"),
+        ("OTEL_EXPORTER_PROMETHEUS_PORT", "0"),
+        // INFO spans are recorded (every instrumentation below creates its spans at INFO);
+        // nothing on the hot path logs an event, so the console stays quiet.
+        ("RUST_LOG", "info"),
+    ])
+    .expect("bench config");
+    let telemetry = otelkit::init(config).expect("otelkit::init");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut allocs: Vec<(String, f64)> = Vec::new();
+
+    // Metrics: one counter add and one histogram record with three attributes.
+    let meter = telemetry
+        .meter_provider()
+        .expect("a meter provider")
+        .meter("bench");
+    let counter = meter.u64_counter("bench.requests").build();
+    let histogram = meter.f64_histogram("bench.duration").with_unit("s").build();
+    let attrs = [
+        KeyValue::new("http.request.method", "GET"),
+        KeyValue::new("http.route", "/users/{id}"),
+        KeyValue::new("http.response.status_code", 200),
+    ];
+    let cache = otelkit::cache::Cache::new("answers");
+    let mut g = c.benchmark_group("metrics");
+    g.bench_function("raw OTel counter add, 3 attributes built per call", |b| {
+        b.iter(|| {
+            counter.add(
+                1,
+                &[
+                    KeyValue::new("http.request.method", "GET"),
+                    KeyValue::new("http.route", "/users/{id}"),
+                    KeyValue::new("http.response.status_code", 200),
+                ],
+            )
+        })
+    });
+    g.bench_function("raw OTel counter add, 3 attributes prebuilt", |b| {
+        b.iter(|| counter.add(1, black_box(&attrs)))
+    });
+    g.bench_function("raw OTel histogram record, 3 attributes prebuilt", |b| {
+        b.iter(|| histogram.record(black_box(0.0123), black_box(&attrs)))
+    });
+    g.bench_function("otelkit cache lookup (counter + histogram + timer)", |b| {
+        b.iter(|| cache.start("get").hit())
+    });
+    g.finish();
+    allocs.push((
+        "raw OTel counter add, 3 attributes built per call".into(),
+        allocs_per_op(|| {
+            counter.add(
+                1,
+                &[
+                    KeyValue::new("http.request.method", "GET"),
+                    KeyValue::new("http.route", "/users/{id}"),
+                    KeyValue::new("http.response.status_code", 200),
+                ],
+            )
+        }),
+    ));
+    allocs.push((
+        "raw OTel counter add, 3 attributes prebuilt".into(),
+        allocs_per_op(|| counter.add(1, &attrs)),
+    ));
+    allocs.push((
+        "otelkit cache lookup (counter + histogram + timer)".into(),
+        allocs_per_op(|| cache.start("get").hit()),
+    ));
+
+    // Spans: a `tracing` span through tracing-opentelemetry, with otelkit's pipeline.
+    let mut g = c.benchmark_group("spans");
+    g.bench_function(
+        format!("tracing span, entered and closed (sampler {sampler})"),
+        |b| {
+            b.iter(|| {
+                let span = tracing::info_span!("work", user.id = 42);
+                let _g = span.enter();
+            })
+        },
+    );
+    g.finish();
+    allocs.push((
+        format!("tracing span (sampler {sampler})"),
+        allocs_per_op(|| {
+            let span = tracing::info_span!("work", user.id = 42);
+            let _g = span.enter();
+        }),
+    ));
+
+    // HTTP: one request through an axum router, in process (no sockets), with each
+    // instrumentation layer; the same handler and route everywhere.
+    let variants: Vec<(&str, Router)> = vec![
+        ("axum, no instrumentation", routes()),
+        (
+            "otelkit ServerLayer",
+            routes().layer(otelkit::http::ServerLayer::new()),
+        ),
+        (
+            "tower-http TraceLayer (spans only)",
+            routes().layer(
+                tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                    tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
+                ),
+            ),
+        ),
+        (
+            "axum-tracing-opentelemetry + opentelemetry-instrumentation-tower",
+            routes()
+                .layer(opentelemetry_instrumentation_tower::http::server::Layer::new())
+                .layer(axum_tracing_opentelemetry::middleware::OtelAxumLayer::default()),
+        ),
+    ];
+    let mut g = c.benchmark_group(format!("http request (sampler {sampler})"));
+    for (name, app) in &variants {
+        g.bench_function(*name, |b| {
+            b.to_async(&rt).iter(|| {
+                let app = app.clone();
+                async move {
+                    let resp = app.oneshot(request()).await.unwrap();
+                    axum::body::to_bytes(resp.into_body(), 1024).await.unwrap()
+                }
+            })
+        });
+    }
+    g.finish();
+    for (name, app) in &variants {
+        let per = allocs_per_op(|| {
+            rt.block_on(async {
+                let resp = app.clone().oneshot(request()).await.unwrap();
+                axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+            })
+        });
+        allocs.push((format!("http request: {name} (sampler {sampler})"), per));
+    }
+
+    println!("\nheap allocations per operation (1,000 operations after 100 warm-up):");
+    for (name, n) in &allocs {
+        println!("  {n:>8.1}  {name}");
+    }
+    let exposition = telemetry.prometheus_exposition().unwrap_or_default();
+    let dropped: f64 = exposition
+        .lines()
+        .filter(|l| {
+            l.starts_with("otel_sdk_processor_span_processed_total") && l.contains("queue_full")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .fold(0.0, |a, b| a + b);
+    println!("spans dropped at a full export queue during the run: {dropped}");
+    drop(rt);
+    let _ = telemetry.shutdown();
+}
+
+criterion_group! {
+    name = overhead;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30);
+    targets = benches
+}
+criterion_main!(overhead);
