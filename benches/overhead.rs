@@ -118,6 +118,15 @@ fn benches(c: &mut Criterion) {
         // INFO spans are recorded (every instrumentation below creates its spans at INFO);
         // nothing on the hot path logs an event, so the console stays quiet.
         ("RUST_LOG", "info"),
+        // As services run in production: JSON lines (OTEL_BENCH_LOG_FORMAT=text to compare).
+        (
+            "OTEL_LOG_FORMAT",
+            if std::env::var("OTEL_BENCH_LOG_FORMAT").as_deref() == Ok("text") {
+                "text"
+            } else {
+                "json"
+            },
+        ),
     ])
     .expect("bench config");
     let telemetry = otelkit::init(config).expect("otelkit::init");
@@ -198,6 +207,33 @@ fn benches(c: &mut Criterion) {
             })
         },
     );
+    g.bench_function(
+        format!("server-span shaped tracing span, 10 fields (sampler {sampler})"),
+        |b| {
+            b.iter(|| {
+                let span = tracing::info_span!(
+                    target: "otelkit::http",
+                    "HTTP request",
+                    otel.name = %"GET /users/{id}",
+                    otel.kind = "server",
+                    otel.status_code = tracing::field::Empty,
+                    http.request.method = "GET",
+                    http.route = "/users/{id}",
+                    url.path = "/users/42",
+                    url.scheme = "http",
+                    network.protocol.version = "1.1",
+                    http.response.status_code = tracing::field::Empty,
+                    error.type = tracing::field::Empty,
+                );
+                span.record("http.response.status_code", 200);
+                let _g = span.enter();
+            })
+        },
+    );
+    let headers = request().headers().clone();
+    g.bench_function("context extraction, no traceparent", |b| {
+        b.iter(|| otelkit::propagation::extract(black_box(&headers)))
+    });
     g.finish();
     allocs.push((
         format!("tracing span (sampler {sampler})"),

@@ -36,14 +36,19 @@ type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
 /// Targets of the crates that carry exports; their own events never become telemetry.
 fn is_exporter_internal(target: &str) -> bool {
     // Called for every event that reaches the OpenTelemetry layers: no allocation here.
+    // Whole crate names only: `tower_http` (an application's own TraceLayer) is not
+    // `tower`, and its spans must reach the exporter.
+    const CRATES: [&str; 6] = ["hyper", "hyper_util", "h2", "tonic", "tower", "reqwest"];
+    let whole = |rest: &str| rest.is_empty() || rest.starts_with("::");
     target.starts_with("otelkit::export")
-        || ["hyper", "h2", "tonic", "tower", "reqwest", "opentelemetry"]
+        // Every OpenTelemetry crate: their internal logs use the package name as target
+        // (`opentelemetry_sdk`, `opentelemetry-otlp`).
+        || target.strip_prefix("opentelemetry").is_some_and(|rest| {
+            whole(rest) || rest.starts_with('_') || rest.starts_with('-')
+        })
+        || CRATES
             .iter()
-            .any(|p| {
-                target.strip_prefix(p).is_some_and(|rest| {
-                    rest.is_empty() || rest.starts_with("::") || rest.starts_with('_')
-                })
-            })
+            .any(|c| target.strip_prefix(c).is_some_and(whole))
 }
 
 /// Starts traces, metrics and logs as `config` says, and installs the global
@@ -247,6 +252,7 @@ fn build(config: Config) -> Result<Telemetry, Error> {
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
+            .fmt_fields(crate::logfmt::NoSpanFields)
             .event_format(crate::logfmt::JsonWithTrace)
             .boxed(),
     };
@@ -382,6 +388,12 @@ fn build(config: Config) -> Result<Telemetry, Error> {
     layers.push(
         tracing_opentelemetry::layer()
             .with_tracer(tracer)
+            // busy_ns/idle_ns and thread.id/thread.name on every span: a clock read on
+            // every enter and exit and a string per span, for attributes that mean little
+            // when tasks move between threads (about 20 % of a request's telemetry in
+            // benches/overhead.rs).
+            .with_tracked_inactivity(false)
+            .with_threads(false)
             .with_filter(tracing_subscriber::filter::filter_fn(|m| {
                 !is_exporter_internal(m.target())
             }))
@@ -807,6 +819,9 @@ mod tests {
             "tower::buffer",
             "reqwest::connect",
             "opentelemetry_sdk",
+            "opentelemetry_otlp::exporter",
+            "opentelemetry-otlp",
+            "opentelemetry-appender-tracing",
             "opentelemetry::global",
             "otelkit::export",
         ] {
@@ -820,6 +835,9 @@ mod tests {
             "otelkit::http",
             "tonicity::x",
             "opentelemetryx",
+            "tower_http::trace::on_request",
+            "tower_http",
+            "hyper_tls_custom",
         ] {
             assert!(!is_exporter_internal(t), "{t}");
         }
