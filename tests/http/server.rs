@@ -374,3 +374,47 @@ fn reqwest_calls_are_traced_into_the_server_and_measured() {
     assert!(get(&[("http_response_status_code", "404"), ("error_type", "404")]).unwrap() >= 1.0);
     assert!(get(&[("error_type", "connect")]).unwrap() >= 1.0);
 }
+
+/// An application's own tower-http TraceLayer spans are application telemetry, not the
+/// exporter's internals (its target, `tower_http`, starts with `tower`): they are exported,
+/// as children of otelkit's server span.
+#[test]
+fn tower_http_trace_layer_spans_are_exported() {
+    let w = world();
+    let app = Router::new()
+        .route("/traced", axum::routing::get(|| async { "traced" }))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
+            ),
+        )
+        .layer(otelkit::http::ServerLayer::new());
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    w.block_on(async {
+        let req = axum::http::Request::builder()
+            .uri("/traced")
+            .header("traceparent", tp)
+            .body(Body::empty())
+            .unwrap();
+        let resp = app.oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+    });
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    w.receiver.wait_for("tower-http's span", |r| {
+        r.spans()
+            .iter()
+            .any(|(_, s)| s.name == "request" && hex(&s.trace_id) == trace)
+    });
+    let spans = w.receiver.spans();
+    let server = spans
+        .iter()
+        .find(|(_, s)| s.name == "GET /traced" && hex(&s.trace_id) == trace)
+        .map(|(_, s)| s.span_id.clone())
+        .expect("otelkit's server span");
+    let (_, inner) = spans
+        .iter()
+        .find(|(_, s)| s.name == "request" && hex(&s.trace_id) == trace)
+        .unwrap();
+    assert_eq!(inner.parent_span_id, server);
+}
