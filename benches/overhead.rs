@@ -11,6 +11,9 @@
 //! global allocator, 1,000 operations each) and the spans dropped at a full export queue,
 //! which BENCHMARKS.md records with the timings.
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,32 +64,19 @@ fn allocs_per_op(mut f: impl FnMut()) -> f64 {
 /// An OTLP/HTTP endpoint that accepts everything (an empty protobuf response is a valid
 /// Export*ServiceResponse), on its own thread.
 fn sink() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    l.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = Router::new()
-                .route(
-                    "/v1/{signal}",
-                    axum::routing::post(|| async {
-                        (
-                            [("content-type", "application/x-protobuf")],
-                            Vec::<u8>::new(),
-                        )
-                    }),
+    let app = Router::new()
+        .route(
+            "/v1/{signal}",
+            axum::routing::post(|| async {
+                (
+                    [("content-type", "application/x-protobuf")],
+                    Vec::<u8>::new(),
                 )
-                // A batch of 8,192 spans is larger than axum's default 2 MB limit.
-                .layer(axum::extract::DefaultBodyLimit::disable());
-            let l = tokio::net::TcpListener::from_std(l).unwrap();
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    format!("http://{addr}")
+            }),
+        )
+        // A batch of 8,192 spans is larger than axum's default 2 MB limit.
+        .layer(axum::extract::DefaultBodyLimit::disable());
+    format!("http://{}", support::serve_on_thread(app))
 }
 
 fn routes() -> Router {

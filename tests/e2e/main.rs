@@ -346,32 +346,19 @@ type Inbox = Arc<Mutex<Vec<(String, Value, Instant)>>>;
 /// Slack's incoming-webhook format on /slack.
 fn inbox() -> (Inbox, SocketAddr) {
     let inbox: Inbox = Arc::default();
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
-    l.set_nonblocking(true).unwrap();
     let store = inbox.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = axum::Router::new().route(
-                "/{path}",
-                axum::routing::post(
-                    move |axum::extract::Path(path): axum::extract::Path<String>,
-                          body: axum::body::Bytes| async move {
-                        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                        store.lock().unwrap().push((path, v, Instant::now()));
-                        "ok"
-                    },
-                ),
-            );
-            let l = tokio::net::TcpListener::from_std(l).unwrap();
-            axum::serve(l, app).await.unwrap();
-        });
-    });
-    (inbox, addr)
+    let app = axum::Router::new().route(
+        "/{path}",
+        axum::routing::post(
+            move |axum::extract::Path(path): axum::extract::Path<String>,
+                  body: axum::body::Bytes| async move {
+                let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                store.lock().unwrap().push((path, v, Instant::now()));
+                "ok"
+            },
+        ),
+    );
+    (inbox, support::serve_on_thread(app))
 }
 
 fn count(inbox: &Inbox, path: &str, status: &str) -> usize {

@@ -300,6 +300,25 @@ pub fn attr(attrs: &[KeyValue], key: &str) -> Option<String> {
     })
 }
 
+/// Serves `app` on a free loopback port from a thread of its own (with its own
+/// single-threaded runtime, so it answers whatever the caller's runtime is doing).
+pub fn serve_on_thread(app: axum::Router) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    l.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(l).unwrap();
+            axum::serve(l, app).await.unwrap();
+        });
+    });
+    addr
+}
+
 /// Accepts TCP connections and never answers: a collector that black-holes.
 pub fn black_hole() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
