@@ -396,7 +396,7 @@ impl Vars {
 }
 
 impl Config {
-    /// Reads the process environment (see [`env`] for every variable).
+    /// Reads the process environment (see [`env`](mod@crate::env) for every variable).
     ///
     /// Fails on the first variable whose value cannot be used, naming it.
     pub fn from_env() -> Result<Config, Error> {
