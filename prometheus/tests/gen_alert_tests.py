@@ -36,6 +36,9 @@ for alert, at in [('HttpErrorBudgetFastBurn', '70m'), ('HttpErrorBudgetSlowBurn'
 # Latency: 40 % of requests over 500 ms vs 0.5 %.
 tests.append(case('HttpLatencyBudgetFastBurn', http('api', 1000, 0, fast=600), '70m', True, {'service_name': 'api'}))
 tests.append(case('HttpLatencyBudgetFastBurn', http('api', 1000, 0, fast=995), '70m', False, {}))
+# Slow latency burn: 10 % slow for 7 hours pages; 3 % (above the SLO's 1 %, below 6x) does not.
+tests.append(case('HttpLatencyBudgetSlowBurn', http('api', 1000, 0, fast=900, n=450), '7h', True, {'service_name': 'api'}))
+tests.append(case('HttpLatencyBudgetSlowBurn', http('api', 1000, 0, fast=970, n=450), '7h', False, {}))
 # LLM cost: $1.5 a minute is $90 an hour; 1 cent a minute is 60 cents.
 cost = lambda per_min: [{'series': 'gen_ai_client_cost_total{service_name="chat",gen_ai_request_model="gpt-4o"}', 'values': f'0+{per_min}x120'}]
 tests.append(case('LlmCostBudgetBurn', cost(1.5), '80m', True, {'service_name': 'chat'}))

@@ -39,7 +39,7 @@ fn prometheus_config_and_rules_load() {
         &["check", "config", "prometheus/prometheus.yml"],
     );
     assert!(
-        out.contains("SUCCESS: 17 rules found") && out.contains("SUCCESS: 11 rules found"),
+        out.contains("SUCCESS: 18 rules found") && out.contains("SUCCESS: 13 rules found"),
         "{out}"
     );
 }
@@ -64,7 +64,7 @@ fn every_alert_fires_when_it_should_and_only_then() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
         .collect();
-    assert_eq!(alerts.len(), 17);
+    assert_eq!(alerts.len(), 18);
     for a in alerts {
         let cases = tests.matches(&format!("alertname: {a}\n")).count();
         assert!(
