@@ -163,12 +163,16 @@ def service_overview():
          thresholds=RED)
     b.ts("Latency percentiles", "p50, p95 and p99 of server request duration over all routes; exemplars link to traces in Tempo.",
          "s", [target(quantile(q, H), f"p{int(q * 100)}", chr(65 + i), exemplar=True)
-               for i, q in enumerate([0.5, 0.95, 0.99])])
-    b.ts("Error-budget burn rate", "How fast the 30-day error budget (0.1 %) burns: 1 spends it exactly in 30 days. The fast-burn page fires at 14.4 on both windows.",
-         "none", [target(f"service:http_server_errors:ratio_rate5m{{{SVC}}} / 0.001", "5m window", "A"),
-                  target(f"service:http_server_errors:ratio_rate1h{{{SVC}}} / 0.001", "1h window", "B")],
-         thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None},
-                                                   {"color": "red", "value": 14.4}]})
+               for i, q in enumerate([0.5, 0.95, 0.99])], w=24)
+    burn = {"mode": "absolute", "steps": [{"color": "green", "value": None},
+                                          {"color": "orange", "value": 6},
+                                          {"color": "red", "value": 14.4}]}
+    b.ts("Error-budget burn rate", "How fast the 30-day error budget (0.1 % of requests may fail) burns: 1 spends it exactly in 30 days. Pages fire at 14.4 (1h and 5m windows) and 6 (6h and 30m).",
+         "none", [target(f"service:http_server_errors:ratio_rate{w}{{{SVC}}} / 0.001", f"{w} window", chr(65 + i))
+                  for i, w in enumerate(["5m", "1h", "30m", "6h"])], thresholds=burn)
+    b.ts("Latency-budget burn rate", "How fast the 30-day latency budget (1 % of requests may take over 500 ms) burns. Pages fire at 14.4 (1h and 5m windows) and 6 (6h and 30m).",
+         "none", [target(f"service:http_server_slow:ratio_rate{w}{{{SVC}}} / 0.01", f"{w} window", chr(65 + i))
+                  for i, w in enumerate(["5m", "1h", "30m", "6h"])], thresholds=burn)
     b.row("Saturation")
     b.ts("In-flight requests", "HTTP requests being served right now.", "short",
          [target(f"sum(http_server_active_requests{{{SVC}}})", "in flight")], w=8)
