@@ -242,27 +242,37 @@ where
             Some(r) => format!("{method} {r}"),
             None => method.to_string(),
         };
+        // Only what is recorded later is a `tracing` field. The request's attributes go
+        // straight onto the OpenTelemetry span once the sampler has kept it: a span the
+        // sampler drops costs no attribute strings, and none are formatted for the console.
         let span = tracing::info_span!(
             target: "otelkit::http",
             "HTTP request",
             otel.name = %name,
             otel.kind = "server",
             otel.status_code = tracing::field::Empty,
-            http.request.method = method,
-            http.request.method_original = tracing::field::Empty,
-            http.route = route.as_deref(),
-            url.path = path,
-            url.scheme = scheme,
-            network.protocol.version = version,
             http.response.status_code = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
-        if method == "_OTHER" {
-            span.record("http.request.method_original", req.method().as_str());
-        }
         let parent = crate::propagation::extract(req.headers());
         if parent.span().span_context().is_valid() {
             let _ = span.set_parent(parent);
+        }
+        // Starts the span: the sampler decides here.
+        if span.context().span().span_context().is_sampled() {
+            span.set_attribute(names::HTTP_REQUEST_METHOD, method);
+            if method == "_OTHER" {
+                span.set_attribute(
+                    "http.request.method_original",
+                    req.method().as_str().to_string(),
+                );
+            }
+            if let Some(r) = &route {
+                span.set_attribute(names::HTTP_ROUTE, r.clone());
+            }
+            span.set_attribute(names::URL_PATH, path.to_string());
+            span.set_attribute(names::URL_SCHEME, scheme);
+            span.set_attribute(names::NETWORK_PROTOCOL_VERSION, version);
         }
         let mut attrs = Vec::with_capacity(6);
         attrs.push(KeyValue::new(names::HTTP_REQUEST_METHOD, method));
