@@ -418,3 +418,36 @@ fn tower_http_trace_layer_spans_are_exported() {
         .unwrap();
     assert_eq!(inner.parent_span_id, server);
 }
+
+/// An unknown method is `_OTHER` on the span and in metrics; the span keeps the original.
+#[test]
+fn unknown_methods_keep_the_original_on_the_span() {
+    let w = world();
+    let tp = "00-5cf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    w.block_on(async {
+        let req = axum::http::Request::builder()
+            .method("PURGE")
+            .uri("/users/7")
+            .header("traceparent", tp)
+            .body(Body::empty())
+            .unwrap();
+        app(w.telemetry.admin_router()).oneshot(req).await.unwrap();
+    });
+    let trace = "5cf92f3577b34da6a3ce929d0e0e4736";
+    w.receiver.wait_for("the PURGE span", |r| {
+        r.spans().iter().any(|(_, s)| hex(&s.trace_id) == trace)
+    });
+    let spans = w.receiver.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, s)| hex(&s.trace_id) == trace)
+        .unwrap();
+    assert_eq!(
+        attr(&span.attributes, "http.request.method").as_deref(),
+        Some("_OTHER")
+    );
+    assert_eq!(
+        attr(&span.attributes, "http.request.method_original").as_deref(),
+        Some("PURGE")
+    );
+}
