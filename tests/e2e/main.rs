@@ -361,6 +361,7 @@ fn inbox() -> (Inbox, SocketAddr) {
     (inbox, support::serve_on_thread(app))
 }
 
+/// Notifications about ComponentUnhealthy on `path` with `status`.
 fn count(inbox: &Inbox, path: &str, status: &str) -> usize {
     inbox
         .lock()
@@ -369,11 +370,17 @@ fn count(inbox: &Inbox, path: &str, status: &str) -> usize {
         .filter(|(p, v, _)| {
             p == path
                 && match path {
-                    "alerts" => v["status"] == status,
+                    "alerts" => {
+                        v["status"] == status
+                            && v["commonLabels"]["alertname"] == "ComponentUnhealthy"
+                    }
                     // Slack messages carry the status in the attachment's colour.
                     _ => {
                         v["attachments"][0]["color"]
                             == if status == "firing" { "danger" } else { "good" }
+                            && v["attachments"][0]["title"]
+                                .as_str()
+                                .is_some_and(|t| t.starts_with("ComponentUnhealthy"))
                     }
                 }
         })
@@ -431,6 +438,21 @@ fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns()
         }
     }
     assert!(found, "ComponentUnhealthy is in the rules");
+    // A ticket about the same service, firing a little after the page: the repository's
+    // inhibit rule (pages silence tickets of their service) must keep it from being sent.
+    let ticket: Yaml = serde_norway::from_str(
+        r#"
+name: test-only
+rules:
+  - alert: RedisTicketWhilePaged
+    expr: max by (service_name) (health_check_status{health_check_name="redis",health_status="unhealthy"}) == 1
+    for: 8s
+    labels:
+      severity: ticket
+"#,
+    )
+    .unwrap();
+    rules["groups"].as_sequence_mut().unwrap().push(ticket);
     let rules_file = dir.join("alerts.yml");
     std::fs::write(&rules_file, serde_norway::to_string(&rules).unwrap()).unwrap();
     let recording = root().join("prometheus/rules/otelkit-recording.yml");
@@ -489,6 +511,19 @@ fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns()
         count(&inbox, "slack", "firing"),
         1,
         "re-sent to Slack before {repeat}"
+    );
+    // The ticket fired in Prometheus too, and Alertmanager held it back.
+    let ticket_firing = r#"ALERTS{alertname="RedisTicketWhilePaged",alertstate="firing"}"#;
+    assert!(!query(prom, ticket_firing).is_empty(), "the ticket fired");
+    let sent: Vec<String> = inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, v, _)| v.to_string())
+        .collect();
+    assert!(
+        sent.iter().all(|v| !v.contains("RedisTicketWhilePaged")),
+        "the page did not inhibit the ticket: {sent:?}"
     );
 
     // Redis returns on the same port: the check recovers and the alert resolves.
