@@ -213,6 +213,15 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
             "{name}: image {image} is not pinned"
         );
     }
+    // Published ports listen on loopback only: the stack has default logins.
+    for name in &services {
+        for p in list(&compose["services"][name.as_str()]["ports"]) {
+            assert!(
+                p.starts_with("127.0.0.1:"),
+                "{name} publishes {p} beyond loopback"
+            );
+        }
+    }
     // Files mounted into containers exist here.
     for name in &services {
         for v in compose["services"][name.as_str()]["volumes"]
@@ -240,7 +249,7 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
     let published = list(&collector_svc["ports"]);
     for p in [grpc, http] {
         assert!(
-            published.contains(&format!("{p}:{p}")),
+            published.contains(&format!("127.0.0.1:{p}:{p}")),
             "compose publishes {p}"
         );
     }
@@ -318,7 +327,8 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
     let am_target = s(&prom["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"][0]);
     let (h, p) = host_port(am_target);
     assert_eq!(h, "alertmanager");
-    assert!(list(&compose_service(&compose, "alertmanager")["ports"]).contains(&format!("{p}:{p}")));
+    assert!(list(&compose_service(&compose, "alertmanager")["ports"])
+        .contains(&format!("127.0.0.1:{p}:{p}")));
     let webhook = compose_service(&compose, "alert-webhook");
     let mut secrets = BTreeSet::new();
     for r in am["receivers"].as_sequence().unwrap() {
@@ -390,9 +400,8 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         let uid = line.split(':').nth(1).unwrap().trim();
         assert!(uids.contains(uid), "a link to unknown datasource {uid}");
     }
-    assert!(
-        list(&compose_service(&compose, "prometheus")["ports"]).contains(&"9090:9090".to_string())
-    );
+    assert!(list(&compose_service(&compose, "prometheus")["ports"])
+        .contains(&"127.0.0.1:9090:9090".to_string()));
     crate::dashboards::datasource_uids_are_provisioned(&uids);
 
     // Grafana loads the dashboards from where compose mounts them.
