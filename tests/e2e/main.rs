@@ -301,8 +301,8 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
     }
 
     // Every panel's every query: some series with a finite value. Queries are retried
-    // while the load runs (LLM calls happen on cache misses, spans are exported every
-    // 200 ms); the first pass normally answers them all.
+    // while the load runs: LLM calls happen only on cache misses, and a rate needs two
+    // scrapes of a series.
     let mut pending: Vec<(String, String, String)> = Vec::new();
     for (file, d) in dashboards() {
         for p in d["panels"].as_array().unwrap() {
