@@ -129,33 +129,6 @@ fn demo_under_load_with_injected_errors() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// `POST path` with a JSON body over plain HTTP/1.1; returns the status and body.
-fn post_json(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        support::dechunk(body)
-    } else {
-        body.to_string()
-    };
-    (status, body)
-}
-
 /// With nothing else running (no Redis, no collector, no LLM provider) the demo still
 /// serves chats, says where to look, and reports itself ready.
 #[test]
@@ -177,9 +150,11 @@ fn demo_runs_with_nothing_else_running() {
         urls,
         format!("demo: metrics at http://{addr}/metrics, health at http://{addr}/health/ready")
     );
-    let (status, body) = post_json(
+    let (status, _, body) = support::request(
         addr,
+        "POST",
         "/chat",
+        &[("content-type", "application/json")],
         r#"{"question":"What should I pack?","tenant":"acme"}"#,
     );
     assert_eq!(status, 200, "{body}");
