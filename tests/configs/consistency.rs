@@ -7,12 +7,8 @@ use std::collections::BTreeSet;
 
 use serde_norway::Value as Yaml;
 
+use crate::support::yaml;
 use crate::{root, run};
-
-pub fn yaml(path: &str) -> Yaml {
-    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn s(v: &Yaml) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v:?}"))

@@ -10,20 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::root;
-
-fn dashboards() -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(root().join("grafana/dashboards")).unwrap() {
-        let path = e.unwrap().path();
-        if path.extension().is_some_and(|x| x == "json") {
-            let v = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            out.push((path.file_name().unwrap().to_string_lossy().into_owned(), v));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
+use crate::support::dashboards;
 
 pub fn datasource_uids_are_provisioned(uids: &BTreeSet<String>) {
     for (file, d) in dashboards() {

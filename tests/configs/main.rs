@@ -9,10 +9,10 @@ use std::process::Command;
 
 mod consistency;
 mod dashboards;
+#[path = "../support/mod.rs"]
+mod support;
 
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+pub use support::root;
 
 pub fn run(tool: &str, args: &[&str]) -> String {
     let root = root();

@@ -11,23 +11,14 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use serde_norway::Value as Yaml;
-use support::{dead_addr, http_get, Example, Receiver, RedisServer};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn yaml(path: &str) -> Yaml {
-    let text = std::fs::read_to_string(root().join(path)).unwrap();
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+use support::{dead_addr, http_get, root, yaml, Example, Receiver, RedisServer};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("otelkit-e2e-{name}-{}", std::process::id()));
@@ -210,21 +201,6 @@ fn substitute(expr: &str) -> String {
         .replace("$__rate_interval", "1m")
 }
 
-fn dashboards() -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(root().join("grafana/dashboards")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            out.push((path.file_name().unwrap().to_string_lossy().into_owned(), v));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(out.len(), 4, "four dashboards");
-    out
-}
-
 fn demo_env<'a>(redis: &'a str, sqlite: &'a str, otlp: &'a str) -> Vec<(&'a str, &'a str)> {
     // As docker-compose.yml runs it: traces and logs over OTLP, metrics pulled.
     vec![
@@ -280,7 +256,9 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
             "sum(rate(http_server_request_duration_seconds_count[1m]))",
         )) > 0
     });
-    for (file, d) in dashboards() {
+    let boards = support::dashboards();
+    assert_eq!(boards.len(), 4, "four dashboards");
+    for (file, d) in &boards {
         for var in d["templating"]["list"].as_array().unwrap() {
             let q = var["query"]["query"].as_str().unwrap();
             let inner = q
@@ -304,7 +282,7 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
     // while the load runs: LLM calls happen only on cache misses, and a rate needs two
     // scrapes of a series.
     let mut pending: Vec<(String, String, String)> = Vec::new();
-    for (file, d) in dashboards() {
+    for (file, d) in &boards {
         for p in d["panels"].as_array().unwrap() {
             for t in p["targets"].as_array().into_iter().flatten() {
                 let title = p["title"].as_str().unwrap().to_string();

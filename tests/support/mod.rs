@@ -319,6 +319,32 @@ pub fn serve_on_thread(app: axum::Router) -> SocketAddr {
     addr
 }
 
+/// The repository's root folder.
+pub fn root() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A YAML file of the repository (or an absolute path), parsed; panics naming the file.
+pub fn yaml(path: &str) -> serde_norway::Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// `grafana/dashboards/*.json`, parsed, by file name in name order.
+pub fn dashboards() -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root().join("grafana/dashboards")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let v = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            out.push((path.file_name().unwrap().to_string_lossy().into_owned(), v));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Accepts TCP connections and never answers: a collector that black-holes.
 pub fn black_hole() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
