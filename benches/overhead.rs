@@ -1,5 +1,5 @@
-//! What otelkit costs on the hot path, side by side with the raw OpenTelemetry SDK and
-//! peer crates, in one process with one SDK pipeline (otelkit::init: spans exported over
+//! What ferrotel costs on the hot path, side by side with the raw OpenTelemetry SDK and
+//! peer crates, in one process with one SDK pipeline (ferrotel::init: spans exported over
 //! OTLP/HTTP to a local sink that answers 200, metrics to the Prometheus reader).
 //!
 //! ```text
@@ -103,7 +103,7 @@ fn benches(c: &mut Criterion) {
     let sampler =
         std::env::var("OTEL_TRACES_SAMPLER").unwrap_or_else(|_| "parentbased_always_on".into());
     let endpoint = sink();
-    let config = otelkit::Config::from_vars([
+    let config = ferrotel::Config::from_vars([
         ("OTEL_SERVICE_NAME", "bench"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_TRACES_SAMPLER", sampler.as_str()),
@@ -118,7 +118,7 @@ fn benches(c: &mut Criterion) {
         ("RUST_LOG", "info"),
         // As services run in production: JSON lines (OTEL_BENCH_LOG_FORMAT=text to compare).
         (
-            "OTEL_LOG_FORMAT",
+            "FERROTEL_LOG_FORMAT",
             if std::env::var("OTEL_BENCH_LOG_FORMAT").as_deref() == Ok("text") {
                 "text"
             } else {
@@ -127,7 +127,7 @@ fn benches(c: &mut Criterion) {
         ),
     ])
     .expect("bench config");
-    let telemetry = otelkit::init(config).expect("otelkit::init");
+    let telemetry = ferrotel::init(config).expect("ferrotel::init");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -148,7 +148,7 @@ fn benches(c: &mut Criterion) {
         KeyValue::new("http.route", "/users/{id}"),
         KeyValue::new("http.response.status_code", 200),
     ];
-    let cache = otelkit::cache::Cache::new("answers");
+    let cache = ferrotel::cache::Cache::new("answers");
     let mut g = c.benchmark_group("metrics");
     g.bench_function("raw OTel counter add, 3 attributes built per call", |b| {
         b.iter(|| {
@@ -168,7 +168,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("raw OTel histogram record, 3 attributes prebuilt", |b| {
         b.iter(|| histogram.record(black_box(0.0123), black_box(&attrs)))
     });
-    g.bench_function("otelkit cache lookup (counter + histogram + timer)", |b| {
+    g.bench_function("ferrotel cache lookup (counter + histogram + timer)", |b| {
         b.iter(|| cache.start("get").hit())
     });
     g.finish();
@@ -190,11 +190,11 @@ fn benches(c: &mut Criterion) {
         allocs_per_op(|| counter.add(1, &attrs)),
     ));
     allocs.push((
-        "otelkit cache lookup (counter + histogram + timer)".into(),
+        "ferrotel cache lookup (counter + histogram + timer)".into(),
         allocs_per_op(|| cache.start("get").hit()),
     ));
 
-    // Spans: a `tracing` span through tracing-opentelemetry, with otelkit's pipeline.
+    // Spans: a `tracing` span through tracing-opentelemetry, with ferrotel's pipeline.
     let mut g = c.benchmark_group("spans");
     g.bench_function(
         format!("tracing span, entered and closed (sampler {sampler})"),
@@ -210,7 +210,7 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let span = tracing::info_span!(
-                    target: "otelkit::http",
+                    target: "ferrotel::http",
                     "HTTP request",
                     otel.name = %"GET /users/{id}",
                     otel.kind = "server",
@@ -230,7 +230,7 @@ fn benches(c: &mut Criterion) {
     );
     let headers = request().headers().clone();
     g.bench_function("context extraction, no traceparent", |b| {
-        b.iter(|| otelkit::propagation::extract(black_box(&headers)))
+        b.iter(|| ferrotel::propagation::extract(black_box(&headers)))
     });
     g.finish();
     allocs.push((
@@ -246,8 +246,8 @@ fn benches(c: &mut Criterion) {
     let variants: Vec<(&str, Router)> = vec![
         ("axum, no instrumentation", routes()),
         (
-            "otelkit ServerLayer",
-            routes().layer(otelkit::http::ServerLayer::new()),
+            "ferrotel ServerLayer",
+            routes().layer(ferrotel::http::ServerLayer::new()),
         ),
         (
             "tower-http TraceLayer (spans only)",

@@ -17,18 +17,18 @@ use std::time::Duration;
 use axum::extract::Path;
 use axum::routing::get;
 use axum::Router;
-use otelkit::health::{self, CheckOptions};
+use ferrotel::health::{self, CheckOptions};
 use tracing::{info, instrument};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = otelkit::init(
-        otelkit::Config::from_env()?
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_env()?
             .with_default_service_name("axum-service")
             .with_service_version(env!("CARGO_PKG_VERSION")),
     )?;
 
-    // What readiness depends on: here a check of our own; see otelkit::health for TCP, HTTP, ...
+    // What readiness depends on: here a check of our own; see ferrotel::health for TCP, HTTP, ...
     telemetry.health().register_with(
         "self",
         health::from_fn(|| async { Ok::<(), String>(()) }),
@@ -39,7 +39,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/hello/{name}", get(hello))
         .route("/slow", get(slow))
         .merge(telemetry.admin_router())
-        .layer(otelkit::http::ServerLayer::new());
+        .layer(ferrotel::http::ServerLayer::new());
 
     let addr = std::env::var("APP_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_string());
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -54,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     axum::serve(listener, app)
-        .with_graceful_shutdown(otelkit::shutdown_signal())
+        .with_graceful_shutdown(ferrotel::shutdown_signal())
         .await?;
     info!("stopped serving");
     telemetry.shutdown()?;

@@ -14,9 +14,9 @@
 
 use std::time::Duration;
 
-use otelkit::cache::Cache;
-use otelkit::db::Db;
-use otelkit::errors::{self, Category};
+use ferrotel::app_errors::{self, Category};
+use ferrotel::cache::Cache;
+use ferrotel::db::Db;
 use redis::AsyncCommands;
 use tracing::{info, instrument, warn};
 
@@ -58,16 +58,16 @@ impl Repo {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let telemetry =
-        otelkit::init(otelkit::Config::from_env()?.with_default_service_name("db-cache"))?;
+        ferrotel::init(ferrotel::Config::from_env()?.with_default_service_name("db-cache"))?;
 
     let path = std::env::var("DB_CACHE_SQLITE").unwrap_or_else(|_| {
         std::env::temp_dir()
-            .join("otelkit-db-cache.db")
+            .join("ferrotel-db-cache.db")
             .display()
             .to_string()
     });
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
-    otelkit::db::observe_pool("main", pool.clone());
+    ferrotel::db::observe_pool("main", pool.clone());
     let db = Db::new("sqlite").with_namespace("main");
     println!("db_cache: SQLite at {path}");
 
@@ -122,11 +122,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A failing query: the unique constraint refuses a second 'ann'.
     let dup = "INSERT INTO users (id, email) VALUES (9, 'ann@example.com')";
     if let Err(e) = db.run(dup, sqlx::query(dup).execute(&pool)).await {
-        errors::record(Category::Database, "users-repo", &e);
+        app_errors::record(Category::Database, "users-repo", &e);
         println!("db_cache: the duplicate insert failed as expected: {e}");
     }
 
-    // A slow query: a recursive count, past the slow-query threshold (OTELKIT_DB_SLOW_QUERY_MS, default 500).
+    // A slow query: a recursive count, past the slow-query threshold (FERROTEL_DB_SLOW_QUERY_MS, default 500).
     let slow = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT count(*) FROM n";
     let op = async {
         // Guarantee it is slow even on a fast machine.

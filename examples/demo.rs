@@ -1,4 +1,4 @@
-//! The demo service: a chat API that uses everything otelkit instruments — axum with
+//! The demo service: a chat API that uses everything ferrotel instruments — axum with
 //! the server layer, SQLite through sqlx, Redis as a cache when one is reachable, an
 //! LLM agent with two tools (against a local OpenAI-compatible server, started
 //! in-process), an in-process queue, health checks and the admin endpoints.
@@ -11,7 +11,7 @@
 //!
 //! Variables: `DEMO_ADDR` (default `127.0.0.1:8080`), `REDIS_URL` (default
 //! `redis://127.0.0.1:6379`; without Redis the cache is off), `DEMO_SQLITE` (default a
-//! file in the temporary folder), plus every `OTEL_*` variable otelkit reads. A request
+//! file in the temporary folder), plus every `OTEL_*` variable ferrotel reads. A request
 //! header `x-demo-fault: errors | slow-llm | redis-down` injects that fault into it.
 
 use std::sync::Arc;
@@ -21,13 +21,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use otelkit::cache::Cache;
-use otelkit::db::Db;
-use otelkit::errors::{self, Category};
-use otelkit::genai::AgentRun;
-use otelkit::health::{CheckOptions, RedisCheck, SqlCheck};
-use otelkit::http::SendTraced;
-use otelkit::queue::{Queue, Ticket};
+use ferrotel::app_errors::{self, Category};
+use ferrotel::cache::Cache;
+use ferrotel::db::Db;
+use ferrotel::genai::AgentRun;
+use ferrotel::health::{CheckOptions, RedisCheck, SqlCheck};
+use ferrotel::http::SendTraced;
+use ferrotel::queue::{Queue, Ticket};
 use redis::AsyncCommands;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
@@ -209,7 +209,7 @@ async fn chat(
     let tenant = req["tenant"].as_str().unwrap_or("anonymous").to_string();
     if question.is_empty() {
         let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "question is empty");
-        errors::record(Category::Validation, "chat", &e);
+        app_errors::record(Category::Validation, "chat", &e);
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({ "error": "question is empty" })),
@@ -218,7 +218,7 @@ async fn chat(
     let fault = fault(&headers);
     if fault == Some("errors") {
         let e = std::io::Error::other("injected failure");
-        errors::record(Category::Internal, "chat", &e);
+        app_errors::record(Category::Internal, "chat", &e);
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(json!({ "error": "injected failure" })),
@@ -245,7 +245,7 @@ async fn chat(
     let answer = match agent(&app, &tenant, &question, fault == Some("slow-llm")).await {
         Ok(a) => a,
         Err(e) => {
-            errors::record(Category::Ai, "agent", &std::io::Error::other(e.clone()));
+            app_errors::record(Category::Ai, "agent", &std::io::Error::other(e.clone()));
             return (StatusCode::BAD_GATEWAY, Json(json!({ "error": e })));
         }
     };
@@ -264,7 +264,7 @@ async fn chat(
     {
         Ok(r) => r.last_insert_rowid(),
         Err(e) => {
-            errors::record(Category::Database, "conversations", &e);
+            app_errors::record(Category::Database, "conversations", &e);
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Json(json!({ "error": "storage failed" })),
@@ -311,7 +311,7 @@ async fn conversation(State(app): Shared, Path(id): Path<i64>) -> (StatusCode, J
             Json(json!({ "error": "no such conversation" })),
         ),
         Err(e) => {
-            errors::record(Category::Database, "conversations", &e);
+            app_errors::record(Category::Database, "conversations", &e);
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Json(json!({ "error": "storage failed" })),
@@ -322,20 +322,20 @@ async fn conversation(State(app): Shared, Path(id): Path<i64>) -> (StatusCode, J
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = otelkit::init(
-        otelkit::Config::from_env()?
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_env()?
             .with_default_service_name("chat-api")
             .with_service_version(env!("CARGO_PKG_VERSION")),
     )?;
 
     let path = std::env::var("DEMO_SQLITE").unwrap_or_else(|_| {
         std::env::temp_dir()
-            .join("otelkit-demo.db")
+            .join("ferrotel-demo.db")
             .display()
             .to_string()
     });
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
-    otelkit::db::observe_pool("main", pool.clone());
+    ferrotel::db::observe_pool("main", pool.clone());
     let db = Db::new("sqlite").with_namespace("main");
     let create = "CREATE TABLE IF NOT EXISTS conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT, question TEXT, answer TEXT)";
     db.run(create, sqlx::query(create).execute(&pool)).await?;
@@ -371,7 +371,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let llm_base = match std::env::var("OPENAI_BASE_URL") {
         Ok(url) => url,
-        Err(_) => otelkit::testing::openai::MockOpenAi::start()?.base_url(),
+        Err(_) => ferrotel::testing::openai::MockOpenAi::start()?.base_url(),
     };
     println!("demo: LLM at {llm_base}");
 
@@ -401,7 +401,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/conversations/{id}", get(conversation))
         .with_state(app)
         .merge(telemetry.admin_router())
-        .layer(otelkit::http::ServerLayer::new());
+        .layer(ferrotel::http::ServerLayer::new());
 
     let addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_string());
     let listener = tokio::net::TcpListener::bind(&addr)
@@ -411,7 +411,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("demo: listening on http://{local}");
     println!("demo: metrics at http://{local}/metrics, health at http://{local}/health/ready");
     axum::serve(listener, router)
-        .with_graceful_shutdown(otelkit::shutdown_signal())
+        .with_graceful_shutdown(ferrotel::shutdown_signal())
         .await?;
     telemetry.shutdown()?;
     println!("demo: telemetry flushed, bye");

@@ -1,5 +1,5 @@
 //! A small, complete, instrumented gRPC service (tonic): the standard
-//! `grpc.health.v1.Health` service, answered from otelkit's health registry, with a
+//! `grpc.health.v1.Health` service, answered from ferrotel's health registry, with a
 //! server span and `rpc.server.call.duration` per call.
 //!
 //! ```text
@@ -14,13 +14,13 @@
 
 use std::time::Duration;
 
-use otelkit::health::{self, Status};
+use ferrotel::health::{self, Status};
 use tonic_health::ServingStatus;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = otelkit::init(
-        otelkit::Config::from_env()?
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_env()?
             .with_default_service_name("grpc-service")
             .with_service_version(env!("CARGO_PKG_VERSION")),
     )?;
@@ -60,12 +60,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // HTTP/2 connection open does not hold the process hostage.
     let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
-        .layer(otelkit::grpc::ServerLayer::new())
+        .layer(ferrotel::grpc::ServerLayer::new())
         .add_service(health_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener),
             async move {
-                otelkit::shutdown_signal().await;
+                ferrotel::shutdown_signal().await;
                 let _ = stopping_tx.send(());
             },
         );

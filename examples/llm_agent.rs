@@ -9,9 +9,9 @@
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example llm_agent
 //! ```
 
-use otelkit::genai::AgentRun;
-use otelkit::http::SendTraced;
-use otelkit::testing::openai::MockOpenAi;
+use ferrotel::genai::AgentRun;
+use ferrotel::http::SendTraced;
+use ferrotel::testing::openai::MockOpenAi;
 use serde_json::{json, Value};
 use tracing::{info, Instrument};
 
@@ -75,7 +75,7 @@ async fn chat(
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let telemetry =
-        otelkit::init(otelkit::Config::from_env()?.with_default_service_name("llm-agent"))?;
+        ferrotel::init(ferrotel::Config::from_env()?.with_default_service_name("llm-agent"))?;
     let provider = MockOpenAi::start()?;
     let client = reqwest::Client::new();
     let question = "What should I pack for Paris tomorrow?";

@@ -1,4 +1,4 @@
-//! The smallest useful otelkit service: one `init`, nested spans with log events
+//! The smallest useful ferrotel service: one `init`, nested spans with log events
 //! inside them, a counter, and a clean shutdown on Ctrl-C or SIGTERM.
 //!
 //! ```text
@@ -7,19 +7,19 @@
 //! ```
 //!
 //! With a collector: `OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example quickstart`
-//! (add `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` and port 4317 for gRPC). `OTEL_LOG_FORMAT=json`
+//! (add `OTEL_EXPORTER_OTLP_PROTOCOL=grpc` and port 4317 for gRPC). `FERROTEL_LOG_FORMAT=json`
 //! prints JSON lines carrying `trace_id` and `span_id`.
 
 use std::time::Duration;
 
-use otelkit::opentelemetry::metrics::Counter;
-use otelkit::opentelemetry::KeyValue;
+use ferrotel::opentelemetry::metrics::Counter;
+use ferrotel::opentelemetry::KeyValue;
 use tracing::{info, instrument, warn};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let telemetry = otelkit::init(
-        otelkit::Config::from_env()?
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_env()?
             .with_default_service_name("quickstart")
             .with_service_version(env!("CARGO_PKG_VERSION")),
     )?;
@@ -43,7 +43,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut n: u64 = 0;
     loop {
         tokio::select! {
-            _ = otelkit::shutdown_signal() => break,
+            _ = ferrotel::shutdown_signal() => break,
             _ = tick.tick() => {
                 n += 1;
                 handle_job(n, &jobs).await;

@@ -113,10 +113,10 @@ class Board:
         }] + self.extra_vars
         return {
             "uid": self.uid, "title": self.title, "description": self.description,
-            "tags": ["otelkit"], "editable": False, "graphTooltip": 1, "schemaVersion": 41,
+            "tags": ["ferrotel"], "editable": False, "graphTooltip": 1, "schemaVersion": 41,
             "version": 1, "refresh": "30s", "timezone": "browser", "fiscalYearStartMonth": 0,
             "liveNow": False, "time": {"from": "now-1h", "to": "now"},
-            "links": [{"title": "otelkit dashboards", "type": "dashboards", "tags": ["otelkit"],
+            "links": [{"title": "ferrotel dashboards", "type": "dashboards", "tags": ["ferrotel"],
                        "asDropdown": True, "includeVars": True, "keepTime": True, "icon": "external link",
                        "targetBlank": False, "tooltip": "", "url": ""}],
             "annotations": {"list": [{
@@ -143,8 +143,8 @@ HEALTH = two_states("failing", "healthy")
 
 
 def service_overview():
-    b = Board("otelkit-service", "otelkit / Service overview",
-              "RED metrics, saturation and dependency health of one service (otelkit's HTTP server layer, process and runtime metrics, health registry).",
+    b = Board("ferrotel-service", "ferrotel / Service overview",
+              "RED metrics, saturation and dependency health of one service (ferrotel's HTTP server layer, process and runtime metrics, health registry).",
               "http_server_request_duration_seconds_count")
     H = "http_server_request_duration_seconds"
     b.row("Traffic and errors")
@@ -193,7 +193,7 @@ def service_overview():
            thresholds={"mode": "absolute", "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1}]})
     b.ts("Health check duration p95", "How long each dependency's health check takes; a slow check is an early sign of trouble.",
          "s", [target(quantile(0.95, "health_check_duration_seconds", ["health_check_name"]), "{{health_check_name}}")], w=8)
-    b.ts("Errors by category", "Errors recorded with otelkit::errors, by category and component.", "ops",
+    b.ts("Errors by category", "Errors recorded with ferrotel::errors, by category and component.", "ops",
          [target(rate("app_errors_total", by=["error_category", "app_component"]), "{{error_category}} {{app_component}}")], w=8, stack=True)
     return b
 
@@ -205,7 +205,7 @@ def llm():
              "refresh": 2, "sort": 1, "includeAll": True, "multi": True, "allValue": ".*",
              "current": {"text": ["All"], "value": ["$__all"]},
              "description": "Requested models (gen_ai.request.model)."}
-    b = Board("otelkit-llm", "otelkit / LLM and agents",
+    b = Board("ferrotel-llm", "ferrotel / LLM and agents",
               "LLM calls (tokens, cost, latency, time to first token) and AI-agent runs (outcomes, steps, tool calls) of one service.",
               "gen_ai_client_operation_duration_seconds_count", [model])
     M = 'gen_ai_request_model=~"$model"'
@@ -226,7 +226,7 @@ def llm():
                           "{{gen_ai_request_model}} {{gen_ai_token_type}}")], stack=True)
     b.ts("Cost by model", "Dollars per hour by requested model.", "currencyUSD",
          [target(rate("gen_ai_client_cost_total", M, ["gen_ai_request_model"]) + " * 3600", "{{gen_ai_request_model}}")], stack=True)
-    b.ts("Cost by tenant", "Dollars per hour by tenant (the first OTELKIT_GENAI_TENANT_LIMIT tenants; the rest are 'other').",
+    b.ts("Cost by tenant", "Dollars per hour by tenant (the first FERROTEL_GENAI_TENANT_LIMIT tenants; the rest are 'other').",
          "currencyUSD", [target(rate("gen_ai_client_cost_total", M, ["tenant"]) + " * 3600", "{{tenant}}")], stack=True)
     b.ts("LLM error ratio", "Share of LLM calls that failed (HTTP error, transport, cancelled), by model.", "percentunit",
          [target(ratio(D + "_count", 'error_type!=""', ["gen_ai_request_model"], M), "{{gen_ai_request_model}}")], thresholds=RED)
@@ -258,7 +258,7 @@ def llm():
 
 
 def data():
-    b = Board("otelkit-data", "otelkit / Database and cache",
+    b = Board("ferrotel-data", "ferrotel / Database and cache",
               "Database operations (by sanitized query summary), connection pools, cache hit ratio and queues of one service.",
               "db_client_operation_duration_seconds_count")
     D = "db_client_operation_duration_seconds"
@@ -300,7 +300,7 @@ def data():
 
 
 def pipeline():
-    b = Board("otelkit-pipeline", "otelkit / Telemetry pipeline",
+    b = Board("ferrotel-pipeline", "ferrotel / Telemetry pipeline",
               "Is the telemetry itself arriving? The SDK's export queues, exports and drops (otel.sdk.* self-monitoring), and Prometheus' scrapes of the service.",
               "otel_sdk_exporter_span_exported_total")
     b.row("Export from the service")

@@ -1,7 +1,7 @@
 //! Cache telemetry: hits, misses and operation duration by cache and operation.
 //!
 //! ```
-//! let cache = otelkit::cache::Cache::new("users");
+//! let cache = ferrotel::cache::Cache::new("users");
 //! let op = cache.start("get");
 //! // ... look the key up ...
 //! op.miss();
@@ -28,7 +28,7 @@ struct Instruments {
 fn instruments() -> &'static Instruments {
     static I: OnceLock<Instruments> = OnceLock::new();
     I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("otelkit");
+        let meter = opentelemetry::global::meter("ferrotel");
         let d = &catalog::CACHE_OPERATION_DURATION;
         Instruments {
             requests: catalog::CACHE_REQUESTS.u64_counter(&meter),
@@ -70,7 +70,7 @@ impl Cache {
     /// # #[cfg(feature = "redis")]
     /// # async fn run(mut redis: redis::aio::MultiplexedConnection) -> redis::RedisResult<()> {
     /// use redis::AsyncCommands;
-    /// let cache = otelkit::cache::Cache::new("users");
+    /// let cache = ferrotel::cache::Cache::new("users");
     /// let name: Option<String> = cache.get(redis.get("user:7")).await?;
     /// # Ok(()) }
     /// ```
@@ -134,7 +134,7 @@ impl CacheOp {
 
     /// The operation failed; the error is logged, its type labelled `error.type=cache_error`.
     pub fn fail<E: std::fmt::Display + ?Sized>(mut self, error: &E) {
-        tracing::warn!(target: "otelkit::cache", error = %error, "cache operation failed");
+        tracing::warn!(target: "ferrotel::cache", error = %error, "cache operation failed");
         self.record(Some("cache_error"));
     }
 

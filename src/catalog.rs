@@ -1,4 +1,4 @@
-//! The one catalogue of every instrument otelkit defines: name, kind, unit,
+//! The one catalogue of every instrument ferrotel defines: name, kind, unit,
 //! description and attribute keys.
 //!
 //! Instruments are built from these entries and nowhere else, the README's
@@ -7,7 +7,7 @@
 //! Collector's) so a dashboard query works on either path.
 //!
 //! ```
-//! let spec = otelkit::catalog::find("otel.sdk.processor.span.processed").unwrap();
+//! let spec = ferrotel::catalog::find("otel.sdk.processor.span.processed").unwrap();
 //! assert_eq!(spec.unit, "{span}");
 //! assert_eq!(spec.prometheus_name(), "otel_sdk_processor_span_processed_total");
 //! ```
@@ -42,7 +42,7 @@ impl Kind {
     }
 }
 
-/// One instrument otelkit records.
+/// One instrument ferrotel records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct InstrumentSpec {
@@ -498,7 +498,7 @@ pub const APP_ERRORS: InstrumentSpec = InstrumentSpec {
     name: names::APP_ERRORS,
     kind: Kind::Counter,
     unit: "{error}",
-    description: "Application errors recorded with otelkit::errors::record, by category, component and error type.",
+    description: "Application errors recorded with ferrotel::app_errors::record, by category, component and error type.",
     attributes: &[names::ERROR_CATEGORY, names::APP_COMPONENT, names::ERROR_TYPE],
 };
 
@@ -609,7 +609,7 @@ pub const GEN_AI_CLIENT_AUDIO_PROCESSED: InstrumentSpec = InstrumentSpec {
     attributes: GEN_AI,
 };
 
-/// Every instrument otelkit defines.
+/// Every instrument ferrotel defines.
 pub const CATALOG: &[InstrumentSpec] = &[
     GEN_AI_INVOKE_AGENT_DURATION,
     GEN_AI_INVOKE_AGENT_LLM_CALLS,
@@ -670,7 +670,7 @@ pub fn find(name: &str) -> Option<&'static InstrumentSpec> {
 /// The README's metric table, generated from [`CATALOG`].
 ///
 /// ```
-/// assert!(otelkit::catalog::markdown_table().contains("| `otel.sdk.exporter.span.exported` |"));
+/// assert!(ferrotel::catalog::markdown_table().contains("| `otel.sdk.exporter.span.exported` |"));
 /// ```
 pub fn markdown_table() -> String {
     let mut out = String::from(
@@ -695,7 +695,7 @@ pub fn markdown_table() -> String {
 pub(crate) fn counter(meter: &Meter, name: &str) -> Counter<u64> {
     match find(name) {
         Some(spec) => spec.u64_counter(meter),
-        // Unreachable with otelkit's own names; still no panic on the record path.
+        // Unreachable with ferrotel's own names; still no panic on the record path.
         None => meter.u64_counter(name.to_string()).build(),
     }
 }

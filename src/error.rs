@@ -8,13 +8,13 @@ use std::time::Duration;
 /// so the message alone tells an operator what to fix.
 ///
 /// ```
-/// let err = otelkit::Config::from_vars([("OTEL_TRACES_SAMPLER_ARG", "1.5")]).unwrap_err();
+/// let err = ferrotel::Config::from_vars([("OTEL_TRACES_SAMPLER_ARG", "1.5")]).unwrap_err();
 /// assert!(err.to_string().contains("OTEL_TRACES_SAMPLER_ARG"));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An environment variable (or the builder field standing for it) holds a value otelkit cannot use.
+    /// An environment variable (or the builder field standing for it) holds a value ferrotel cannot use.
     #[error("invalid value {value:?} for {var}: expected {allowed}")]
     InvalidEnv {
         /// The variable, e.g. `OTEL_EXPORTER_OTLP_PROTOCOL`.
@@ -24,7 +24,7 @@ pub enum Error {
         /// What is accepted instead.
         allowed: &'static str,
     },
-    /// A builder field holds a value otelkit cannot use.
+    /// A builder field holds a value ferrotel cannot use.
     #[error("invalid {field} {value:?}: expected {allowed}")]
     InvalidConfig {
         /// The builder method, e.g. `with_sampler_ratio`.
@@ -35,10 +35,10 @@ pub enum Error {
         allowed: &'static str,
     },
     /// `init` was called while telemetry from an earlier call is still installed.
-    #[error("otelkit::init was called twice: a global tracing subscriber is already installed; keep the first Telemetry handle and share it instead")]
+    #[error("ferrotel::init was called twice: a global tracing subscriber is already installed; keep the first Telemetry handle and share it instead")]
     AlreadyInitialized,
     /// The background runtime that runs exports could not be started.
-    #[error("could not start the otelkit export runtime: {0}")]
+    #[error("could not start the ferrotel export runtime: {0}")]
     Runtime(#[source] std::io::Error),
     /// The built-in Prometheus listener could not bind its address.
     #[error("could not listen on {addr} for the Prometheus endpoint (choose another with OTEL_EXPORTER_PROMETHEUS_HOST and OTEL_EXPORTER_PROMETHEUS_PORT, or turn it off with OTEL_METRICS_EXPORTER=none): {source}")]
@@ -53,7 +53,7 @@ pub enum Error {
     #[error("could not build the {signal} exporter for {endpoint}: {reason}")]
     Exporter {
         /// `traces`, `metrics` or `logs`.
-        signal: &'static str,
+        signal: crate::Signal,
         /// The endpoint it was built for.
         endpoint: String,
         /// The exporter's own words.
@@ -69,8 +69,8 @@ pub enum Error {
 /// full, failed, or still unsent at the deadline).
 ///
 /// ```
-/// # fn main() -> Result<(), otelkit::Error> {
-/// let telemetry = otelkit::init(otelkit::Config::disabled())?;
+/// # fn main() -> Result<(), ferrotel::Error> {
+/// let telemetry = ferrotel::init(ferrotel::Config::disabled())?;
 /// telemetry.shutdown().expect("a disabled pipeline always shuts down cleanly");
 /// # Ok(()) }
 /// ```
@@ -89,7 +89,7 @@ pub struct ShutdownError {
 #[non_exhaustive]
 pub struct ShutdownFailure {
     /// `traces`, `metrics` or `logs`.
-    pub signal: &'static str,
+    pub signal: crate::Signal,
     /// What went wrong, e.g. `timed out after 5s`.
     pub reason: String,
 }
@@ -141,11 +141,11 @@ mod tests {
         let s = ShutdownError {
             failures: vec![
                 ShutdownFailure {
-                    signal: "traces",
+                    signal: crate::Signal::Traces,
                     reason: "timed out after 5s".into(),
                 },
                 ShutdownFailure {
-                    signal: "logs",
+                    signal: crate::Signal::Logs,
                     reason: "connection refused".into(),
                 },
             ],

@@ -8,14 +8,14 @@
 //! // Server: every call gets a span and a duration, labelled by method and status.
 //! let (_reporter, health) = tonic_health::server::health_reporter();
 //! tonic::transport::Server::builder()
-//!     .layer(otelkit::grpc::ServerLayer::new())
+//!     .layer(ferrotel::grpc::ServerLayer::new())
 //!     .add_service(health)
 //!     .serve("127.0.0.1:50051".parse()?)
 //!     .await?;
 //!
 //! // Client: the channel wrapped in the client layer injects `traceparent`.
 //! let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:50051").connect().await?;
-//! let channel = tower::ServiceBuilder::new().layer(otelkit::grpc::ClientLayer::new()).service(channel);
+//! let channel = tower::ServiceBuilder::new().layer(ferrotel::grpc::ClientLayer::new()).service(channel);
 //! let mut client = HealthClient::new(channel);
 //! # Ok(()) }
 //! ```
@@ -195,7 +195,7 @@ fn method_of<B>(req: &Request<B>) -> String {
 /// A tower layer for `tonic` servers (`Server::builder().layer(..)`).
 ///
 /// ```
-/// let layer = otelkit::grpc::ServerLayer::new();
+/// let layer = ferrotel::grpc::ServerLayer::new();
 /// ```
 #[derive(Debug, Clone)]
 pub struct ServerLayer {
@@ -211,7 +211,7 @@ impl Default for ServerLayer {
 impl ServerLayer {
     /// Records through the global meter provider (the one `init` installed).
     pub fn new() -> Self {
-        ServerLayer::with_meter(&opentelemetry::global::meter("otelkit"))
+        ServerLayer::with_meter(&opentelemetry::global::meter("ferrotel"))
     }
 
     /// Records through `meter`.
@@ -235,7 +235,7 @@ impl<S> tower_layer::Layer<S> for ServerLayer {
 /// A tower layer for `tonic` clients: wrap the `Channel` with it.
 ///
 /// ```
-/// let layer = otelkit::grpc::ClientLayer::new();
+/// let layer = ferrotel::grpc::ClientLayer::new();
 /// ```
 #[derive(Debug, Clone)]
 pub struct ClientLayer {
@@ -251,7 +251,7 @@ impl Default for ClientLayer {
 impl ClientLayer {
     /// Records through the global meter provider (the one `init` installed).
     pub fn new() -> Self {
-        ClientLayer::with_meter(&opentelemetry::global::meter("otelkit"))
+        ClientLayer::with_meter(&opentelemetry::global::meter("ferrotel"))
     }
 
     /// Records through `meter`.
@@ -265,7 +265,7 @@ impl ClientLayer {
     /// endpoint's host to requests only below this layer, so name it here.
     ///
     /// ```
-    /// let layer = otelkit::grpc::ClientLayer::new().with_server_address("orders.internal");
+    /// let layer = ferrotel::grpc::ClientLayer::new().with_server_address("orders.internal");
     /// ```
     pub fn with_server_address(self, host: impl Into<String>) -> Self {
         ClientLayer {
@@ -311,7 +311,7 @@ where
         let method = method_of(&req);
         let side = self.shared.side;
         let span = tracing::info_span!(
-            target: "otelkit::grpc",
+            target: "ferrotel::grpc",
             "gRPC call",
             otel.name = %method,
             otel.kind = if side == Side::Server { "server" } else { "client" },
@@ -390,7 +390,7 @@ where
 /// metadata, for clients built with `with_interceptor` instead of [`ClientLayer`].
 ///
 /// ```
-/// let req = otelkit::grpc::inject_context(tonic::Request::new(())).unwrap();
+/// let req = ferrotel::grpc::inject_context(tonic::Request::new(())).unwrap();
 /// ```
 #[allow(clippy::result_large_err)]
 pub fn inject_context<T>(mut req: tonic::Request<T>) -> Result<tonic::Request<T>, tonic::Status> {

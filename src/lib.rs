@@ -1,14 +1,13 @@
 #![doc = include_str!("docs/crate.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
-#![forbid(unsafe_code)]
 
+mod admin;
+pub mod app_errors;
 pub mod cache;
 pub mod catalog;
 mod config;
 pub mod db;
 mod error;
-pub mod errors;
 mod export;
 #[cfg(feature = "genai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "genai")))]
@@ -16,14 +15,14 @@ pub mod genai;
 pub mod grpc;
 pub mod health;
 pub mod http;
-mod init;
-mod logfmt;
+mod instrument;
 mod names;
-mod prometheus;
+mod pipeline;
 pub mod propagation;
 pub mod queue;
 mod runtime;
 mod signal;
+mod termination;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -40,22 +39,20 @@ pub mod testing;
 struct ReadmeDoctests;
 
 #[doc(inline)]
-pub use config::{env, BatchSettings, Config, LogFormat, OtlpTarget, Protocol, Sampler};
+pub use config::{env, BatchSettings, Config, LogFormat, OtlpTarget, Protocol, Resolved, Sampler};
 #[doc(inline)]
 pub use error::{Error, ShutdownError, ShutdownFailure, Undelivered};
 #[doc(inline)]
-pub use init::{init, Telemetry};
+pub use instrument::InstrumentSettings;
 #[doc(inline)]
-pub use signal::shutdown_signal;
+pub use pipeline::{init, Telemetry};
+#[doc(inline)]
+pub use signal::Signal;
+#[doc(inline)]
+pub use termination::shutdown_signal;
 
-/// The OpenTelemetry crates otelkit is built on, re-exported so an application
-/// uses exactly the versions otelkit does.
+/// The OpenTelemetry API crate ferrotel is built on, re-exported so an application
+/// names its types (`KeyValue`, `Meter`) at exactly the version ferrotel uses.
 pub use opentelemetry;
-pub use opentelemetry_appender_tracing;
-pub use opentelemetry_otlp;
-pub use opentelemetry_prometheus;
-pub use opentelemetry_sdk;
-pub use opentelemetry_semantic_conventions;
+/// The `tracing` crate ferrotel's spans and events go through.
 pub use tracing;
-pub use tracing_opentelemetry;
-pub use tracing_subscriber;

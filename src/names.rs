@@ -1,4 +1,4 @@
-//! Metric and attribute names used by otelkit, taken from
+//! Metric and attribute names used by ferrotel, taken from
 //! `opentelemetry-semantic-conventions` wherever a convention exists.
 
 pub(crate) use opentelemetry_semantic_conventions::attribute::{
@@ -23,7 +23,7 @@ pub(crate) use opentelemetry_semantic_conventions::metric::{
     PROCESS_UPTIME, RPC_CLIENT_CALL_DURATION, RPC_SERVER_CALL_DURATION,
 };
 
-/// otelkit's own names, where no convention exists (listed in the README's metric table).
+/// ferrotel's own names, where no convention exists (listed in the README's metric table).
 pub(crate) const HEALTH_CHECK_STATUS: &str = "health.check.status";
 pub(crate) const HEALTH_CHECK_DURATION: &str = "health.check.duration";
 pub(crate) const HEALTH_CHECK_NAME: &str = "health.check.name";

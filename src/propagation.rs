@@ -35,10 +35,10 @@ impl Injector for Inject<'_> {
 /// ```
 /// let mut h = axum::http::HeaderMap::new();
 /// h.insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
-/// let telemetry = otelkit::init(otelkit::Config::disabled()).unwrap();
-/// # otelkit::opentelemetry::global::set_text_map_propagator(otelkit::opentelemetry_sdk::propagation::TraceContextPropagator::new());
-/// use otelkit::opentelemetry::trace::TraceContextExt;
-/// assert!(otelkit::propagation::extract(&h).span().span_context().is_remote());
+/// let telemetry = ferrotel::init(ferrotel::Config::disabled()).unwrap();
+/// # ferrotel::opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
+/// use ferrotel::opentelemetry::trace::TraceContextExt;
+/// assert!(ferrotel::propagation::extract(&h).span().span_context().is_remote());
 /// ```
 pub fn extract(headers: &HeaderMap) -> Context {
     opentelemetry::global::get_text_map_propagator(|p| p.extract(&Extract(headers)))
@@ -49,7 +49,7 @@ pub fn extract(headers: &HeaderMap) -> Context {
 ///
 /// ```
 /// let mut headers = axum::http::HeaderMap::new();
-/// otelkit::propagation::inject(&mut headers);
+/// ferrotel::propagation::inject(&mut headers);
 /// ```
 pub fn inject(headers: &mut HeaderMap) {
     inject_context(&tracing_context(), headers);

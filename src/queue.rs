@@ -1,7 +1,7 @@
 //! In-process queue telemetry: depth, time waited, items processed and failed.
 //!
 //! ```
-//! let queue = otelkit::queue::Queue::new("emails");
+//! let queue = ferrotel::queue::Queue::new("emails");
 //! let ticket = queue.enqueued();          // travels with the item
 //! // ... later, on the worker ...
 //! let work = ticket.dequeued();           // records the wait
@@ -31,7 +31,7 @@ struct Instruments {
 fn instruments() -> &'static Instruments {
     static I: OnceLock<Instruments> = OnceLock::new();
     I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("otelkit");
+        let meter = opentelemetry::global::meter("ferrotel");
         let hist = |spec: &catalog::InstrumentSpec| {
             spec.f64_histogram(
                 &meter,
@@ -77,7 +77,7 @@ impl Queue {
         });
         let weak = Arc::downgrade(&inner);
         let spec = &catalog::QUEUE_DEPTH;
-        opentelemetry::global::meter("otelkit")
+        opentelemetry::global::meter("ferrotel")
             .i64_observable_up_down_counter(spec.name)
             .with_unit(spec.unit)
             .with_description(spec.description)
@@ -172,8 +172,8 @@ impl Work {
 
     /// Processing failed; `error.type` is the error's type name.
     pub fn fail<E: std::error::Error + ?Sized>(mut self, error: &E) {
-        tracing::warn!(target: "otelkit::queue", error = %error, "queue item failed");
-        self.record(Some(crate::errors::short_type_name::<E>()));
+        tracing::warn!(target: "ferrotel::queue", error = %error, "queue item failed");
+        self.record(Some(crate::app_errors::short_type_name::<E>()));
     }
 
     fn record(&mut self, error: Option<&'static str>) {

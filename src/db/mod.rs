@@ -4,7 +4,7 @@
 //! ```no_run
 //! # #[cfg(feature = "sqlx")]
 //! # async fn run(pool: sqlx::SqlitePool) -> Result<(), sqlx::Error> {
-//! use otelkit::db::Db;
+//! use ferrotel::db::Db;
 //!
 //! let db = Db::new("sqlite").with_namespace("app");
 //! let sql = "SELECT id, name FROM users WHERE id = ?";
@@ -20,7 +20,7 @@
 //! (sanitized: every literal is `?`), `server.address`, and on failure
 //! `db.response.status_code` and `error.type`; `db.client.operation.duration` and
 //! `db.client.response.returned_rows`. Operations slower than the threshold (default
-//! 500 ms, `OTELKIT_DB_SLOW_QUERY_MS`) log a `WARN` with the sanitized statement inside
+//! 500 ms, `FERROTEL_DB_SLOW_QUERY_MS`) log a `WARN` with the sanitized statement inside
 //! the span.
 
 mod sanitize;
@@ -63,7 +63,7 @@ struct Instruments {
 fn instruments() -> &'static Instruments {
     static I: OnceLock<Instruments> = OnceLock::new();
     I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("otelkit");
+        let meter = opentelemetry::global::meter("ferrotel");
         let d = &catalog::DB_CLIENT_OPERATION_DURATION;
         let r = &catalog::DB_CLIENT_RESPONSE_RETURNED_ROWS;
         Instruments {
@@ -85,7 +85,7 @@ fn instruments() -> &'static Instruments {
 /// One database (system, namespace, server): cheap to clone, the source of [`Query`] guards.
 ///
 /// ```
-/// let db = otelkit::db::Db::new("postgresql").with_namespace("orders").with_server_address("db.internal");
+/// let db = ferrotel::db::Db::new("postgresql").with_namespace("orders").with_server_address("db.internal");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -291,7 +291,7 @@ impl DbError for sqlx::Error {
 /// counts as `error.type=cancelled`).
 ///
 /// ```
-/// let db = otelkit::db::Db::new("sqlite");
+/// let db = ferrotel::db::Db::new("sqlite");
 /// let q = db.query("SELECT * FROM users WHERE email = 'a@b.c'");
 /// assert_eq!(q.text(), "SELECT * FROM users WHERE email = ?");
 /// q.finish(Some(1));
@@ -317,7 +317,7 @@ impl Query {
             .clone()
             .unwrap_or_else(|| db.inner.system.to_string());
         let span = tracing::info_span!(
-            target: "otelkit::db",
+            target: "ferrotel::db",
             "db operation",
             otel.name = %name,
             otel.kind = "client",
@@ -383,7 +383,7 @@ impl Query {
         let code = error.status_code();
         let kind = error.error_type();
         let _entered = self.span.enter();
-        tracing::error!(target: "otelkit::db", error = %error, "database operation failed");
+        tracing::error!(target: "ferrotel::db", error = %error, "database operation failed");
         drop(_entered);
         self.record(code, Some(kind));
     }
@@ -404,7 +404,7 @@ impl Query {
         if took >= slow_threshold() {
             let _entered = self.span.enter();
             tracing::warn!(
-                target: "otelkit::db",
+                target: "ferrotel::db",
                 statement = %self.text,
                 duration_ms = took.as_millis() as u64,
                 threshold_ms = slow_threshold().as_millis() as u64,
@@ -430,13 +430,13 @@ impl Drop for Query {
 /// ```no_run
 /// # async fn run() {
 /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-/// otelkit::db::observe_pool("main", pool.clone());
+/// ferrotel::db::observe_pool("main", pool.clone());
 /// # }
 /// ```
 #[cfg(feature = "sqlx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
 pub fn observe_pool<DB: sqlx::Database>(name: &str, pool: sqlx::Pool<DB>) {
-    let meter = opentelemetry::global::meter("otelkit");
+    let meter = opentelemetry::global::meter("ferrotel");
     let count = &catalog::DB_CLIENT_CONNECTION_COUNT;
     let max = &catalog::DB_CLIENT_CONNECTION_MAX;
     let pool_name = KeyValue::new(names::DB_CLIENT_CONNECTION_POOL_NAME, name.to_string());

@@ -258,7 +258,7 @@ fn render(tokens: &[Token]) -> String {
 /// lists collapsed, and cut to at most `max_chars` characters.
 ///
 /// ```
-/// use otelkit::db::sanitize;
+/// use ferrotel::db::sanitize;
 /// assert_eq!(
 ///     sanitize("SELECT * FROM users WHERE name = 'ann' AND id IN (1, 2, 3) -- hi", 1000),
 ///     "SELECT * FROM users WHERE name = ? AND id IN (?)"
@@ -305,7 +305,7 @@ pub(crate) fn analyze(sql: &str, max_chars: usize) -> Analysis {
 /// `INSERT orders SELECT carts`; `None` when no known operation is found.
 ///
 /// ```
-/// use otelkit::db::summarize;
+/// use ferrotel::db::summarize;
 /// assert_eq!(summarize("select id from public.users u join orders o on o.uid = u.id").as_deref(), Some("SELECT public.users"));
 /// assert_eq!(summarize("INSERT INTO orders (id) SELECT id FROM carts").as_deref(), Some("INSERT orders SELECT carts"));
 /// assert_eq!(summarize("hello world"), None);

@@ -20,7 +20,7 @@ struct Instruments {
 fn instruments() -> &'static Instruments {
     static I: OnceLock<Instruments> = OnceLock::new();
     I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("otelkit");
+        let meter = opentelemetry::global::meter("ferrotel");
         let secs = |spec: &catalog::InstrumentSpec| {
             spec.f64_histogram(
                 &meter,
@@ -79,7 +79,7 @@ struct Counts {
 /// tool calls nest, and the run's duration, outcome and call counts.
 ///
 /// ```
-/// use otelkit::genai::{AgentRun, TokenUsage};
+/// use ferrotel::genai::{AgentRun, TokenUsage};
 ///
 /// let run = AgentRun::start("trip-planner").with_conversation_id("conv-42");
 /// let call = run.llm_call("openai", "chat", "gpt-4o-mini");
@@ -101,7 +101,7 @@ impl AgentRun {
     /// Starts a run of the agent called `name` (`gen_ai.agent.name`).
     pub fn start(name: &str) -> AgentRun {
         let span = tracing::info_span!(
-            target: "otelkit::genai",
+            target: "ferrotel::genai",
             "invoke_agent",
             otel.name = %format!("invoke_agent {name}"),
             otel.kind = "internal",
@@ -213,7 +213,7 @@ impl ToolCall {
     /// Starts a call of `tool` of `tool_type` (`function`, `extension`, `datastore`).
     pub fn start(tool: &str, tool_type: &str, call_id: Option<&str>) -> ToolCall {
         let span = tracing::info_span!(
-            target: "otelkit::genai",
+            target: "ferrotel::genai",
             "execute_tool",
             otel.name = %format!("execute_tool {tool}"),
             otel.kind = "internal",

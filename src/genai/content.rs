@@ -37,9 +37,9 @@ fn is_secret(w: &str) -> bool {
 /// replaced, cut to `max_chars` characters (an ellipsis marks the cut).
 ///
 /// ```
-/// let r = otelkit::genai::redact("mail ann@example.com, key sk-abcdef1234567890XYZ, Authorization: Bearer eyJhbGciOi", 1000);
+/// let r = ferrotel::genai::redact("mail ann@example.com, key sk-abcdef1234567890XYZ, Authorization: Bearer eyJhbGciOi", 1000);
 /// assert_eq!(r, "mail [REDACTED_EMAIL], key [REDACTED_SECRET], Authorization: Bearer [REDACTED_SECRET]");
-/// assert_eq!(otelkit::genai::redact("abcdef", 3), "abc…");
+/// assert_eq!(ferrotel::genai::redact("abcdef", 3), "abc…");
 /// ```
 pub fn redact(text: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_chars + 8));

@@ -2,7 +2,7 @@
 //! (feature `genai`).
 //!
 //! ```
-//! use otelkit::genai::{LlmCall, TokenUsage};
+//! use ferrotel::genai::{LlmCall, TokenUsage};
 //!
 //! let call = LlmCall::start("openai", "chat", "gpt-4o-mini");
 //! // ... send the request, read the response ...
@@ -154,7 +154,7 @@ struct Instruments {
 fn instruments() -> &'static Instruments {
     static I: OnceLock<Instruments> = OnceLock::new();
     I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("otelkit");
+        let meter = opentelemetry::global::meter("ferrotel");
         let t = &catalog::GEN_AI_CLIENT_TOKEN_USAGE;
         let d = &catalog::GEN_AI_CLIENT_OPERATION_DURATION;
         let f = &catalog::GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK;
@@ -200,7 +200,7 @@ impl LlmCall {
     /// `speech`, …) with `model`.
     pub fn start(provider: &str, operation: &str, model: &str) -> LlmCall {
         let span = tracing::info_span!(
-            target: "otelkit::genai",
+            target: "ferrotel::genai",
             "gen_ai call",
             otel.name = %format!("{operation} {model}"),
             otel.kind = "client",
@@ -243,7 +243,7 @@ impl LlmCall {
     }
 
     /// Attributes the call's tokens and cost to `tenant` (a `tenant` label on those two
-    /// metrics only). The first tenants seen, up to the limit (`OTELKIT_GENAI_TENANT_LIMIT`,
+    /// metrics only). The first tenants seen, up to the limit (`FERROTEL_GENAI_TENANT_LIMIT`,
     /// default 100), get their own label; the rest are `other`. Never pass a user id.
     pub fn with_tenant(mut self, tenant: &str) -> Self {
         self.tenant = Some(tenant_label(tenant));
@@ -393,7 +393,7 @@ impl LlmCall {
             .unwrap_or(false);
         if first {
             tracing::warn!(
-                target: "otelkit::genai",
+                target: "ferrotel::genai",
                 provider = %self.provider,
                 model = %self.model,
                 reason = why,

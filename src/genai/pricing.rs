@@ -11,7 +11,7 @@ use super::TokenUsage;
 /// Prices in US dollars per million tokens, for one model.
 ///
 /// ```
-/// let rates = otelkit::genai::Rates::new(0.50, 1.50).with_cached_input(0.05);
+/// let rates = ferrotel::genai::Rates::new(0.50, 1.50).with_cached_input(0.05);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 pub struct Rates {
@@ -75,14 +75,14 @@ pub enum Unpriced {
 
 /// Prices for LLM calls: overrides first, then the `genai-prices` data.
 ///
-/// The bundled data is the one in the `genai-prices` release otelkit was built with;
+/// The bundled data is the one in the `genai-prices` release ferrotel was built with;
 /// load fresher data without a release with [`PriceTable::from_json`] (the JSON
 /// published by the genai-prices project). Overrides come from the builder or a TOML
 /// file:
 ///
 /// ```
-/// let table = otelkit::genai::PriceTable::bundled()
-///     .with_override("acme-llm", otelkit::genai::Rates::new(0.2, 0.6))
+/// let table = ferrotel::genai::PriceTable::bundled()
+///     .with_override("acme-llm", ferrotel::genai::Rates::new(0.2, 0.6))
 ///     .with_overrides_toml(r#"
 ///         [models."gpt-4o"]
 ///         input = 2.0
@@ -216,7 +216,7 @@ impl PriceTable {
     /// The cost of a call in US dollars.
     ///
     /// ```
-    /// use otelkit::genai::{PriceTable, TokenUsage};
+    /// use ferrotel::genai::{PriceTable, TokenUsage};
     /// let usage = TokenUsage::new(1_000, 500).with_cached_input(200);
     /// let cost = PriceTable::bundled().cost("openai", "gpt-4o", &usage).unwrap();
     /// assert!((cost - 0.00725).abs() < 1e-9); // 800 × $2.50 + 200 × $1.25 + 500 × $10 per Mtok
@@ -367,8 +367,8 @@ fn lock() -> &'static RwLock<Arc<PriceTable>> {
 /// Replaces the process-wide price table (the bundled data with no overrides by default).
 ///
 /// ```
-/// otelkit::genai::set_price_table(
-///     otelkit::genai::PriceTable::bundled().with_override("in-house-7b", otelkit::genai::Rates::new(0.0, 0.0)),
+/// ferrotel::genai::set_price_table(
+///     ferrotel::genai::PriceTable::bundled().with_override("in-house-7b", ferrotel::genai::Rates::new(0.0, 0.0)),
 /// );
 /// ```
 pub fn set_price_table(table: PriceTable) {

@@ -8,7 +8,7 @@ use super::{CheckFuture, HealthCheck, Outcome};
 /// Healthy when a TCP connection to `addr` opens.
 ///
 /// ```
-/// let check = otelkit::health::TcpCheck::new("127.0.0.1:5432");
+/// let check = ferrotel::health::TcpCheck::new("127.0.0.1:5432");
 /// ```
 #[derive(Debug, Clone)]
 pub struct TcpCheck {
@@ -36,7 +36,7 @@ impl HealthCheck for TcpCheck {
 /// Healthy when `GET url` answers 2xx.
 ///
 /// ```
-/// let check = otelkit::health::HttpCheck::new("http://127.0.0.1:8081/healthz");
+/// let check = ferrotel::health::HttpCheck::new("http://127.0.0.1:8081/healthz");
 /// ```
 #[derive(Debug, Clone)]
 pub struct HttpCheck {
@@ -78,7 +78,7 @@ pub struct FnCheck<F>(F);
 /// Wraps an async closure as a check: `Ok(())` is healthy, `Err(reason)` unhealthy.
 ///
 /// ```
-/// let check = otelkit::health::from_fn(|| async {
+/// let check = ferrotel::health::from_fn(|| async {
 ///     if std::path::Path::new("/").exists() { Ok(()) } else { Err("no root") }
 /// });
 /// ```
@@ -115,7 +115,7 @@ where
 ///
 /// ```
 /// let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
-/// let check = otelkit::health::RedisCheck::new(client);
+/// let check = ferrotel::health::RedisCheck::new(client);
 /// ```
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
@@ -179,7 +179,7 @@ impl HealthCheck for RedisCheck {
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-/// let check = otelkit::health::SqlCheck::sqlite(pool);
+/// let check = ferrotel::health::SqlCheck::sqlite(pool);
 /// # }
 /// ```
 #[cfg(feature = "sqlx")]
@@ -228,7 +228,7 @@ impl HealthCheck for SqlCheck {
 /// Over a limit is unhealthy; register it non-critical to make that degraded instead.
 ///
 /// ```
-/// let check = otelkit::health::ProcessCheck::new()
+/// let check = ferrotel::health::ProcessCheck::new()
 ///     .with_max_memory_bytes(2 << 30)
 ///     .with_max_open_fds(50_000)
 ///     .with_max_cpu_cores(3.5);

@@ -10,9 +10,9 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! use otelkit::health::{self, CheckOptions, Status};
+//! use ferrotel::health::{self, CheckOptions, Status};
 //!
-//! let telemetry = otelkit::init(otelkit::Config::disabled()).unwrap();
+//! let telemetry = ferrotel::init(ferrotel::Config::disabled()).unwrap();
 //! let registry = telemetry.health();
 //! registry.register("config", health::from_fn(|| async { Ok::<(), String>(()) }));
 //! registry.register_with(
@@ -54,7 +54,7 @@ impl Status {
     /// `healthy`, `degraded` or `unhealthy`.
     ///
     /// ```
-    /// assert_eq!(otelkit::health::Status::Degraded.as_str(), "degraded");
+    /// assert_eq!(ferrotel::health::Status::Degraded.as_str(), "degraded");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -104,7 +104,7 @@ pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
 /// One dependency check. Implement it for anything; [`from_fn`] wraps a closure.
 ///
 /// ```
-/// use otelkit::health::{CheckFuture, HealthCheck, Outcome};
+/// use ferrotel::health::{CheckFuture, HealthCheck, Outcome};
 ///
 /// struct DiskSpace;
 /// impl HealthCheck for DiskSpace {

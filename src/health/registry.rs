@@ -31,7 +31,7 @@ impl CheckOptions {
     /// When this component is unhealthy the service is degraded, not unready.
     ///
     /// ```
-    /// let opts = otelkit::health::CheckOptions::default().non_critical();
+    /// let opts = ferrotel::health::CheckOptions::default().non_critical();
     /// ```
     pub fn non_critical(mut self) -> Self {
         self.critical = false;

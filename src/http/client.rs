@@ -18,7 +18,7 @@ fn duration() -> &'static Histogram<f64> {
     DURATION.get_or_init(|| {
         let spec = &catalog::HTTP_CLIENT_REQUEST_DURATION;
         spec.f64_histogram(
-            &opentelemetry::global::meter("otelkit"),
+            &opentelemetry::global::meter("ferrotel"),
             DURATION_BUCKETS.to_vec(),
         )
     })
@@ -29,7 +29,7 @@ fn duration() -> &'static Histogram<f64> {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), reqwest::Error> {
-/// use otelkit::http::SendTraced;
+/// use ferrotel::http::SendTraced;
 ///
 /// let client = reqwest::Client::new();
 /// let response = client.get("http://127.0.0.1:3000/users/7").send_traced().await?;
@@ -68,7 +68,7 @@ impl SendTraced for reqwest::RequestBuilder {
                 url.path()
             );
             let span = tracing::info_span!(
-                target: "otelkit::http",
+                target: "ferrotel::http",
                 "HTTP client request",
                 otel.name = method,
                 otel.kind = "client",

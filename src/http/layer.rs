@@ -33,7 +33,7 @@ pub(crate) const ADMIN_PATHS: [&str; 5] = [
 ///
 /// ```
 /// use axum::{routing::get, Router};
-/// use otelkit::http::ServerLayer;
+/// use ferrotel::http::ServerLayer;
 ///
 /// let layer = ServerLayer::new().with_excluded_paths(["/metrics", "/internal/ping"]);
 /// let app: Router = Router::new().route("/", get(|| async { "ok" })).layer(layer);
@@ -58,10 +58,10 @@ impl Default for ServerLayer {
 impl ServerLayer {
     /// Records through the global meter provider (the one `init` installed).
     pub fn new() -> Self {
-        ServerLayer::with_meter(&opentelemetry::global::meter("otelkit"))
+        ServerLayer::with_meter(&opentelemetry::global::meter("ferrotel"))
     }
 
-    /// Records through `meter`, e.g. `telemetry.meter("otelkit")` when `init` was told
+    /// Records through `meter`, e.g. `telemetry.meter("ferrotel")` when `init` was told
     /// not to install globals.
     pub fn with_meter(meter: &Meter) -> Self {
         ServerLayer {
@@ -246,7 +246,7 @@ where
         // straight onto the OpenTelemetry span once the sampler has kept it: a span the
         // sampler drops costs no attribute strings, and none are formatted for the console.
         let span = tracing::info_span!(
-            target: "otelkit::http",
+            target: "ferrotel::http",
             "HTTP request",
             otel.name = %name,
             otel.kind = "server",

@@ -6,7 +6,7 @@
 //!
 //! let app: Router = Router::new()
 //!     .route("/users/{id}", get(|| async { "hi" }))
-//!     .layer(otelkit::http::ServerLayer::new());
+//!     .layer(ferrotel::http::ServerLayer::new());
 //! ```
 //!
 //! What one request records, per the HTTP semantic conventions:
@@ -23,7 +23,6 @@
 //! template; a request no route matched carries no `http.route` (its span is named by
 //! the method alone), so raw paths never become labels. Unknown methods are `_OTHER`.
 
-pub(crate) mod admin;
 pub(crate) mod body;
 mod client;
 mod layer;

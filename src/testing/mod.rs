@@ -4,7 +4,7 @@
 //! so a test can assert on series and labels instead of grepping strings.
 //!
 //! ```
-//! use otelkit::testing::parse_exposition;
+//! use ferrotel::testing::parse_exposition;
 //!
 //! let text = "# TYPE http_requests_total counter\n\
 //!             http_requests_total{route=\"/chat\",service_name=\"api\"} 3\n";

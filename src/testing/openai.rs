@@ -14,7 +14,7 @@
 //! streamed chunks).
 //!
 //! ```no_run
-//! let provider = otelkit::testing::openai::MockOpenAi::start().unwrap();
+//! let provider = ferrotel::testing::openai::MockOpenAi::start().unwrap();
 //! println!("OPENAI_BASE_URL={}", provider.base_url());
 //! ```
 

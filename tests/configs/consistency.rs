@@ -1,7 +1,7 @@
 //! The configuration files agree with each other: every collector pipeline references
 //! components that are defined (and of types the pinned contrib distribution has), and
 //! the ports and names the collector, Prometheus, Alertmanager, Grafana, Tempo,
-//! docker-compose and otelkit's own defaults use are the same ones.
+//! docker-compose and ferrotel's own defaults use are the same ones.
 
 use std::collections::BTreeSet;
 
@@ -174,7 +174,7 @@ fn a_pipeline_with_an_undefined_component_is_caught() {
     let text = std::fs::read_to_string(root().join("otel-collector.yaml")).unwrap();
     let bad = text.replacen("exporters: [otlp/tempo]", "exporters: [otlp/tempoo]", 1);
     assert_ne!(bad, text);
-    let dir = std::env::temp_dir().join(format!("otelkit-configs-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-configs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("bad.yaml"), bad).unwrap();
     let rel = dir.join("bad.yaml");
@@ -250,16 +250,17 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         );
     }
     for (protocol, expected) in [("grpc", grpc), ("http/protobuf", http)] {
-        let c = otelkit::Config::from_vars([
+        let c = ferrotel::Config::from_vars([
             ("OTEL_TRACES_EXPORTER", "otlp"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         ])
         .unwrap();
-        let t = c.otlp_traces().unwrap();
+        let r = c.resolve().unwrap();
+        let t = r.otlp(ferrotel::Signal::Traces).unwrap();
         assert_eq!(
             port(&t.endpoint),
             expected,
-            "otelkit's default for {protocol}"
+            "ferrotel's default for {protocol}"
         );
     }
     let demo = compose_service(&compose, "demo");
@@ -316,7 +317,7 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
     }
     assert_eq!(targets.len(), 3, "{targets:?}");
     let alerts =
-        std::fs::read_to_string(root().join("prometheus/rules/otelkit-alerts.yml")).unwrap();
+        std::fs::read_to_string(root().join("prometheus/rules/ferrotel-alerts.yml")).unwrap();
     assert!(alerts.contains(&format!("absent(up{{service_name=\"{service_name}\"}})")));
 
     // Prometheus → Alertmanager → the webhook container and Slack's secret file.
@@ -401,7 +402,7 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
     crate::dashboards::datasource_uids_are_provisioned(&uids);
 
     // Grafana loads the dashboards from where compose mounts them.
-    let provider = yaml("grafana/provisioning/dashboards/otelkit.yaml");
+    let provider = yaml("grafana/provisioning/dashboards/ferrotel.yaml");
     let path = s(&provider["providers"][0]["options"]["path"]);
     let grafana = list(&compose_service(&compose, "grafana")["volumes"]);
     assert!(
@@ -450,10 +451,10 @@ fn scaling_out_configs_agree_and_prometheus_accepts_remote_write() {
     );
 
     // prometheus.yml with the remote_write block added is a valid config.
-    let dir = std::env::temp_dir().join(format!("otelkit-remote-write-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-remote-write-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("rules")).unwrap();
-    for f in ["otelkit-recording.yml", "otelkit-alerts.yml"] {
+    for f in ["ferrotel-recording.yml", "ferrotel-alerts.yml"] {
         std::fs::copy(
             root().join("prometheus/rules").join(f),
             dir.join("rules").join(f),

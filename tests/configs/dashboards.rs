@@ -110,7 +110,7 @@ fn every_panel_has_a_description_a_unit_and_selects_by_service_name() {
 
 #[test]
 fn the_committed_dashboards_are_what_the_generator_writes() {
-    let dir = std::env::temp_dir().join(format!("otelkit-dashboards-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-dashboards-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = Command::new("python3")
         .arg(root().join("grafana/gen_dashboards.py"))
@@ -175,7 +175,7 @@ fn dashboards_type_check_against_grafana_schema_and_mistakes_do_not() {
     ts["options"]["legend"]["displayMode"] = "lists".into();
     ts["fieldConfig"]["defaults"]["custom"]["lineWidht"] = 2.into();
     ts["targets"][0]["exprr"] = "up".into();
-    let dir = std::env::temp_dir().join(format!("otelkit-badboard-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-badboard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.json");
     std::fs::write(&bad, serde_json::to_string_pretty(&d).unwrap()).unwrap();

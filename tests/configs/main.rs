@@ -53,7 +53,7 @@ fn every_alert_fires_when_it_should_and_only_then() {
     assert!(out.contains("SUCCESS"), "{out}");
     // Every alert in the rules has a test case.
     let rules = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("prometheus/rules/otelkit-alerts.yml"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("prometheus/rules/ferrotel-alerts.yml"),
     )
     .unwrap();
     let tests = std::fs::read_to_string(
@@ -87,8 +87,8 @@ fn alertmanager_config_loads() {
 fn rules_select_by_service_name_never_by_job() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for f in [
-        "prometheus/rules/otelkit-alerts.yml",
-        "prometheus/rules/otelkit-recording.yml",
+        "prometheus/rules/ferrotel-alerts.yml",
+        "prometheus/rules/ferrotel-recording.yml",
     ] {
         let text = std::fs::read_to_string(root.join(f)).unwrap();
         for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {

@@ -8,13 +8,13 @@ mod support;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use otelkit::db::Db;
+use ferrotel::db::Db;
 use support::{attr, Installed, RedisServer};
 use tracing::Instrument;
 
 fn world() -> &'static Installed {
     static W: OnceLock<Installed> = OnceLock::new();
-    W.get_or_init(|| Installed::start("data-test", &[("OTELKIT_DB_SLOW_QUERY_MS", "100")]))
+    W.get_or_init(|| Installed::start("data-test", &[("FERROTEL_DB_SLOW_QUERY_MS", "100")]))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -24,7 +24,7 @@ fn hex(b: &[u8]) -> String {
 #[test]
 fn sqlite_operations_record_sanitized_spans_and_metrics() {
     let w = world();
-    let dir = std::env::temp_dir().join(format!("otelkit-data-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-data-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (label, url) in [
         ("memory", "sqlite::memory:".to_string()),
@@ -36,7 +36,7 @@ fn sqlite_operations_record_sanitized_spans_and_metrics() {
         let db = Db::new("sqlite").with_namespace(label);
         let (rows, dup) = w.runtime.block_on(async {
             let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-            otelkit::db::observe_pool(label, pool.clone());
+            ferrotel::db::observe_pool(label, pool.clone());
             let create = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT NOT NULL)";
             db.run(create, sqlx::query(create).execute(&pool)).await.unwrap();
             let insert = "INSERT INTO users (id, email) VALUES (1, 'ann@example.com'), (2, 'bob@example.com')";
@@ -214,7 +214,7 @@ fn redis_as_a_cache_counts_hits_and_misses() {
     use redis::AsyncCommands;
     let w = world();
     let server = RedisServer::start(0);
-    let cache = otelkit::cache::Cache::new("users");
+    let cache = ferrotel::cache::Cache::new("users");
     let (first, second) = w.runtime.block_on(async {
         let client = redis::Client::open(server.url()).unwrap();
         let mut conn = client.get_multiplexed_async_connection().await.unwrap();
@@ -278,9 +278,9 @@ fn redis_as_a_cache_counts_hits_and_misses() {
 #[test]
 fn queue_depth_wait_and_outcomes() {
     let w = world();
-    let queue = otelkit::queue::Queue::new("emails");
+    let queue = ferrotel::queue::Queue::new("emails");
     let tickets: Vec<_> = (0..3).map(|_| queue.enqueued()).collect();
-    let depth = |s: &otelkit::testing::Scrape| s.value("queue_depth", &[("queue_name", "emails")]);
+    let depth = |s: &ferrotel::testing::Scrape| s.value("queue_depth", &[("queue_name", "emails")]);
     assert_eq!(depth(&w.scrape()), Some(3.0));
     let mut tickets = tickets.into_iter();
     let a = tickets.next().unwrap().dequeued();
@@ -317,13 +317,13 @@ fn queue_depth_wait_and_outcomes() {
 
 #[test]
 fn errors_are_counted_and_attached_to_the_span() {
-    use otelkit::errors::{self, Category};
+    use ferrotel::app_errors::{self, Category};
     let w = world();
     {
         let span = tracing::info_span!("charge");
         let _e = span.enter();
         let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "payment provider timed out");
-        errors::record(Category::ExternalService, "billing", &err);
+        app_errors::record(Category::ExternalService, "billing", &err);
     }
     let s = w.scrape();
     assert_eq!(
@@ -363,7 +363,7 @@ fn db_cache_example_with_and_without_redis() {
     use support::{Example, Receiver};
     let redis = RedisServer::start(0);
     let rx = Receiver::start();
-    let dir = std::env::temp_dir().join(format!("otelkit-example-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-example-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = dir.join("example.db").display().to_string();
     let endpoint = rx.endpoint("grpc");

@@ -9,7 +9,7 @@ use support::{http_get, Example, RedisServer};
 #[test]
 fn demo_under_load_with_injected_errors() {
     let redis = RedisServer::start(0);
-    let dir = std::env::temp_dir().join(format!("otelkit-demo-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = dir.join("demo.db").display().to_string();
     let url = redis.url();
@@ -61,7 +61,7 @@ fn demo_under_load_with_injected_errors() {
 
     let (status, text) = http_get(addr, "/metrics");
     assert_eq!(status, 200);
-    let s = otelkit::testing::parse_exposition(&text).unwrap();
+    let s = ferrotel::testing::parse_exposition(&text).unwrap();
     let svc = ("service_name", "chat-api");
     assert!(
         s.value(

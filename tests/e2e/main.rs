@@ -21,7 +21,7 @@ use serde_norway::Value as Yaml;
 use support::{dead_addr, http_get, root, yaml, Example, Receiver, RedisServer};
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("otelkit-e2e-{name}-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-e2e-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -211,7 +211,7 @@ fn demo_env<'a>(redis: &'a str, sqlite: &'a str, otlp: &'a str) -> Vec<(&'a str,
         ("OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
         ("OTEL_METRICS_EXPORTER", "prometheus"),
         ("OTEL_BSP_SCHEDULE_DELAY", "200"),
-        ("OTELKIT_HEALTH_CACHE_TTL", "500"),
+        ("FERROTEL_HEALTH_CACHE_TTL", "500"),
         ("RUST_LOG", "info"),
     ]
 }
@@ -405,7 +405,7 @@ fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns()
 
     // The repository's alert rules; ComponentUnhealthy's `for` (2m, proven by the
     // promtool tests) shrinks to 5s so the test does not idle for minutes.
-    let mut rules = yaml("prometheus/rules/otelkit-alerts.yml");
+    let mut rules = yaml("prometheus/rules/ferrotel-alerts.yml");
     let mut found = false;
     for g in rules["groups"].as_sequence_mut().unwrap() {
         for r in g["rules"].as_sequence_mut().unwrap() {
@@ -433,7 +433,7 @@ rules:
     rules["groups"].as_sequence_mut().unwrap().push(ticket);
     let rules_file = dir.join("alerts.yml");
     std::fs::write(&rules_file, serde_norway::to_string(&rules).unwrap()).unwrap();
-    let recording = root().join("prometheus/rules/otelkit-recording.yml");
+    let recording = root().join("prometheus/rules/ferrotel-recording.yml");
 
     let redis = RedisServer::start(0);
     let port = redis.port;

@@ -7,9 +7,9 @@ mod support;
 
 use std::sync::OnceLock;
 
-use otelkit::genai::LlmCall;
-use otelkit::http::SendTraced;
-use otelkit::testing::openai::MockOpenAi;
+use ferrotel::genai::LlmCall;
+use ferrotel::http::SendTraced;
+use ferrotel::testing::openai::MockOpenAi;
 use serde_json::json;
 use support::{attr, Installed};
 use tracing::Instrument;
@@ -22,7 +22,7 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| World {
-        installed: Installed::start("genai-test", &[("OTELKIT_GENAI_TENANT_LIMIT", "5")]),
+        installed: Installed::start("genai-test", &[("FERROTEL_GENAI_TENANT_LIMIT", "5")]),
         provider: MockOpenAi::start().unwrap(),
     })
 }
@@ -102,7 +102,7 @@ async fn chat(
     .await
 }
 
-fn scrape() -> otelkit::testing::Scrape {
+fn scrape() -> ferrotel::testing::Scrape {
     world().installed.scrape()
 }
 
@@ -354,12 +354,12 @@ fn content_is_captured_only_when_opted_in_and_redacted() {
             "mail me at ann@example.com, my key is sk-proj-0123456789abcdefXYZ",
         )]);
         call.output_text("sure thing");
-        call.finish(otelkit::genai::TokenUsage::new(10, 2).with_reported_cost(0.0));
+        call.finish(ferrotel::genai::TokenUsage::new(10, 2).with_reported_cost(0.0));
     };
     record("capture-off-model");
-    otelkit::genai::set_content_capture(true);
+    ferrotel::genai::set_content_capture(true);
     record("capture-on-model");
-    otelkit::genai::set_content_capture(false);
+    ferrotel::genai::set_content_capture(false);
     w.installed.receiver.wait_for("both spans", |r| {
         let spans = r.spans();
         ["chat capture-off-model", "chat capture-on-model"]
@@ -407,7 +407,7 @@ fn tenants_beyond_the_limit_share_one_series() {
         for i in 0..100_000 {
             let call = LlmCall::start("openai", "chat", "tenant-model")
                 .with_tenant(&format!("tenant-{i}"));
-            call.finish(otelkit::genai::TokenUsage::new(1, 1).with_reported_cost(0.001));
+            call.finish(ferrotel::genai::TokenUsage::new(1, 1).with_reported_cost(0.001));
         }
     });
     let s = w.installed.scrape();
@@ -447,7 +447,7 @@ fn voice_calls_record_audio_seconds() {
     let w = world();
     let call = LlmCall::start("openai", "transcription", "whisper-1");
     call.audio_seconds(12.5);
-    call.finish(otelkit::genai::TokenUsage::new(0, 0).with_reported_cost(0.00125));
+    call.finish(ferrotel::genai::TokenUsage::new(0, 0).with_reported_cost(0.00125));
     let failed = LlmCall::start("openai", "speech", "tts-1");
     failed.fail("timeout");
     let s = w.installed.scrape();
@@ -479,12 +479,12 @@ fn voice_calls_record_audio_seconds() {
 
 #[test]
 fn agent_runs_nest_llm_and_tool_calls() {
-    use otelkit::genai::AgentRun;
+    use ferrotel::genai::AgentRun;
     let w = world();
     // A run that hits its step limit after a failed tool.
     let run = AgentRun::start("limited-agent");
     let call = run.llm_call("openai", "chat", "gpt-4o-mini");
-    call.finish(otelkit::genai::TokenUsage::new(10, 5));
+    call.finish(ferrotel::genai::TokenUsage::new(10, 5));
     let tool = run.tool_call("flaky_search", "function", Some("call_1"));
     tool.fail("tool_error");
     run.step_limit_reached();

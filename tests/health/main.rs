@@ -7,14 +7,14 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use otelkit::health::{CheckOptions, ProcessCheck, RedisCheck, SqlCheck};
+use ferrotel::health::{CheckOptions, ProcessCheck, RedisCheck, SqlCheck};
 use support::{http_get, RedisServer};
 
-fn telemetry() -> otelkit::Telemetry {
-    otelkit::init(
-        otelkit::Config::from_vars([
+fn telemetry() -> ferrotel::Telemetry {
+    ferrotel::init(
+        ferrotel::Config::from_vars([
             ("OTEL_EXPORTER_PROMETHEUS_PORT", "0"),
-            ("OTELKIT_HEALTH_CACHE_TTL", "100"),
+            ("FERROTEL_HEALTH_CACHE_TTL", "100"),
         ])
         .unwrap()
         .without_global_subscriber(),
@@ -23,7 +23,7 @@ fn telemetry() -> otelkit::Telemetry {
 }
 
 /// Polls `/health/ready` until it answers `want`; returns the body as JSON.
-fn ready_becomes(t: &otelkit::Telemetry, want: u16) -> serde_json::Value {
+fn ready_becomes(t: &ferrotel::Telemetry, want: u16) -> serde_json::Value {
     let addr = t.prometheus_addr().unwrap();
     let start = Instant::now();
     loop {
@@ -39,7 +39,7 @@ fn ready_becomes(t: &otelkit::Telemetry, want: u16) -> serde_json::Value {
     }
 }
 
-fn component(t: &otelkit::Telemetry, name: &str) -> serde_json::Value {
+fn component(t: &ferrotel::Telemetry, name: &str) -> serde_json::Value {
     let (_, body) = http_get(t.prometheus_addr().unwrap(), "/health");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     v["components"]
@@ -77,7 +77,7 @@ fn redis_going_down_and_up_flips_readiness() {
     let _redis = RedisServer::start(port);
     ready_becomes(&t, 200);
     assert_eq!(component(&t, "redis")["status"], "healthy");
-    let s = otelkit::testing::parse_exposition(&t.prometheus_exposition().unwrap()).unwrap();
+    let s = ferrotel::testing::parse_exposition(&t.prometheus_exposition().unwrap()).unwrap();
     assert_eq!(
         s.value(
             "health_check_status",
@@ -102,7 +102,7 @@ fn redis_going_down_and_up_flips_readiness() {
 fn sqlite_pools_in_memory_and_on_disk() {
     let t = telemetry();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = std::env::temp_dir().join(format!("otelkit-health-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ferrotel-health-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("app.db");
     let (memory, disk) = rt.block_on(async {

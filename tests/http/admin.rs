@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use otelkit::health::{self, CheckOptions, HttpCheck, TcpCheck};
+use ferrotel::health::{self, CheckOptions, HttpCheck, TcpCheck};
 
 use crate::support::dead_addr;
 use crate::{request, scrape, world, TOKEN};

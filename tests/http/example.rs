@@ -22,7 +22,7 @@ fn axum_service_serves_measures_and_stops() {
 
     let (status, _, text) = request(app, "GET", "/metrics", &[], "");
     assert_eq!(status, 200);
-    let s = otelkit::testing::parse_exposition(&text).unwrap();
+    let s = ferrotel::testing::parse_exposition(&text).unwrap();
     let labels = [
         ("service_name", "axum-example"),
         ("http_route", "/hello/{name}"),
@@ -95,7 +95,7 @@ fn grpc_service_answers_health_checks_and_measures_them() {
 
     let (code, _, text) = request(admin, "GET", "/metrics", &[], "");
     assert_eq!(code, 200);
-    let s = otelkit::testing::parse_exposition(&text).unwrap();
+    let s = ferrotel::testing::parse_exposition(&text).unwrap();
     let labels = [
         ("service_name", "grpc-example"),
         ("rpc_method", "grpc.health.v1.Health/Check"),

@@ -42,7 +42,7 @@ fn start_server() -> SocketAddr {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(
             tonic::transport::Server::builder()
-                .layer(otelkit::grpc::ServerLayer::new())
+                .layer(ferrotel::grpc::ServerLayer::new())
                 .add_service(TraceServiceServer::new(Picky))
                 .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
         );
@@ -62,7 +62,7 @@ fn calls_are_traced_across_client_and_server_and_measured() {
                 .await
                 .unwrap();
             let channel = tower::ServiceBuilder::new()
-                .layer(otelkit::grpc::ClientLayer::new().with_server_address("127.0.0.1"))
+                .layer(ferrotel::grpc::ClientLayer::new().with_server_address("127.0.0.1"))
                 .service(channel);
             let mut traces = TraceServiceClient::new(channel.clone());
             let full = ExportTraceServiceRequest {
@@ -210,15 +210,15 @@ fn the_interceptor_injects_the_current_trace() {
     let w = world();
     let (req, trace_id) = w.block_on(
         async {
-            use otelkit::opentelemetry::trace::TraceContextExt;
-            use otelkit::tracing_opentelemetry::OpenTelemetrySpanExt;
+            use ferrotel::opentelemetry::trace::TraceContextExt;
+            use tracing_opentelemetry::OpenTelemetrySpanExt;
             let trace_id = tracing::Span::current()
                 .context()
                 .span()
                 .span_context()
                 .trace_id();
             (
-                otelkit::grpc::inject_context(tonic::Request::new(())).unwrap(),
+                ferrotel::grpc::inject_context(tonic::Request::new(())).unwrap(),
                 trace_id,
             )
         }

@@ -1,6 +1,6 @@
 //! HTTP server telemetry, the admin endpoints and health checks, through a real
 //! axum server on loopback driven by a real HTTP client. This binary installs
-//! otelkit globally, once, as a service would.
+//! ferrotel globally, once, as a service would.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -20,7 +20,7 @@ use support::Receiver;
 pub const TOKEN: &str = "test-token-0123456789";
 
 pub struct World {
-    pub telemetry: otelkit::Telemetry,
+    pub telemetry: ferrotel::Telemetry,
     pub receiver: Receiver,
     /// The application (with the layer and the admin router merged in).
     pub app: SocketAddr,
@@ -44,8 +44,8 @@ pub fn world() -> &'static World {
         } = support::Installed::start(
             "http-test",
             &[
-                ("OTELKIT_HEALTH_CACHE_TTL", "200"),
-                ("OTELKIT_ADMIN_TOKEN", TOKEN),
+                ("FERROTEL_HEALTH_CACHE_TTL", "200"),
+                ("FERROTEL_ADMIN_TOKEN", TOKEN),
             ],
         );
         let app = runtime.block_on(async {
@@ -65,7 +65,7 @@ pub fn world() -> &'static World {
 }
 
 /// The application's metrics, scraped from the built-in listener with the token.
-pub fn scrape() -> otelkit::testing::Scrape {
+pub fn scrape() -> ferrotel::testing::Scrape {
     let w = world();
     let addr = w.telemetry.prometheus_addr().unwrap();
     let (status, _, body) = request(
@@ -76,5 +76,5 @@ pub fn scrape() -> otelkit::testing::Scrape {
         "",
     );
     assert_eq!(status, 200, "{body}");
-    otelkit::testing::parse_exposition(&body).unwrap()
+    ferrotel::testing::parse_exposition(&body).unwrap()
 }

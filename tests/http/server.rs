@@ -43,7 +43,7 @@ pub fn app(admin: Router) -> Router {
             }),
         )
         .merge(admin)
-        .layer(otelkit::http::ServerLayer::new())
+        .layer(ferrotel::http::ServerLayer::new())
 }
 
 const LABELS: [(&str, &str); 1] = [("service_name", "http-test")];
@@ -296,7 +296,7 @@ fn admin_paths_are_left_out() {
 
 #[test]
 fn reqwest_calls_are_traced_into_the_server_and_measured() {
-    use otelkit::http::SendTraced;
+    use ferrotel::http::SendTraced;
     use tracing::Instrument;
     let w = world();
     let app = w.app;
@@ -377,7 +377,7 @@ fn reqwest_calls_are_traced_into_the_server_and_measured() {
 
 /// An application's own tower-http TraceLayer spans are application telemetry, not the
 /// exporter's internals (its target, `tower_http`, starts with `tower`): they are exported,
-/// as children of otelkit's server span.
+/// as children of ferrotel's server span.
 #[test]
 fn tower_http_trace_layer_spans_are_exported() {
     let w = world();
@@ -388,7 +388,7 @@ fn tower_http_trace_layer_spans_are_exported() {
                 tower_http::trace::DefaultMakeSpan::new().level(tracing::Level::INFO),
             ),
         )
-        .layer(otelkit::http::ServerLayer::new());
+        .layer(ferrotel::http::ServerLayer::new());
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     w.block_on(async {
         let req = axum::http::Request::builder()
@@ -411,7 +411,7 @@ fn tower_http_trace_layer_spans_are_exported() {
         .iter()
         .find(|(_, s)| s.name == "GET /traced" && hex(&s.trace_id) == trace)
         .map(|(_, s)| s.span_id.clone())
-        .expect("otelkit's server span");
+        .expect("ferrotel's server span");
     let (_, inner) = spans
         .iter()
         .find(|(_, s)| s.name == "request" && hex(&s.trace_id) == trace)

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use otelkit::catalog::{Kind, CATALOG};
+use ferrotel::catalog::{Kind, CATALOG};
 
 /// The Collector's `prometheus` exporter naming (translator/prometheus
 /// `normalizeName` with metric suffixes on): split the name into alphanumeric
@@ -88,7 +88,7 @@ fn collector_name(name: &str, unit: &str, kind: Kind) -> String {
     tokens.join("_")
 }
 
-/// The family name the Rust exporter (through otelkit's own exposition) gives an
+/// The family name the Rust exporter (through ferrotel's own exposition) gives an
 /// instrument, found by the scope it was recorded under.
 fn rust_name(
     name: &'static str,
@@ -96,7 +96,7 @@ fn rust_name(
     kind: Kind,
     description: &'static str,
 ) -> String {
-    let telemetry = otelkit::init(crate::config(&[]).without_prometheus_listener()).unwrap();
+    let telemetry = ferrotel::init(crate::config(&[]).without_prometheus_listener()).unwrap();
     let meter = telemetry.meter("catalog-probe");
     match kind {
         Kind::Counter => meter
@@ -126,7 +126,7 @@ fn rust_name(
         _ => unreachable!("a kind this test does not know"),
     }
     let scrape =
-        otelkit::testing::parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap();
+        ferrotel::testing::parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap();
     telemetry.shutdown().unwrap();
     let families: BTreeSet<String> = scrape
         .find_any_name(&[("otel_scope_name", "catalog-probe")])
@@ -222,11 +222,11 @@ fn readme_metric_table_is_the_catalogue() {
     let end = readme
         .find("<!-- metrics:end -->")
         .expect("README has the metrics:end marker");
-    if std::env::var_os("OTELKIT_BLESS").is_some() {
+    if std::env::var_os("FERROTEL_BLESS").is_some() {
         let fresh = format!(
             "{}{}{}",
             &readme[..start],
-            otelkit::catalog::markdown_table(),
+            ferrotel::catalog::markdown_table(),
             &readme[end..]
         );
         std::fs::write(path, fresh).unwrap();
@@ -234,7 +234,7 @@ fn readme_metric_table_is_the_catalogue() {
     }
     assert_eq!(
         &readme[start..end],
-        otelkit::catalog::markdown_table(),
-        "README's metric table is stale: run `OTELKIT_BLESS=1 cargo test --all-features --test pipeline readme` to regenerate it"
+        ferrotel::catalog::markdown_table(),
+        "README's metric table is stale: run `FERROTEL_BLESS=1 cargo test --all-features --test pipeline readme` to regenerate it"
     );
 }

@@ -4,19 +4,19 @@ use crate::support::Receiver;
 
 #[test]
 fn init_twice_is_an_error_not_a_panic() {
-    let first = otelkit::init(
-        otelkit::Config::from_vars([("OTEL_EXPORTER_PROMETHEUS_PORT", "0")]).unwrap(),
+    let first = ferrotel::init(
+        ferrotel::Config::from_vars([("OTEL_EXPORTER_PROMETHEUS_PORT", "0")]).unwrap(),
     )
     .expect("the first global init works");
-    let second = otelkit::init(
-        otelkit::Config::from_vars([("OTEL_EXPORTER_PROMETHEUS_PORT", "0")]).unwrap(),
+    let second = ferrotel::init(
+        ferrotel::Config::from_vars([("OTEL_EXPORTER_PROMETHEUS_PORT", "0")]).unwrap(),
     );
     let err = second.expect_err("a second global init is refused");
-    assert!(matches!(err, otelkit::Error::AlreadyInitialized));
+    assert!(matches!(err, ferrotel::Error::AlreadyInitialized));
     assert!(err.to_string().contains("init was called twice"), "{err}");
     // The first handle is untouched, and it installed the W3C propagators globally.
     assert!(first.prometheus_addr().is_some());
-    let fields: Vec<String> = otelkit::opentelemetry::global::get_text_map_propagator(|p| {
+    let fields: Vec<String> = ferrotel::opentelemetry::global::get_text_map_propagator(|p| {
         p.fields().map(str::to_string).collect()
     });
     assert!(
@@ -30,7 +30,7 @@ fn init_twice_is_an_error_not_a_panic() {
 fn a_taken_prometheus_port_names_the_address() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let err = otelkit::init(crate::config(&[(
+    let err = ferrotel::init(crate::config(&[(
         "OTEL_EXPORTER_PROMETHEUS_PORT",
         &port.to_string(),
     )]))
@@ -43,7 +43,7 @@ fn a_taken_prometheus_port_names_the_address() {
 #[test]
 fn sdk_disabled_gives_a_working_handle_that_exports_nothing() {
     let rx = Receiver::start();
-    let telemetry = otelkit::init(crate::config(&[
+    let telemetry = ferrotel::init(crate::config(&[
         ("OTEL_SDK_DISABLED", "true"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
     ]))
@@ -68,7 +68,7 @@ fn sdk_disabled_gives_a_working_handle_that_exports_nothing() {
 
 #[test]
 fn bad_environment_fails_before_anything_starts() {
-    let err = otelkit::Config::from_vars([
+    let err = ferrotel::Config::from_vars([
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc+tls"),
     ])
@@ -78,7 +78,7 @@ fn bad_environment_fails_before_anything_starts() {
         "invalid value \"grpc+tls\" for OTEL_EXPORTER_OTLP_PROTOCOL: expected grpc or http/protobuf"
     );
     match err {
-        otelkit::Error::InvalidEnv { var, value, .. } => {
+        ferrotel::Error::InvalidEnv { var, value, .. } => {
             assert_eq!(var, "OTEL_EXPORTER_OTLP_PROTOCOL");
             assert_eq!(value, "grpc+tls");
         }

@@ -13,7 +13,7 @@ mod quickstart;
 mod shutdown;
 
 /// A config for one test: no global subscriber (tests share a process), fast batches.
-pub fn config(vars: &[(&str, &str)]) -> otelkit::Config {
+pub fn config(vars: &[(&str, &str)]) -> ferrotel::Config {
     let mut all: Vec<(String, String)> = vec![
         ("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()),
         ("OTEL_BLRP_SCHEDULE_DELAY".into(), "100".into()),
@@ -21,7 +21,7 @@ pub fn config(vars: &[(&str, &str)]) -> otelkit::Config {
         ("OTEL_EXPORTER_PROMETHEUS_PORT".into(), "0".into()),
     ];
     all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    otelkit::Config::from_vars(all)
+    ferrotel::Config::from_vars(all)
         .expect("test config is valid")
         .without_global_subscriber()
 }

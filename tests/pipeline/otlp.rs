@@ -6,7 +6,7 @@ use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 fn nested_spans_metrics_and_logs_arrive(protocol: &str) {
     let rx = Receiver::start();
     let endpoint = rx.endpoint(protocol);
-    let telemetry = otelkit::init(
+    let telemetry = ferrotel::init(
         crate::config(&[
             ("OTEL_SERVICE_NAME", "otlp-test"),
             (
@@ -33,7 +33,7 @@ fn nested_spans_metrics_and_logs_arrive(protocol: &str) {
         tracing::info!(amount = 42, "card charged");
         orders.add(
             3,
-            &[otelkit::opentelemetry::KeyValue::new("outcome", "paid")],
+            &[ferrotel::opentelemetry::KeyValue::new("outcome", "paid")],
         );
     });
     telemetry
@@ -157,7 +157,7 @@ fn over_http_protobuf() {
 #[test]
 fn unsampled_traces_are_not_exported_but_logs_are() {
     let rx = Receiver::start();
-    let telemetry = otelkit::init(crate::config(&[
+    let telemetry = ferrotel::init(crate::config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
         ("OTEL_TRACES_SAMPLER", "always_off"),
     ]))
@@ -177,10 +177,10 @@ fn unsampled_traces_are_not_exported_but_logs_are() {
 
 #[test]
 fn incoming_traceparent_is_the_parent() {
-    use otelkit::opentelemetry::propagation::TextMapPropagator;
-    use otelkit::tracing_opentelemetry::OpenTelemetrySpanExt;
+    use ferrotel::opentelemetry::propagation::TextMapPropagator;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
     let rx = Receiver::start();
-    let telemetry = otelkit::init(crate::config(&[
+    let telemetry = ferrotel::init(crate::config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("grpc")),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
     ]))
@@ -210,9 +210,9 @@ fn hex(b: &[u8]) -> String {
 
 #[test]
 fn otel_propagators_selects_what_is_extracted() {
-    use otelkit::opentelemetry::baggage::BaggageExt;
-    use otelkit::opentelemetry::propagation::TextMapPropagator;
-    use otelkit::opentelemetry::trace::TraceContextExt;
+    use ferrotel::opentelemetry::baggage::BaggageExt;
+    use ferrotel::opentelemetry::propagation::TextMapPropagator;
+    use ferrotel::opentelemetry::trace::TraceContextExt;
     let carrier: std::collections::HashMap<String, String> = [
         (
             "traceparent",
@@ -229,7 +229,7 @@ fn otel_propagators_selects_what_is_extracted() {
         ("tracecontext", true, false),
         ("none", false, false),
     ] {
-        let t = otelkit::init(
+        let t = ferrotel::init(
             crate::config(&[("OTEL_PROPAGATORS", setting)]).without_prometheus_listener(),
         )
         .unwrap();

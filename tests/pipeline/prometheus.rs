@@ -1,12 +1,12 @@
 //! The in-process Prometheus endpoint, scraped over HTTP and parsed.
 
 use crate::support::{black_hole, scrape, Receiver};
-use otelkit::opentelemetry::KeyValue;
-use otelkit::testing::parse_exposition;
+use ferrotel::opentelemetry::KeyValue;
+use ferrotel::testing::parse_exposition;
 
 #[test]
 fn series_carry_the_resource_labels() {
-    let telemetry = otelkit::init(
+    let telemetry = ferrotel::init(
         crate::config(&[("OTEL_SERVICE_NAME", "shop")])
             .with_service_version("2.0.1")
             .with_environment("staging"),
@@ -67,7 +67,7 @@ fn series_carry_the_resource_labels() {
 #[test]
 fn self_monitoring_counts_exported_spans_and_logs() {
     let rx = Receiver::start();
-    let telemetry = otelkit::init(crate::config(&[
+    let telemetry = ferrotel::init(crate::config(&[
         ("OTEL_SERVICE_NAME", "selfmon"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
     ]))
@@ -129,7 +129,7 @@ fn self_monitoring_counts_exported_spans_and_logs() {
 #[test]
 fn a_full_queue_drops_and_counts_without_blocking() {
     let hole = black_hole();
-    let telemetry = otelkit::init(
+    let telemetry = ferrotel::init(
         crate::config(&[
             (
                 "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
@@ -141,8 +141,7 @@ fn a_full_queue_drops_and_counts_without_blocking() {
             ("OTEL_BSP_EXPORT_TIMEOUT", "600000"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "600000"),
         ])
-        .with_shutdown_timeout(std::time::Duration::from_millis(500))
-        .unwrap(),
+        .with_shutdown_timeout(std::time::Duration::from_millis(500)),
     )
     .unwrap();
     tracing::dispatcher::with_default(telemetry.dispatch(), || {

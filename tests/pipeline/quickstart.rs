@@ -10,7 +10,7 @@ fn quickstart_exports_serves_metrics_and_stops_on_sigterm() {
     let mut run = Example::start(
         "quickstart",
         &[
-            ("OTEL_LOG_FORMAT", "json"),
+            ("FERROTEL_LOG_FORMAT", "json"),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),

@@ -10,7 +10,7 @@ const BOUND: Duration = Duration::from_secs(15);
 const TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// An axum app whose handler opens spans and logs, served on loopback, driven by real requests.
-async fn serve_requests(telemetry: &otelkit::Telemetry, n: usize) -> usize {
+async fn serve_requests(telemetry: &ferrotel::Telemetry, n: usize) -> usize {
     // axum spawns a task per connection, so the handler enters the test's
     // dispatcher itself (the tests share a process and install no global one).
     async fn hello(
@@ -43,7 +43,7 @@ async fn serve_requests(telemetry: &otelkit::Telemetry, n: usize) -> usize {
     ok
 }
 
-fn cfg(endpoint: &str, protocol: &str) -> otelkit::Config {
+fn cfg(endpoint: &str, protocol: &str) -> ferrotel::Config {
     crate::config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
@@ -53,11 +53,10 @@ fn cfg(endpoint: &str, protocol: &str) -> otelkit::Config {
         ("OTEL_METRIC_EXPORT_TIMEOUT", "60000"),
     ])
     .with_shutdown_timeout(TIMEOUT)
-    .unwrap()
 }
 
 async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_ok: bool) {
-    let telemetry = otelkit::init(cfg(&endpoint, protocol)).unwrap();
+    let telemetry = ferrotel::init(cfg(&endpoint, protocol)).unwrap();
     assert_eq!(
         serve_requests(&telemetry, 20).await,
         20,
@@ -88,7 +87,7 @@ async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_exports_are_counted_by_error_type() {
     let telemetry =
-        otelkit::init(cfg(&format!("http://{}", dead_addr()), "http/protobuf")).unwrap();
+        ferrotel::init(cfg(&format!("http://{}", dead_addr()), "http/protobuf")).unwrap();
     tracing::dispatcher::with_default(telemetry.dispatch(), || {
         let span = tracing::info_span!("lost");
         let _e = span.enter();
@@ -155,7 +154,7 @@ async fn collector_up_multi_thread_delivers_everything() {
 #[tokio::test]
 async fn dropping_the_handle_inside_async_code_is_safe() {
     let rx = Receiver::start();
-    let telemetry = otelkit::init(cfg(&rx.endpoint("grpc"), "grpc")).unwrap();
+    let telemetry = ferrotel::init(cfg(&rx.endpoint("grpc"), "grpc")).unwrap();
     tracing::dispatcher::with_default(telemetry.dispatch(), || {
         let span = tracing::info_span!("before_drop");
         let _e = span.enter();
@@ -168,16 +167,16 @@ async fn dropping_the_handle_inside_async_code_is_safe() {
 
 #[test]
 fn shutdown_twice_is_harmless() {
-    let telemetry = otelkit::init(crate::config(&[])).unwrap();
+    let telemetry = ferrotel::init(crate::config(&[])).unwrap();
     telemetry.shutdown().unwrap();
     telemetry.shutdown().unwrap();
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn init_inside_a_runtime_observes_that_runtime() {
-    let telemetry = otelkit::init(crate::config(&[]).without_prometheus_listener()).unwrap();
+    let telemetry = ferrotel::init(crate::config(&[]).without_prometheus_listener()).unwrap();
     let text = telemetry.prometheus_exposition().unwrap();
-    let s = otelkit::testing::parse_exposition(&text).unwrap();
+    let s = ferrotel::testing::parse_exposition(&text).unwrap();
     assert_eq!(
         s.value(
             "tokio_runtime_workers",

@@ -430,10 +430,10 @@ pub fn dechunk(mut body: &str) -> String {
 }
 
 /// Scrapes and parses a Prometheus endpoint.
-pub fn scrape(addr: SocketAddr) -> otelkit::testing::Scrape {
+pub fn scrape(addr: SocketAddr) -> ferrotel::testing::Scrape {
     let (status, body) = http_get(addr, "/metrics");
     assert_eq!(status, 200, "GET /metrics answered {status}: {body}");
-    otelkit::testing::parse_exposition(&body).expect("the exposition parses")
+    ferrotel::testing::parse_exposition(&body).expect("the exposition parses")
 }
 
 /// The example running as a child process, its standard output read line by line.
@@ -623,10 +623,10 @@ impl Drop for RedisServer {
     }
 }
 
-/// otelkit installed globally, as a service would, exporting to a receiver of its
+/// ferrotel installed globally, as a service would, exporting to a receiver of its
 /// own, with a multi-thread runtime for the test's async parts.
 pub struct Installed {
-    pub telemetry: otelkit::Telemetry,
+    pub telemetry: ferrotel::Telemetry,
     pub receiver: Receiver,
     pub runtime: tokio::runtime::Runtime,
 }
@@ -647,7 +647,7 @@ impl Installed {
         ];
         vars.extend_from_slice(extra);
         let telemetry =
-            otelkit::init(otelkit::Config::from_vars(vars).unwrap()).expect("global init");
+            ferrotel::init(ferrotel::Config::from_vars(vars).unwrap()).expect("global init");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -663,8 +663,8 @@ impl Installed {
     }
 
     /// The exposition, parsed.
-    pub fn scrape(&self) -> otelkit::testing::Scrape {
-        otelkit::testing::parse_exposition(&self.telemetry.prometheus_exposition().unwrap())
+    pub fn scrape(&self) -> ferrotel::testing::Scrape {
+        ferrotel::testing::parse_exposition(&self.telemetry.prometheus_exposition().unwrap())
             .unwrap()
     }
 }

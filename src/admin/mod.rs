@@ -1,4 +1,13 @@
-//! The admin endpoints: `/metrics`, `/health/live`, `/health/ready`, `/health`, `/status`.
+//! The admin endpoints — `/metrics`, `/health/live`, `/health/ready`, `/health`,
+//! `/status` — in one router: this is where `/metrics` is served, whether merged into
+//! the application's router or on the built-in listener (`listener`). The exposition
+//! it renders lives in `exposition`.
+
+mod exposition;
+mod listener;
+
+pub(crate) use exposition::Exposition;
+pub(crate) use listener::start as start_listener;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -9,7 +18,7 @@ use axum::routing::get;
 use serde_json::{json, Value};
 
 use crate::health::{HealthRegistry, Report};
-use crate::prometheus::{Exposition, CONTENT_TYPE};
+use exposition::CONTENT_TYPE;
 
 /// What the admin endpoints read. Cheap to clone.
 #[derive(Clone, Debug)]

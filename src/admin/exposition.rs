@@ -1,4 +1,5 @@
-//! The in-process Prometheus exposition and the small listener that serves it.
+//! The in-process Prometheus exposition: the registry the OpenTelemetry Prometheus
+//! exporter fills, rendered in the text format on every scrape.
 
 use std::sync::Arc;
 
@@ -51,12 +52,5 @@ impl Exposition {
         // Encoding into a Vec only fails on invalid families, which the exporter never builds.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
-    }
-}
-
-/// Serves the admin router until the runtime stops.
-pub(crate) async fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::warn!(target: "otelkit", error = %e, "the built-in admin listener stopped");
     }
 }

@@ -2,10 +2,10 @@
 //! current span.
 //!
 //! ```
-//! use otelkit::errors::{self, Category};
+//! use ferrotel::app_errors::{self, Category};
 //!
 //! let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "upstream timed out");
-//! errors::record(Category::ExternalService, "billing", &err);
+//! app_errors::record(Category::ExternalService, "billing", &err);
 //! ```
 
 use std::sync::OnceLock;
@@ -63,7 +63,7 @@ pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
 
 fn counter() -> &'static Counter<u64> {
     static C: OnceLock<Counter<u64>> = OnceLock::new();
-    C.get_or_init(|| catalog::APP_ERRORS.u64_counter(&opentelemetry::global::meter("otelkit")))
+    C.get_or_init(|| catalog::APP_ERRORS.u64_counter(&opentelemetry::global::meter("ferrotel")))
 }
 
 /// Counts `error` in `app.errors` (by `error.category`, `app.component` and

@@ -1,0 +1,261 @@
+//! Reading values: each function takes a variable's (or setter's) name and its text and
+//! returns the value or an [`Error`] naming both. No precedence here: see `resolve`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::env;
+use super::types::{BatchSettings, Sampler};
+use crate::error::Error;
+
+pub(crate) const SAMPLERS: &str = "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio";
+
+pub(crate) fn invalid(var: &'static str, value: &str, allowed: &'static str) -> Error {
+    Error::InvalidEnv {
+        var,
+        value: value.to_string(),
+        allowed,
+    }
+}
+
+/// Variables looked up by name; empty values count as unset, as the specification asks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vars(pub(crate) BTreeMap<String, String>);
+
+impl Vars {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .get(name)
+            .map(|v| v.as_str())
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    pub(crate) fn millis(&self, var: &'static str) -> Result<Option<Duration>, Error> {
+        self.get(var)
+            .map(|v| match v.trim().parse::<u64>() {
+                Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+                _ => Err(invalid(
+                    var,
+                    v,
+                    "a whole number of milliseconds greater than 0",
+                )),
+            })
+            .transpose()
+    }
+
+    pub(crate) fn count(&self, var: &'static str) -> Result<Option<usize>, Error> {
+        self.get(var)
+            .map(|v| match v.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(invalid(var, v, "a whole number greater than 0")),
+            })
+            .transpose()
+    }
+}
+
+pub(crate) const TOKEN_RULE: &str = "at least 16 visible ASCII characters without spaces";
+
+/// A token short enough to guess, or one that cannot travel in a header, is refused.
+pub(crate) fn validate_token(var: &'static str, v: &str) -> Result<String, Error> {
+    let v = v.trim();
+    if v.len() >= 16 && v.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(v.to_string())
+    } else {
+        // The value is a secret: never echo it.
+        Err(Error::InvalidEnv {
+            var,
+            value: "(hidden)".into(),
+            allowed: TOKEN_RULE,
+        })
+    }
+}
+
+pub(crate) fn parse_bool(var: &'static str, v: &str) -> Result<bool, Error> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(var, v, "true or false")),
+    }
+}
+
+pub(crate) fn validate_filter(var: &'static str, v: &str) -> Result<(), Error> {
+    tracing_subscriber::EnvFilter::builder()
+        .parse(v)
+        .map(|_| ())
+        .map_err(|_| Error::InvalidEnv {
+            var,
+            value: v.to_string(),
+            allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
+        })
+}
+
+pub(crate) fn parse_sampler(name: Option<&str>, arg: Option<&str>) -> Result<Sampler, Error> {
+    let ratio = || -> Result<f64, Error> {
+        match arg {
+            None => Ok(1.0),
+            Some(a) => match a.trim().parse::<f64>() {
+                Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+                _ => Err(invalid(
+                    env::OTEL_TRACES_SAMPLER_ARG,
+                    a,
+                    "a ratio from 0.0 to 1.0",
+                )),
+            },
+        }
+    };
+    let Some(name) = name else {
+        // A stray ratio with no sampler is still checked: it is a typo waiting to bite.
+        ratio()?;
+        return Ok(Sampler::ParentBasedAlwaysOn);
+    };
+    Ok(match name.trim() {
+        "always_on" => Sampler::AlwaysOn,
+        "always_off" => Sampler::AlwaysOff,
+        "traceidratio" => Sampler::TraceIdRatio(ratio()?),
+        "parentbased_always_on" => Sampler::ParentBasedAlwaysOn,
+        "parentbased_always_off" => Sampler::ParentBasedAlwaysOff,
+        "parentbased_traceidratio" => Sampler::ParentBasedTraceIdRatio(ratio()?),
+        _ => return Err(invalid(env::OTEL_TRACES_SAMPLER, name, SAMPLERS)),
+    })
+}
+
+pub(crate) fn parse_propagators(v: &str) -> Result<(bool, bool), Error> {
+    let (mut tc, mut bg) = (false, false);
+    for p in v.split(',').map(str::trim) {
+        match p {
+            "tracecontext" => tc = true,
+            "baggage" => bg = true,
+            "none" => {}
+            _ => {
+                return Err(invalid(
+                    env::OTEL_PROPAGATORS,
+                    v,
+                    "a comma-separated list of tracecontext, baggage, none",
+                ))
+            }
+        }
+    }
+    Ok((tc, bg))
+}
+
+pub(crate) fn parse_batch(
+    vars: &Vars,
+    default: BatchSettings,
+    [delay, timeout, queue, batch]: [&'static str; 4],
+) -> Result<BatchSettings, Error> {
+    let s = BatchSettings {
+        schedule_delay: vars.millis(delay)?.unwrap_or(default.schedule_delay),
+        export_timeout: vars.millis(timeout)?.unwrap_or(default.export_timeout),
+        max_queue_size: vars.count(queue)?.unwrap_or(default.max_queue_size),
+        max_export_batch_size: vars.count(batch)?.unwrap_or(default.max_export_batch_size),
+    };
+    if s.max_export_batch_size > s.max_queue_size {
+        return Err(Error::InvalidEnv {
+            var: batch,
+            value: s.max_export_batch_size.to_string(),
+            allowed: "a batch size no larger than the queue size",
+        });
+    }
+    Ok(s)
+}
+
+pub(crate) fn validate_endpoint(var: &'static str, v: &str) -> Result<String, Error> {
+    let ok = v
+        .parse::<axum::http::Uri>()
+        .ok()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+        .filter(|u| u.host().is_some_and(|h| !h.is_empty()));
+    match ok {
+        // TLS to the collector is not built in yet: refuse now rather than fail every export.
+        Some(u) if u.scheme_str() == Some("https") => Err(invalid(
+            var,
+            v,
+            "an http:// URL: this build of ferrotel has no TLS client yet; send to a local collector over http:// and let it speak TLS onward",
+        )),
+        Some(_) => Ok(v.to_string()),
+        None => Err(invalid(
+            var,
+            v,
+            "an http:// URL with a host, e.g. http://localhost:4318",
+        )),
+    }
+}
+
+/// `key=value,key2=value2`, values percent-decoded, as in `OTEL_RESOURCE_ATTRIBUTES`.
+pub(crate) fn parse_pairs(var: &'static str, v: &str) -> Result<Vec<(String, String)>, Error> {
+    let bad = || {
+        invalid(
+            var,
+            v,
+            "a comma-separated list of key=value pairs with non-empty keys and percent-encoded values",
+        )
+    };
+    let mut out = Vec::new();
+    for item in v.split(',') {
+        if item.trim().is_empty() {
+            continue;
+        }
+        let (k, val) = item.split_once('=').ok_or_else(bad)?;
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(bad());
+        }
+        out.push((k.to_string(), percent_decode(val.trim()).ok_or_else(bad)?));
+    }
+    Ok(out)
+}
+
+pub(crate) fn parse_headers(var: &'static str, v: &str) -> Result<Vec<(String, String)>, Error> {
+    let pairs = parse_pairs(var, v)?;
+    for (k, val) in &pairs {
+        // Name the variable's value as written, not as decoded.
+        check_header(var, k, val).map_err(|_| Error::InvalidEnv {
+            var,
+            value: v.to_string(),
+            allowed: HEADER_RULE,
+        })?;
+    }
+    Ok(pairs)
+}
+
+pub(crate) fn check_header(var: &'static str, k: &str, v: &str) -> Result<(), Error> {
+    let name_ok = axum::http::HeaderName::from_bytes(k.as_bytes()).is_ok();
+    let value_ok = axum::http::HeaderValue::from_str(v).is_ok();
+    if name_ok && value_ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidEnv {
+            var,
+            value: format!("{k}={v}"),
+            allowed: HEADER_RULE,
+        })
+    }
+}
+
+pub(crate) const HEADER_RULE: &str =
+    "header names made of token characters and values without control characters";
+
+pub(crate) fn merge_headers(into: &mut Vec<(String, String)>, more: Vec<(String, String)>) {
+    for (k, v) in more {
+        into.retain(|(old, _)| !old.eq_ignore_ascii_case(&k));
+        into.push((k, v));
+    }
+}
+
+pub(crate) fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}

@@ -1,0 +1,328 @@
+//! Unit tests of reading and resolving configuration.
+
+use super::*;
+use crate::Signal;
+
+fn err(vars: &[(&str, &str)]) -> String {
+    Config::from_vars(vars.iter().copied())
+        .expect_err("should be rejected")
+        .to_string()
+}
+
+#[test]
+fn defaults_are_prometheus_only() {
+    let c = Config::from_vars(Vec::<(String, String)>::new())
+        .unwrap()
+        .resolve()
+        .unwrap();
+    assert!(c.prometheus());
+    assert!(Signal::ALL.iter().all(|s| !c.exporters.get(*s).otlp));
+    assert!(c.otlp(Signal::Traces).is_none());
+    assert_eq!(c.sampler(), Sampler::ParentBasedAlwaysOn);
+    assert_eq!(
+        (c.prometheus_host.as_str(), c.prometheus_port),
+        ("127.0.0.1", 9464)
+    );
+    assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn endpoint_turns_on_otlp_for_every_signal() {
+    let c = Config::from_vars([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")])
+        .unwrap()
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        c.otlp(Signal::Traces).unwrap().endpoint,
+        "http://c:4318/v1/traces"
+    );
+    assert_eq!(
+        c.otlp(Signal::Metrics).unwrap().endpoint,
+        "http://c:4318/v1/metrics"
+    );
+    assert_eq!(
+        c.otlp(Signal::Logs).unwrap().endpoint,
+        "http://c:4318/v1/logs"
+    );
+    assert!(c.prometheus(), "Prometheus stays on by default");
+}
+
+#[test]
+fn signal_variables_win_over_general_ones() {
+    let c = Config::from_vars([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            "http://logs:4318/custom",
+        ),
+        ("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/protobuf"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "a=1,b=x%20y"),
+        ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "b=2"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "700"),
+    ])
+    .unwrap()
+    .resolve()
+    .unwrap();
+    let t = c.otlp(Signal::Traces).unwrap();
+    assert_eq!(t.endpoint, "http://c:4317");
+    assert_eq!(t.protocol, Protocol::Grpc);
+    assert_eq!(
+        t.headers,
+        vec![("a".into(), "1".into()), ("b".into(), "2".into())]
+    );
+    assert_eq!(t.timeout, Duration::from_millis(2500));
+    assert_eq!(
+        c.otlp(Signal::Metrics).unwrap().timeout,
+        Duration::from_millis(700)
+    );
+    let l = c.otlp(Signal::Logs).unwrap();
+    assert_eq!(l.endpoint, "http://logs:4318/custom");
+    assert_eq!(l.protocol, Protocol::HttpProtobuf);
+    assert_eq!(l.headers[1], ("b".into(), "x y".into()));
+}
+
+#[test]
+fn exporter_lists() {
+    let c = Config::from_vars([
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "console"),
+    ])
+    .unwrap()
+    .resolve()
+    .unwrap();
+    assert_eq!(
+        c.otlp(Signal::Traces).unwrap().endpoint,
+        "http://localhost:4318/v1/traces"
+    );
+    assert!(!c.prometheus() && c.otlp(Signal::Metrics).is_none());
+    assert!(c.exporters.get(Signal::Logs).console && c.otlp(Signal::Logs).is_none());
+    assert!(err(&[("OTEL_TRACES_EXPORTER", "prometheus")]).contains("OTEL_TRACES_EXPORTER"));
+    assert!(err(&[("OTEL_LOGS_EXPORTER", "jaeger")]).contains("otlp, console, none"));
+}
+
+#[test]
+fn samplers() {
+    let c = Config::from_vars([
+        ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+    ])
+    .unwrap()
+    .resolve()
+    .unwrap();
+    assert_eq!(c.sampler(), Sampler::ParentBasedTraceIdRatio(0.25));
+    let c = Config::from_vars([("OTEL_TRACES_SAMPLER", "always_off")])
+        .unwrap()
+        .resolve()
+        .unwrap();
+    assert_eq!(c.sampler(), Sampler::AlwaysOff);
+}
+
+#[test]
+fn every_bad_value_names_its_variable() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "udp",
+            "grpc or http/protobuf",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "http/json",
+            "grpc or http/protobuf",
+        ),
+        (
+            "OTEL_TRACES_SAMPLER",
+            "jaeger_remote",
+            "parentbased_traceidratio",
+        ),
+        ("OTEL_TRACES_SAMPLER_ARG", "1.5", "0.0 to 1.0"),
+        ("OTEL_TRACES_SAMPLER_ARG", "-0.1", "0.0 to 1.0"),
+        ("OTEL_TRACES_SAMPLER_ARG", "half", "0.0 to 1.0"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "novalue", "key=value"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "=x", "key=value"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "bad key=x", "header names"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "k=%zz", "percent-encoded"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+            "k=a%0Ab",
+            "control characters",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "collector:4317",
+            "http:// URL",
+        ),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://c:21", "http:// URL"),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "https://c:4317",
+            "no TLS client",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "not a url",
+            "http:// URL",
+        ),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "0", "greater than 0"),
+        ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "10s", "milliseconds"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "0", "greater than 0"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "-1", "whole number"),
+        ("OTEL_BLRP_SCHEDULE_DELAY", "soon", "milliseconds"),
+        ("OTEL_SDK_DISABLED", "yes", "true or false"),
+        (
+            "OTEL_PROPAGATORS",
+            "tracecontext,b3",
+            "tracecontext, baggage, none",
+        ),
+        ("OTEL_RESOURCE_ATTRIBUTES", "team", "key=value"),
+        ("FERROTEL_LOG_FORMAT", "xml", "text or json"),
+        ("OTEL_EXPORTER_PROMETHEUS_PORT", "99999", "port number"),
+        ("FERROTEL_SHUTDOWN_TIMEOUT", "0", "greater than 0"),
+        ("RUST_LOG", "info,[[", "EnvFilter"),
+        ("FERROTEL_HEALTH_CACHE_TTL", "0", "greater than 0"),
+        (
+            "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
+            "maybe",
+            "true or false",
+        ),
+        ("FERROTEL_GENAI_TENANT_LIMIT", "lots", "whole number"),
+    ];
+    for (var, value, allowed) in cases {
+        let msg = err(&[(var, value)]);
+        assert!(msg.contains(var), "{var}={value}: {msg}");
+        assert!(msg.contains(&format!("{value:?}")), "{var}={value}: {msg}");
+        assert!(msg.contains(allowed), "{var}={value}: {msg}");
+    }
+    let msg = err(&[
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "10"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20"),
+    ]);
+    assert!(msg.contains("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") && msg.contains("queue size"));
+}
+
+#[test]
+fn builder_errors_name_the_field() {
+    let c = Config::default();
+    let check = |c: Config, field: &str| {
+        let e = c.resolve().unwrap_err();
+        assert!(e.to_string().contains(field), "{e}");
+    };
+    check(
+        c.clone().with_sampler(Sampler::TraceIdRatio(2.0)),
+        "with_sampler",
+    );
+    check(
+        c.clone().with_otlp("localhost:4317", Protocol::Grpc),
+        "with_otlp",
+    );
+    check(
+        c.clone().with_shutdown_timeout(Duration::ZERO),
+        "with_shutdown_timeout",
+    );
+    check(
+        c.clone().with_otlp_header("bad key", "v"),
+        "with_otlp_header",
+    );
+    check(
+        c.clone().with_metric_interval(Duration::ZERO),
+        "with_metric_interval",
+    );
+    check(c.clone().with_health_ttl(Duration::ZERO), "with_health_ttl");
+    check(c.with_log_filter("info,[["), "with_log_filter");
+}
+
+#[test]
+fn setter_order_does_not_matter() {
+    let env = [("OTEL_EXPORTER_OTLP_HEADERS", "x-env=1,x-both=env")];
+    let a = Config::from_vars(env)
+        .unwrap()
+        .with_otlp_header("x-both", "code")
+        .with_otlp("http://c:4318", Protocol::HttpProtobuf)
+        .resolve()
+        .unwrap();
+    let b = Config::from_vars(env)
+        .unwrap()
+        .with_otlp("http://c:4318", Protocol::HttpProtobuf)
+        .with_otlp_header("x-both", "code")
+        .resolve()
+        .unwrap();
+    for s in Signal::ALL {
+        assert_eq!(a.otlp(s), b.otlp(s), "{s}");
+        let t = a.otlp(s).unwrap();
+        assert_eq!(
+            t.headers,
+            vec![
+                ("x-env".into(), "1".into()),
+                ("x-both".into(), "code".into())
+            ]
+        );
+        assert_eq!(t.endpoint, format!("http://c:4318/v1/{s}"));
+    }
+}
+
+#[test]
+fn only_known_variables_are_read_and_must_be_utf8() {
+    use std::os::unix::ffi::OsStringExt;
+    let bad = std::ffi::OsString::from_vec(vec![0x66, 0x6f, 0xff]);
+    // An unrelated variable is never looked at: from_env reads exactly env::ALL.
+    assert!(!env::ALL.contains(&"HOME"));
+    let e = Config::from_os_vars([
+        (env::OTEL_SERVICE_NAME, Some("ok".into())),
+        (env::OTEL_RESOURCE_ATTRIBUTES, Some(bad)),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("OTEL_RESOURCE_ATTRIBUTES") && e.contains("UTF-8"),
+        "{e}"
+    );
+    let c = Config::from_os_vars([(env::OTEL_SERVICE_NAME, Some("ok".into()))]).unwrap();
+    assert_eq!(c.service_name(), "ok");
+}
+
+#[test]
+fn admin_tokens_are_checked_and_never_echoed() {
+    let c = Config::from_vars([("FERROTEL_ADMIN_TOKEN", "0123456789abcdef")])
+        .unwrap()
+        .resolve()
+        .unwrap();
+    assert_eq!(c.admin_token.as_deref(), Some("0123456789abcdef"));
+    for bad in ["short", "has a space in it ok", "tab\there-is-long-enough"] {
+        let msg = err(&[("FERROTEL_ADMIN_TOKEN", bad)]);
+        assert!(
+            msg.contains("FERROTEL_ADMIN_TOKEN") && msg.contains("16 visible"),
+            "{msg}"
+        );
+        assert!(!msg.contains(bad), "the token leaked into {msg}");
+    }
+    let e = Config::default()
+        .with_admin_token("tiny")
+        .resolve()
+        .unwrap_err();
+    assert!(e.to_string().contains("with_admin_token") && !e.to_string().contains("tiny"));
+}
+
+#[test]
+fn builder_wins_over_env() {
+    let c = Config::from_vars([
+        ("OTEL_SERVICE_NAME", "from-env"),
+        ("OTEL_RESOURCE_ATTRIBUTES", "service.name=attr,team=core"),
+    ])
+    .unwrap();
+    assert_eq!(c.service_name(), "from-env");
+    let c = c.with_service_name("from-code");
+    assert_eq!(c.service_name(), "from-code");
+    assert_eq!(c.resolve().unwrap().resource_attributes["team"], "core");
+    let c = Config::from_vars([("OTEL_RESOURCE_ATTRIBUTES", "service.name=attr")]).unwrap();
+    assert_eq!(c.service_name(), "attr");
+}
+
+#[test]
+fn disabled_and_empty_values() {
+    let c = Config::from_vars([("OTEL_SDK_DISABLED", "TRUE"), ("OTEL_SERVICE_NAME", "")]).unwrap();
+    assert!(c.resolve().unwrap().is_disabled());
+    assert!(c.service_name().starts_with("unknown_service"));
+}

@@ -1,0 +1,161 @@
+//! The value types a [`Config`](super::Config) is made of.
+
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::Signal;
+
+/// OTLP transport.
+///
+/// ```
+/// assert_eq!(ferrotel::Protocol::default(), ferrotel::Protocol::HttpProtobuf);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// OTLP over gRPC (`tonic`), conventionally port 4317.
+    Grpc,
+    /// OTLP protobuf over HTTP POST, conventionally port 4318. The specification's default.
+    #[default]
+    HttpProtobuf,
+}
+
+impl Protocol {
+    pub(crate) fn parse(var: &'static str, v: &str) -> Result<Self, Error> {
+        match v.trim() {
+            "grpc" => Ok(Protocol::Grpc),
+            "http/protobuf" => Ok(Protocol::HttpProtobuf),
+            _ => Err(super::parse::invalid(var, v, "grpc or http/protobuf")),
+        }
+    }
+
+    pub(crate) fn default_endpoint(self) -> &'static str {
+        match self {
+            Protocol::Grpc => "http://localhost:4317",
+            Protocol::HttpProtobuf => "http://localhost:4318",
+        }
+    }
+
+    /// The URL one signal is sent to, given a base endpoint: HTTP appends `/v1/{signal}`.
+    pub(crate) fn signal_url(self, base: &str, signal: Signal) -> String {
+        match self {
+            Protocol::Grpc => base.to_string(),
+            Protocol::HttpProtobuf => format!("{}/v1/{signal}", base.trim_end_matches('/')),
+        }
+    }
+}
+
+/// Which traces are recorded.
+///
+/// The `ParentBased*` samplers follow the caller's decision when a request
+/// carries a sampled or unsampled `traceparent`, and apply the inner rule to
+/// new traces.
+///
+/// ```
+/// assert_eq!(ferrotel::Sampler::default(), ferrotel::Sampler::ParentBasedAlwaysOn);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum Sampler {
+    /// Record every trace.
+    AlwaysOn,
+    /// Record nothing.
+    AlwaysOff,
+    /// Record this fraction of traces, by trace id.
+    TraceIdRatio(f64),
+    /// Follow the parent; record every new trace. The default.
+    #[default]
+    ParentBasedAlwaysOn,
+    /// Follow the parent; record no new trace.
+    ParentBasedAlwaysOff,
+    /// Follow the parent; record this fraction of new traces.
+    ParentBasedTraceIdRatio(f64),
+}
+
+impl Sampler {
+    /// The ratio, for the ratio-based samplers.
+    pub(crate) fn ratio(self) -> Option<f64> {
+        match self {
+            Sampler::TraceIdRatio(r) | Sampler::ParentBasedTraceIdRatio(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Console log line format.
+///
+/// ```
+/// assert_eq!(ferrotel::LogFormat::default(), ferrotel::LogFormat::Text);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// Human-readable text. The default.
+    #[default]
+    Text,
+    /// One JSON object per line, with `trace_id` and `span_id` of the current span.
+    Json,
+}
+
+/// Batch settings for spans (`OTEL_BSP_*`) or log records (`OTEL_BLRP_*`).
+///
+/// ```
+/// let resolved = ferrotel::Config::default().resolve().unwrap();
+/// assert_eq!(resolved.batch(ferrotel::Signal::Traces).max_queue_size, 2048);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchSettings {
+    /// Delay between two exports.
+    pub schedule_delay: Duration,
+    /// Time limit of one export.
+    pub export_timeout: Duration,
+    /// Queue capacity: items beyond it are dropped and counted, never blocking the app.
+    pub max_queue_size: usize,
+    /// Most items in one export.
+    pub max_export_batch_size: usize,
+}
+
+impl BatchSettings {
+    pub(crate) const SPANS: BatchSettings = BatchSettings {
+        schedule_delay: Duration::from_millis(5000),
+        export_timeout: Duration::from_millis(30000),
+        max_queue_size: 2048,
+        max_export_batch_size: 512,
+    };
+    pub(crate) const LOGS: BatchSettings = BatchSettings {
+        schedule_delay: Duration::from_millis(1000),
+        export_timeout: Duration::from_millis(30000),
+        max_queue_size: 2048,
+        max_export_batch_size: 512,
+    };
+}
+
+/// Where one signal goes over OTLP.
+///
+/// ```
+/// let c = ferrotel::Config::from_vars([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]).unwrap();
+/// let t = c.resolve().unwrap().otlp(ferrotel::Signal::Logs).unwrap().clone();
+/// assert_eq!(t.endpoint, "http://c:4318/v1/logs");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OtlpTarget {
+    /// Full URL the exporter sends to (for HTTP, including `/v1/{signal}`).
+    pub endpoint: String,
+    /// Transport.
+    pub protocol: Protocol,
+    /// Headers (gRPC metadata) sent with every export.
+    pub headers: Vec<(String, String)>,
+    /// Time limit of one export.
+    pub timeout: Duration,
+}
+
+/// Which exporters a signal uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Exporters {
+    pub(crate) otlp: bool,
+    pub(crate) console: bool,
+    /// Metrics only: the in-process Prometheus exposition.
+    pub(crate) prometheus: bool,
+}

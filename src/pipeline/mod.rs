@@ -1,0 +1,198 @@
+//! The pipeline: [`init`] resolves the [`Config`] once and builds, in this order,
+//! the export runtime, the resource, metrics (first: the other signals' self-monitoring
+//! records into them), traces, logs, the `tracing` subscriber and the admin listener.
+//! [`Telemetry`] is the handle that flushes and shuts them down.
+//!
+//! Rooms: `resource`, `otlp` (exporters), `metrics`, `batched` (traces and logs, one
+//! generic path), `subscriber` (layers and filter, with `logfmt`), `telemetry` (the handle).
+
+mod batched;
+mod logfmt;
+mod metrics;
+mod otlp;
+mod resource;
+mod subscriber;
+mod telemetry;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry::trace::TracerProvider as _;
+
+use crate::config::{Config, Resolved};
+use crate::error::Error;
+use crate::export;
+use crate::Signal;
+
+use telemetry::Providers;
+pub use telemetry::Telemetry;
+
+/// Set while a globally installed pipeline exists: a second `init` is an error.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Starts traces, metrics and logs as `config` says, and installs the global
+/// `tracing` subscriber, tracer and meter providers and propagators.
+///
+/// Call it once, early in `main`; keep the returned handle alive and call
+/// [`Telemetry::shutdown`] before exiting. A second call while the first
+/// pipeline is installed returns [`Error::AlreadyInitialized`]. A value the config
+/// cannot use is reported here, naming the variable or setter.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let telemetry = ferrotel::init(
+///     ferrotel::Config::from_env()?
+///         .with_service_name("quickstart")
+///         .with_prometheus_listener("127.0.0.1", 0),
+/// )?;
+/// tracing::info!("service started");
+/// telemetry.shutdown()?;
+/// # Ok(()) }
+/// ```
+pub fn init(config: Config) -> Result<Telemetry, Error> {
+    let config = config.resolve()?;
+    let global = config.install_subscriber;
+    if global && INSTALLED.swap(true, Ordering::SeqCst) {
+        return Err(Error::AlreadyInitialized);
+    }
+    let built = build(&config);
+    match built {
+        Ok(t) => {
+            if global {
+                if tracing::dispatcher::set_global_default(t.dispatch.clone()).is_err() {
+                    let _ = t.shutdown();
+                    INSTALLED.store(false, Ordering::SeqCst);
+                    return Err(Error::AlreadyInitialized);
+                }
+                crate::instrument::set_global_settings(config.instruments.clone());
+                if let Some(tp) = &t.providers.traces {
+                    opentelemetry::global::set_tracer_provider(tp.clone());
+                }
+                if let Some(mp) = &t.providers.metrics {
+                    opentelemetry::global::set_meter_provider(mp.clone());
+                }
+                opentelemetry::global::set_text_map_propagator(t.propagator());
+            }
+            Ok(t)
+        }
+        Err(e) => {
+            if global {
+                INSTALLED.store(false, Ordering::SeqCst);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Owns the export runtime until the handle takes it; dropped on an error path, it
+/// stops the runtime without blocking, which is safe inside the caller's async code.
+struct RuntimeGuard(Option<tokio::runtime::Runtime>);
+
+impl Drop for RuntimeGuard {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+fn admin(
+    config: &Resolved,
+    exposition: Option<crate::admin::Exposition>,
+    meter: &opentelemetry::metrics::Meter,
+) -> crate::admin::Admin {
+    crate::admin::Admin {
+        exposition,
+        health: crate::health::HealthRegistry::new(meter, config.health_ttl),
+        service: config.service_name.clone(),
+        version: config.service_version.clone(),
+        started: Instant::now(),
+        token: config.admin_token.clone(),
+    }
+}
+
+fn build(config: &Resolved) -> Result<Telemetry, Error> {
+    let mut layers = vec![subscriber::console(config)];
+    if config.disabled {
+        let noop = opentelemetry::metrics::noop::NoopMeterProvider::new().meter("ferrotel");
+        return Ok(Telemetry {
+            admin: admin(config, None, &noop),
+            service_name: config.service_name.clone(),
+            runtime: Mutex::new(None),
+            alive: Arc::new(std::sync::RwLock::new(false)),
+            providers: Providers::default(),
+            exposition: None,
+            prometheus_addr: None,
+            otlp_traces_endpoint: None,
+            dispatch: subscriber::dispatch(config, layers)?,
+            span_stats: Vec::new(),
+            log_stats: Vec::new(),
+            metric_failures: Arc::new(AtomicU64::new(0)),
+            propagate: (false, false),
+            shutdown_timeout: config.shutdown_timeout,
+            shut: AtomicBool::new(false),
+        });
+    }
+
+    // The application's runtime, when init runs inside one (otherwise see Telemetry::observe_runtime).
+    let app_runtime = tokio::runtime::Handle::try_current().ok();
+    let mut runtime = RuntimeGuard(Some(export::start_runtime().map_err(Error::Runtime)?));
+    let handle = match &runtime.0 {
+        Some(rt) => rt.handle().clone(),
+        None => return Err(Error::Runtime(std::io::Error::other("no export runtime"))),
+    };
+    let alive: export::Alive = Arc::new(std::sync::RwLock::new(true));
+    // Exporters bind their channels and clients to the runtime current while they are built.
+    let in_runtime = handle.enter();
+    let resource = resource::build(config);
+
+    let (metrics, selfmon) = metrics::build(config, &resource, &handle, &alive)?;
+    let (tracer_provider, span_stats) = batched::traces(config, &resource, &handle, &selfmon)?;
+    layers.push(subscriber::spans(tracer_provider.tracer("ferrotel")));
+    let (logger_provider, log_stats) = batched::logs(config, &resource, &handle, &selfmon)?;
+    if let Some(lp) = &logger_provider {
+        layers.push(subscriber::logs(lp));
+    }
+
+    crate::runtime::register_process(&selfmon);
+    if let Some(app_runtime) = app_runtime {
+        crate::runtime::register_tokio(&selfmon, app_runtime);
+    }
+    let admin = admin(config, metrics.exposition.clone(), &selfmon);
+    admin.health.spawn_refresher(&handle);
+
+    let prometheus_addr = match (&metrics.exposition, config.prometheus_listener()) {
+        (Some(_), Some(addr)) => Some(crate::admin::start_listener(
+            &addr,
+            crate::admin::router(admin.clone()),
+            &handle,
+        )?),
+        _ => None,
+    };
+
+    let dispatch = subscriber::dispatch(config, layers)?;
+    drop(in_runtime);
+    Ok(Telemetry {
+        admin,
+        service_name: config.service_name.clone(),
+        runtime: Mutex::new(runtime.0.take()),
+        alive,
+        providers: Providers {
+            traces: Some(tracer_provider),
+            metrics: Some(metrics.provider),
+            logs: logger_provider,
+        },
+        exposition: metrics.exposition,
+        prometheus_addr,
+        otlp_traces_endpoint: config.otlp(Signal::Traces).map(|t| t.endpoint.clone()),
+        dispatch,
+        span_stats,
+        log_stats,
+        metric_failures: metrics.failed_exports,
+        propagate: (config.propagate_tracecontext, config.propagate_baggage),
+        shutdown_timeout: config.shutdown_timeout,
+        shut: AtomicBool::new(false),
+    })
+}
