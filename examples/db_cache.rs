@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use ferrotel::app_errors::{self, Category};
+use ferrotel::app_errors::{Category, ErrorCounter};
 use ferrotel::cache::Cache;
 use ferrotel::db::Db;
 use redis::AsyncCommands;
@@ -67,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .to_string()
     });
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
-    ferrotel::db::observe_pool("main", pool.clone());
+    ferrotel::db::observe_pool(&telemetry.meter("ferrotel"), "main", pool.clone());
     let db = Db::new("sqlite").with_namespace("main");
     println!("db_cache: SQLite at {path}");
 
@@ -122,7 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A failing query: the unique constraint refuses a second 'ann'.
     let dup = "INSERT INTO users (id, email) VALUES (9, 'ann@example.com')";
     if let Err(e) = db.run(dup, sqlx::query(dup).execute(&pool)).await {
-        app_errors::record(Category::Database, "users-repo", &e);
+        ErrorCounter::new().record(Category::Database, "users-repo", &e);
         println!("db_cache: the duplicate insert failed as expected: {e}");
     }
 

@@ -21,12 +21,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ferrotel::app_errors::{self, Category};
+use ferrotel::app_errors::{Category, ErrorCounter};
 use ferrotel::cache::Cache;
 use ferrotel::db::Db;
-use ferrotel::genai::AgentRun;
+use ferrotel::failure::Failure;
+use ferrotel::genai::{AgentRun, GenAi};
 use ferrotel::health::{CheckOptions, RedisCheck, SqlCheck};
-use ferrotel::http::SendTraced;
+use ferrotel::http::ClientTelemetry;
 use ferrotel::queue::{Queue, Ticket};
 use redis::AsyncCommands;
 use serde_json::{json, Value};
@@ -42,6 +43,9 @@ struct App {
     cache: Cache,
     llm_base: String,
     http: reqwest::Client,
+    http_telemetry: ClientTelemetry,
+    genai: GenAi,
+    errors: ErrorCounter,
     audit: Queue,
     audit_tx: tokio::sync::mpsc::Sender<(i64, Ticket)>,
 }
@@ -94,14 +98,14 @@ async fn llm(
         if slow {
             req = req.header("x-mock-latency-ms", "1500");
         }
-        let resp = match req.send_traced().await {
+        let resp = match app.http_telemetry.send(req).await {
             Ok(r) if r.status().is_success() => r,
             Ok(r) => {
-                call.fail(r.status().as_str());
+                call.fail(&Failure::new(r.status().as_str().to_string()));
                 return Err(format!("the LLM answered {}", r.status()));
             }
             Err(e) => {
-                call.fail("transport");
+                call.fail(&e);
                 return Err(e.to_string());
             }
         };
@@ -149,7 +153,7 @@ fn step_budget(tenant: &str) -> usize {
 }
 
 async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<String, String> {
-    let run = AgentRun::start("trip-planner");
+    let run = app.genai.agent_run("trip-planner");
     let span = run.span().clone();
     let result = async {
         let mut messages = vec![json!({ "role": "user", "content": question })];
@@ -172,7 +176,7 @@ async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<St
                         out
                     }
                     Err(e) => {
-                        tool.fail("timeout");
+                        tool.fail(&Failure::new("timeout"));
                         format!("error: {e}")
                     }
                 };
@@ -194,7 +198,7 @@ async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<St
             Ok("I ran out of steps before finishing; here is what I found so far.".to_string())
         }
         Err(e) => {
-            run.fail("llm_error");
+            run.fail(&Failure::new("llm_error"));
             Err(e)
         }
     }
@@ -209,7 +213,7 @@ async fn chat(
     let tenant = req["tenant"].as_str().unwrap_or("anonymous").to_string();
     if question.is_empty() {
         let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, "question is empty");
-        app_errors::record(Category::Validation, "chat", &e);
+        app.errors.record(Category::Validation, "chat", &e);
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({ "error": "question is empty" })),
@@ -218,7 +222,7 @@ async fn chat(
     let fault = fault(&headers);
     if fault == Some("errors") {
         let e = std::io::Error::other("injected failure");
-        app_errors::record(Category::Internal, "chat", &e);
+        app.errors.record(Category::Internal, "chat", &e);
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
             Json(json!({ "error": "injected failure" })),
@@ -230,7 +234,10 @@ async fn chat(
     if let Some(redis) = &app.redis {
         if fault == Some("redis-down") {
             let op = app.cache.start("get");
-            op.fail("redis is down (injected)");
+            op.fail(&std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "redis is down (injected)",
+            ));
         } else {
             let mut conn = redis.lock().await;
             if let Ok(Some(answer)) = app.cache.get(conn.get::<_, Option<String>>(&key)).await {
@@ -245,7 +252,8 @@ async fn chat(
     let answer = match agent(&app, &tenant, &question, fault == Some("slow-llm")).await {
         Ok(a) => a,
         Err(e) => {
-            app_errors::record(Category::Ai, "agent", &std::io::Error::other(e.clone()));
+            app.errors
+                .record(Category::Ai, "agent", &std::io::Error::other(e.clone()));
             return (StatusCode::BAD_GATEWAY, Json(json!({ "error": e })));
         }
     };
@@ -264,7 +272,7 @@ async fn chat(
     {
         Ok(r) => r.last_insert_rowid(),
         Err(e) => {
-            app_errors::record(Category::Database, "conversations", &e);
+            app.errors.record(Category::Database, "conversations", &e);
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Json(json!({ "error": "storage failed" })),
@@ -311,7 +319,7 @@ async fn conversation(State(app): Shared, Path(id): Path<i64>) -> (StatusCode, J
             Json(json!({ "error": "no such conversation" })),
         ),
         Err(e) => {
-            app_errors::record(Category::Database, "conversations", &e);
+            app.errors.record(Category::Database, "conversations", &e);
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 Json(json!({ "error": "storage failed" })),
@@ -335,7 +343,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .to_string()
     });
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
-    ferrotel::db::observe_pool("main", pool.clone());
+    ferrotel::db::observe_pool(&telemetry.meter("ferrotel"), "main", pool.clone());
     let db = Db::new("sqlite").with_namespace("main");
     let create = "CREATE TABLE IF NOT EXISTS conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT, question TEXT, answer TEXT)";
     db.run(create, sqlx::query(create).execute(&pool)).await?;
@@ -383,6 +391,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cache: Cache::new("answers"),
         llm_base,
         http: reqwest::Client::new(),
+        http_telemetry: ClientTelemetry::new(),
+        genai: GenAi::new(),
+        errors: ErrorCounter::new(),
         audit: Queue::new("audit"),
         audit_tx,
     });

@@ -9,8 +9,9 @@
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example llm_agent
 //! ```
 
-use ferrotel::genai::AgentRun;
-use ferrotel::http::SendTraced;
+use ferrotel::failure::Failure;
+use ferrotel::genai::{AgentRun, GenAi};
+use ferrotel::http::ClientTelemetry;
 use ferrotel::testing::openai::MockOpenAi;
 use serde_json::{json, Value};
 use tracing::{info, Instrument};
@@ -28,6 +29,7 @@ fn run_tool(name: &str) -> Result<String, String> {
 }
 
 async fn chat(
+    http: &ClientTelemetry,
     client: &reqwest::Client,
     base: &str,
     run: &AgentRun,
@@ -44,20 +46,22 @@ async fn chat(
                 { "type": "function", "function": { "name": "get_calendar", "parameters": { "type": "object" } } },
             ],
         });
-        let response = client
-            .post(format!("{base}/chat/completions"))
-            .header("content-type", "application/json")
-            .body(request.to_string())
-            .send_traced()
+        let response = http
+            .send(
+                client
+                    .post(format!("{base}/chat/completions"))
+                    .header("content-type", "application/json")
+                    .body(request.to_string()),
+            )
             .await;
         let response = match response {
             Ok(r) if r.status().is_success() => r,
             Ok(r) => {
-                call.fail(r.status().as_str());
+                call.fail(&Failure::new(r.status().as_str().to_string()));
                 return Err(format!("the provider answered {}", r.status()));
             }
             Err(e) => {
-                call.fail("transport");
+                call.fail(&e);
                 return Err(e.to_string());
             }
         };
@@ -84,12 +88,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         provider.base_url()
     );
 
-    let run = AgentRun::start("trip-planner").with_conversation_id("conv-1");
+    let genai = GenAi::new();
+    let http = ClientTelemetry::new();
+    let run = genai
+        .agent_run("trip-planner")
+        .with_conversation_id("conv-1");
     let span = run.span().clone();
     let answer = async {
         let mut messages = vec![json!({ "role": "user", "content": question })];
         for step in 1..=MAX_STEPS {
-            let message = chat(&client, &provider.base_url(), &run, &messages).await?;
+            let message = chat(&http, &client, &provider.base_url(), &run, &messages).await?;
             messages.push(message.clone());
             let Some(calls) = message["tool_calls"].as_array().filter(|c| !c.is_empty()) else {
                 return Ok::<_, String>(Some(
@@ -108,7 +116,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         r
                     }
                     Err(e) => {
-                        tool.fail("tool_error");
+                        tool.fail(&Failure::new("tool_error"));
                         e
                     }
                 };
@@ -130,7 +138,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("llm_agent: no answer within {MAX_STEPS} steps");
         }
         Err(e) => {
-            run.fail("llm_error");
+            run.fail(&Failure::new("llm_error"));
             println!("llm_agent: failed: {e}");
         }
     }

@@ -12,56 +12,82 @@
 //! `cache.operation.duration` times every operation (`get`, `set`, `delete`, …), with
 //! `error.type` when it failed.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::metrics::{Counter, Histogram};
+use opentelemetry::metrics::{Counter, Histogram, Meter};
 use opentelemetry::{KeyValue, StringValue};
 
+use crate::failure::error_type;
+use crate::instrument::guard::{End, Guard, Operation};
+use crate::instrument::Bound;
 use crate::{catalog, names};
 
+#[derive(Debug)]
 struct Instruments {
     requests: Counter<u64>,
     duration: Histogram<f64>,
 }
 
-fn instruments() -> &'static Instruments {
-    static I: OnceLock<Instruments> = OnceLock::new();
-    I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("ferrotel");
+impl Instruments {
+    fn new(meter: &Meter) -> Self {
         let d = &catalog::CACHE_OPERATION_DURATION;
         Instruments {
-            requests: catalog::CACHE_REQUESTS.u64_counter(&meter),
+            requests: catalog::CACHE_REQUESTS.u64_counter(meter),
             duration: d.f64_histogram(
-                &meter,
+                meter,
                 vec![
                     0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                 ],
             ),
         }
-    })
+    }
 }
 
 /// One named cache. Cheap to clone.
+///
+/// Its instruments come from the global meter (the pipeline `init` installed; a cache
+/// built before `init` binds on first use after it) or from [`with_meter`](Cache::with_meter).
 #[derive(Debug, Clone)]
 pub struct Cache {
     name: Arc<str>,
+    bound: Arc<Bound<Instruments>>,
 }
 
 impl Cache {
     /// A cache called `name` (`cache.name`): one per logical cache, not per key.
+    #[must_use]
     pub fn new(name: impl Into<Arc<str>>) -> Self {
-        Cache { name: name.into() }
+        Cache {
+            name: name.into(),
+            bound: Arc::new(Bound::new("cache", None, Instruments::new)),
+        }
+    }
+
+    /// Records through `meter` instead of the global meter.
+    ///
+    /// ```
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::default();
+    /// let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "app");
+    /// let cache = ferrotel::cache::Cache::new("users").with_meter(&meter);
+    /// cache.start("get").hit();
+    /// ```
+    #[must_use]
+    pub fn with_meter(self, meter: &Meter) -> Self {
+        Cache {
+            name: self.name,
+            bound: Arc::new(Bound::new("cache", Some(meter), Instruments::new)),
+        }
     }
 
     /// Starts timing one operation (`get`, `set`, `delete`, …).
     pub fn start(&self, operation: &'static str) -> CacheOp {
-        CacheOp {
-            name: self.name.clone(),
+        CacheOp(Guard::new(Op {
+            cache: self.clone(),
             operation,
             start: Instant::now(),
-            done: false,
-        }
+            result: None,
+        }))
     }
 
     /// Runs a lookup: `Ok(Some)` is a hit, `Ok(None)` a miss, `Err` a failure.
@@ -77,7 +103,7 @@ impl Cache {
     pub async fn get<T, E, F>(&self, lookup: F) -> Result<Option<T>, E>
     where
         F: std::future::Future<Output = Result<Option<T>, E>>,
-        E: std::fmt::Display,
+        E: std::error::Error + 'static,
     {
         let op = self.start("get");
         let result = lookup.await;
@@ -95,68 +121,70 @@ impl Cache {
 /// Attributes are built on the stack when it records, the cache name shared, not copied:
 /// no heap allocation per operation (benches/overhead.rs).
 #[derive(Debug)]
-pub struct CacheOp {
-    name: Arc<str>,
+#[must_use = "an operation records when finished or failed; dropped, it counts as cancelled"]
+pub struct CacheOp(Guard<Op>);
+
+#[derive(Debug)]
+struct Op {
+    cache: Cache,
     operation: &'static str,
     start: Instant,
-    done: bool,
+    /// `hit` or `miss`, for lookups.
+    result: Option<&'static str>,
 }
 
 impl CacheOp {
     /// The lookup found the key.
-    pub fn hit(self) {
-        self.lookup("hit");
+    pub fn hit(mut self) {
+        self.0.op_mut().result = Some("hit");
+        self.0.end(End::Finished);
     }
 
     /// The lookup did not find the key.
-    pub fn miss(self) {
-        self.lookup("miss");
-    }
-
-    fn base(&self) -> [KeyValue; 2] {
-        [
-            KeyValue::new(names::CACHE_NAME, StringValue::from(self.name.clone())),
-            KeyValue::new(names::CACHE_OPERATION, self.operation),
-        ]
-    }
-
-    fn lookup(mut self, result: &'static str) {
-        let [name, operation] = self.base();
-        let result = KeyValue::new(names::CACHE_RESULT, result);
-        instruments().requests.add(1, &[name, operation, result]);
-        self.record(None);
+    pub fn miss(mut self) {
+        self.0.op_mut().result = Some("miss");
+        self.0.end(End::Finished);
     }
 
     /// A write or delete succeeded.
-    pub fn finish(mut self) {
-        self.record(None);
+    pub fn finish(self) {
+        self.0.end(End::Finished);
     }
 
-    /// The operation failed; the error is logged, its type labelled `error.type=cache_error`.
-    pub fn fail<E: std::fmt::Display + ?Sized>(mut self, error: &E) {
+    /// The operation failed: `error.type` from the error's kind, and a `WARN` event.
+    pub fn fail<E: std::error::Error + 'static>(self, error: &E) {
         tracing::warn!(target: "ferrotel::cache", error = %error, "cache operation failed");
-        self.record(Some("cache_error"));
-    }
-
-    fn record(&mut self, error: Option<&'static str>) {
-        self.done = true;
-        let seconds = self.start.elapsed().as_secs_f64();
-        let [name, operation] = self.base();
-        let duration = &instruments().duration;
-        match error {
-            Some(e) => duration.record(
-                seconds,
-                &[name, operation, KeyValue::new(names::ERROR_TYPE, e)],
-            ),
-            None => duration.record(seconds, &[name, operation]),
-        }
+        self.0.end(End::Failed(error_type(error)));
     }
 }
 
-impl Drop for CacheOp {
-    fn drop(&mut self) {
-        if !self.done {
-            self.record(Some("cancelled"));
+impl Operation for Op {
+    fn end(&mut self, end: End) {
+        let Some(bound) = self.cache.bound.get() else {
+            return;
+        };
+        let i = &bound.instruments;
+        let seconds = self.start.elapsed().as_secs_f64();
+        let name = KeyValue::new(
+            names::CACHE_NAME,
+            StringValue::from(self.cache.name.clone()),
+        );
+        let operation = KeyValue::new(names::CACHE_OPERATION, self.operation);
+        if let Some(result) = self.result {
+            let result = KeyValue::new(names::CACHE_RESULT, result);
+            i.requests
+                .add(1, &[name.clone(), operation.clone(), result]);
+        }
+        match end.error_type() {
+            Some(e) => i.duration.record(
+                seconds,
+                &[
+                    name,
+                    operation,
+                    KeyValue::new(names::ERROR_TYPE, e.to_string()),
+                ],
+            ),
+            None => i.duration.record(seconds, &[name, operation]),
         }
     }
 }

@@ -498,7 +498,7 @@ pub const APP_ERRORS: InstrumentSpec = InstrumentSpec {
     name: names::APP_ERRORS,
     kind: Kind::Counter,
     unit: "{error}",
-    description: "Application errors recorded with ferrotel::app_errors::record, by category, component and error type.",
+    description: "Application errors recorded with ferrotel::app_errors::ErrorCounter, by category, component and error type.",
     attributes: &[names::ERROR_CATEGORY, names::APP_COMPONENT, names::ERROR_TYPE],
 };
 

@@ -9,6 +9,7 @@ mod config;
 pub mod db;
 mod error;
 mod export;
+pub mod failure;
 #[cfg(feature = "genai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "genai")))]
 pub mod genai;

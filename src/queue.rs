@@ -14,46 +14,66 @@
 //! the work. A ticket or work item dropped unfinished counts as `error.type=cancelled`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
-use opentelemetry::metrics::{Counter, Histogram};
+use opentelemetry::metrics::{Counter, Histogram, Meter, ObservableUpDownCounter};
 use opentelemetry::KeyValue;
 
+use crate::failure::error_type;
+use crate::instrument::guard::{End, Guard, Operation};
+use crate::instrument::Bound;
 use crate::{catalog, names};
 
+#[derive(Debug)]
 struct Instruments {
     wait: Histogram<f64>,
     process: Histogram<f64>,
     processed: Counter<u64>,
+    _depth: ObservableUpDownCounter<i64>,
 }
 
-fn instruments() -> &'static Instruments {
-    static I: OnceLock<Instruments> = OnceLock::new();
-    I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("ferrotel");
+impl Instruments {
+    /// The queue's instruments, with its depth observed from `queue` while it lives.
+    fn new(meter: &Meter, queue: Weak<Inner>) -> Self {
         let hist = |spec: &catalog::InstrumentSpec| {
             spec.f64_histogram(
-                &meter,
+                meter,
                 vec![
                     0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0,
                 ],
             )
         };
+        let spec = &catalog::QUEUE_DEPTH;
+        let depth = meter
+            .i64_observable_up_down_counter(spec.name)
+            .with_unit(spec.unit)
+            .with_description(spec.description)
+            .with_callback(move |o| {
+                if let Some(q) = queue.upgrade() {
+                    o.observe(q.depth.load(Ordering::Relaxed), &q.attrs);
+                }
+            })
+            .build();
         Instruments {
             wait: hist(&catalog::QUEUE_WAIT_DURATION),
             process: hist(&catalog::QUEUE_PROCESS_DURATION),
-            processed: catalog::QUEUE_PROCESSED.u64_counter(&meter),
+            processed: catalog::QUEUE_PROCESSED.u64_counter(meter),
+            _depth: depth,
         }
-    })
+    }
 }
 
 struct Inner {
     attrs: [KeyValue; 1],
     depth: AtomicI64,
+    bound: Bound<Instruments>,
 }
 
 /// One named queue. Cheap to clone; all clones share the depth.
+///
+/// Its instruments come from the global meter (the pipeline `init` installed; a queue
+/// built before `init` binds on first use after it) or from [`with_meter`](Queue::with_meter).
 #[derive(Clone)]
 pub struct Queue {
     inner: Arc<Inner>,
@@ -70,23 +90,33 @@ impl std::fmt::Debug for Queue {
 
 impl Queue {
     /// A queue called `name` (`queue.name`), with its depth observed from now on.
+    #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
-        let inner = Arc::new(Inner {
-            attrs: [KeyValue::new(names::QUEUE_NAME, name.into())],
-            depth: AtomicI64::new(0),
+        Queue::build(name.into(), None)
+    }
+
+    /// A queue called `name` recording through `meter` instead of the global meter.
+    ///
+    /// ```
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::default();
+    /// let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "app");
+    /// let queue = ferrotel::queue::Queue::with_meter("emails", &meter);
+    /// queue.enqueued().dequeued().finish();
+    /// ```
+    #[must_use]
+    pub fn with_meter(name: impl Into<String>, meter: &Meter) -> Self {
+        Queue::build(name.into(), Some(meter))
+    }
+
+    fn build(name: String, meter: Option<&Meter>) -> Self {
+        let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
+            let weak = weak.clone();
+            Inner {
+                attrs: [KeyValue::new(names::QUEUE_NAME, name)],
+                depth: AtomicI64::new(0),
+                bound: Bound::new("queue", meter, move |m| Instruments::new(m, weak.clone())),
+            }
         });
-        let weak = Arc::downgrade(&inner);
-        let spec = &catalog::QUEUE_DEPTH;
-        opentelemetry::global::meter("ferrotel")
-            .i64_observable_up_down_counter(spec.name)
-            .with_unit(spec.unit)
-            .with_description(spec.description)
-            .with_callback(move |o| {
-                if let Some(q) = weak.upgrade() {
-                    o.observe(q.depth.load(Ordering::Relaxed), &q.attrs);
-                }
-            })
-            .build();
         Queue { inner }
     }
 
@@ -98,65 +128,82 @@ impl Queue {
     /// An item entered the queue: keep the ticket with it.
     pub fn enqueued(&self) -> Ticket {
         self.inner.depth.fetch_add(1, Ordering::Relaxed);
-        Ticket {
-            queue: self.inner.clone(),
-            at: Instant::now(),
-            taken: false,
-        }
+        // Binds a queue built before init, so its depth is observed from now on.
+        let _ = self.inner.bound.get();
+        Ticket(Guard::new(Waiting {
+            queue: Some(self.inner.clone()),
+            at: Some(Instant::now()),
+        }))
     }
 }
 
-/// An item waiting in a queue.
-pub struct Ticket {
-    queue: Arc<Inner>,
-    at: Instant,
-    taken: bool,
+/// An item waiting in a queue. Dropped before it is dequeued, it counts as processed with
+/// `error.type=cancelled`.
+#[derive(Debug)]
+#[must_use = "a ticket records the wait when dequeued; dropped, the item counts as cancelled"]
+pub struct Ticket(Guard<Waiting>);
+
+#[derive(Default)]
+struct Waiting {
+    queue: Option<Arc<Inner>>,
+    at: Option<Instant>,
 }
 
-impl std::fmt::Debug for Ticket {
+impl std::fmt::Debug for Waiting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ticket")
-            .field("waited", &self.at.elapsed())
+            .field("waited", &self.at.map(|a| a.elapsed()))
             .finish()
     }
 }
 
 impl Ticket {
     /// The item left the queue: records the wait and starts timing the work.
-    pub fn dequeued(mut self) -> Work {
-        self.taken = true;
-        self.queue.depth.fetch_sub(1, Ordering::Relaxed);
-        instruments()
-            .wait
-            .record(self.at.elapsed().as_secs_f64(), &self.queue.attrs);
-        Work {
-            queue: self.queue.clone(),
+    pub fn dequeued(self) -> Work {
+        let waiting = self.0.end_into(End::Finished);
+        Work(Guard::new(Processing {
+            queue: waiting.queue,
             at: Instant::now(),
-            done: false,
-        }
+        }))
     }
 }
 
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        if !self.taken {
+impl Operation for Waiting {
+    fn end(&mut self, end: End) {
+        let Some(queue) = &self.queue else { return };
+        queue.depth.fetch_sub(1, Ordering::Relaxed);
+        let Some(bound) = queue.bound.get() else {
+            return;
+        };
+        match end.error_type() {
+            None => {
+                let waited = self.at.map(|a| a.elapsed()).unwrap_or_default();
+                bound
+                    .instruments
+                    .wait
+                    .record(waited.as_secs_f64(), &queue.attrs);
+            }
             // Never dequeued: it is no longer waiting, and it was never processed.
-            self.queue.depth.fetch_sub(1, Ordering::Relaxed);
-            let mut attrs = self.queue.attrs.to_vec();
-            attrs.push(KeyValue::new(names::ERROR_TYPE, "cancelled"));
-            instruments().processed.add(1, &attrs);
+            Some(e) => {
+                let mut attrs = queue.attrs.to_vec();
+                attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
+                bound.instruments.processed.add(1, &attrs);
+            }
         }
     }
 }
 
-/// An item being processed.
-pub struct Work {
-    queue: Arc<Inner>,
+/// An item being processed. Dropped unfinished, it counts as `error.type=cancelled`.
+#[derive(Debug)]
+#[must_use = "work records when finished or failed; dropped, it counts as cancelled"]
+pub struct Work(Guard<Processing>);
+
+struct Processing {
+    queue: Option<Arc<Inner>>,
     at: Instant,
-    done: bool,
 }
 
-impl std::fmt::Debug for Work {
+impl std::fmt::Debug for Processing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Work")
             .field("running", &self.at.elapsed())
@@ -166,32 +213,29 @@ impl std::fmt::Debug for Work {
 
 impl Work {
     /// The item was processed.
-    pub fn finish(mut self) {
-        self.record(None);
+    pub fn finish(self) {
+        self.0.end(End::Finished);
     }
 
-    /// Processing failed; `error.type` is the error's type name.
-    pub fn fail<E: std::error::Error + ?Sized>(mut self, error: &E) {
+    /// Processing failed: `error.type` from the error's kind, and a `WARN` event.
+    pub fn fail<E: std::error::Error + 'static>(self, error: &E) {
         tracing::warn!(target: "ferrotel::queue", error = %error, "queue item failed");
-        self.record(Some(crate::app_errors::short_type_name::<E>()));
-    }
-
-    fn record(&mut self, error: Option<&'static str>) {
-        self.done = true;
-        let mut attrs = self.queue.attrs.to_vec();
-        if let Some(e) = error {
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e));
-        }
-        let i = instruments();
-        i.process.record(self.at.elapsed().as_secs_f64(), &attrs);
-        i.processed.add(1, &attrs);
+        self.0.end(End::Failed(error_type(error)));
     }
 }
 
-impl Drop for Work {
-    fn drop(&mut self) {
-        if !self.done {
-            self.record(Some("cancelled"));
+impl Operation for Processing {
+    fn end(&mut self, end: End) {
+        let Some(queue) = &self.queue else { return };
+        let Some(bound) = queue.bound.get() else {
+            return;
+        };
+        let mut attrs = queue.attrs.to_vec();
+        if let Some(e) = end.error_type() {
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
         }
+        let i = &bound.instruments;
+        i.process.record(self.at.elapsed().as_secs_f64(), &attrs);
+        i.processed.add(1, &attrs);
     }
 }

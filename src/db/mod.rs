@@ -6,7 +6,7 @@
 //! # async fn run(pool: sqlx::SqlitePool) -> Result<(), sqlx::Error> {
 //! use ferrotel::db::Db;
 //!
-//! let db = Db::new("sqlite").with_namespace("app");
+//! let db = Db::new("sqlite").with_namespace("app"); // after ferrotel::init, or .with_meter(..)
 //! let sql = "SELECT id, name FROM users WHERE id = ?";
 //! let users: Vec<(i64, String)> = db
 //!     .run(sql, sqlx::query_as(sql).bind(7).fetch_all(&pool))
@@ -20,7 +20,7 @@
 //! (sanitized: every literal is `?`), `server.address`, and on failure
 //! `db.response.status_code` and `error.type`; `db.client.operation.duration` and
 //! `db.client.response.returned_rows`. Operations slower than the threshold (default
-//! 500 ms, `FERROTEL_DB_SLOW_QUERY_MS`) log a `WARN` with the sanitized statement inside
+//! 500 ms, `FERROTEL_DB_SLOW_QUERY_MS`, or [`Db::with_slow_query_threshold`]) log a `WARN` with the sanitized statement inside
 //! the span.
 
 mod sanitize;
@@ -28,61 +28,51 @@ mod sanitize;
 pub use sanitize::{sanitize, summarize};
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use opentelemetry::metrics::Histogram;
+use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::KeyValue;
 
+use crate::failure::error_type;
+use crate::instrument::guard::{End, Guard, Operation};
+use crate::instrument::Bound;
 use crate::{catalog, names};
 
 /// Longest `db.query.text` recorded by default, in characters.
 pub const MAX_QUERY_TEXT: usize = 2048;
 
-static SLOW_MS: AtomicU64 = AtomicU64::new(500);
-
-/// Sets the slow-query threshold for the whole process (`init` applies the configured one).
-pub(crate) fn set_slow_threshold(d: Duration) {
-    SLOW_MS.store(
-        d.as_millis().min(u128::from(u64::MAX)) as u64,
-        Ordering::Relaxed,
-    );
-}
-
-fn slow_threshold() -> Duration {
-    Duration::from_millis(SLOW_MS.load(Ordering::Relaxed))
-}
-
+#[derive(Debug)]
 struct Instruments {
     duration: Histogram<f64>,
     rows: Histogram<u64>,
 }
 
-/// Created on first use from the global meter provider, then reused.
-fn instruments() -> &'static Instruments {
-    static I: OnceLock<Instruments> = OnceLock::new();
-    I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("ferrotel");
+impl Instruments {
+    fn new(meter: &Meter) -> Self {
         let d = &catalog::DB_CLIENT_OPERATION_DURATION;
         let r = &catalog::DB_CLIENT_RESPONSE_RETURNED_ROWS;
         Instruments {
             duration: d.f64_histogram(
-                &meter,
+                meter,
                 vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0],
             ),
             rows: r.u64_histogram(
-                &meter,
+                meter,
                 vec![
                     1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0,
                     10000.0,
                 ],
             ),
         }
-    })
+    }
 }
 
 /// One database (system, namespace, server): cheap to clone, the source of [`Query`] guards.
+///
+/// Its instruments come from the meter it is built with: the global one by default (the
+/// pipeline `init` installed; a `Db` built before `init` binds on first use after it), or
+/// the one given to [`with_meter`](Db::with_meter).
 ///
 /// ```
 /// let db = ferrotel::db::Db::new("postgresql").with_namespace("orders").with_server_address("db.internal");
@@ -98,10 +88,13 @@ struct DbInner {
     namespace: Option<String>,
     server_address: Option<String>,
     max_text: usize,
+    slow: Option<Duration>,
+    bound: Arc<Bound<Instruments>>,
 }
 
 impl Db {
     /// A database of `db.system.name` `system` (`sqlite`, `postgresql`, `mysql`, `redis`, …).
+    #[must_use]
     pub fn new(system: &'static str) -> Self {
         Db {
             inner: Arc::new(DbInner {
@@ -109,6 +102,8 @@ impl Db {
                 namespace: None,
                 server_address: None,
                 max_text: MAX_QUERY_TEXT,
+                slow: None,
+                bound: Arc::new(Bound::new("db", None, Instruments::new)),
             }),
         }
     }
@@ -119,6 +114,8 @@ impl Db {
             namespace: self.inner.namespace.clone(),
             server_address: self.inner.server_address.clone(),
             max_text: self.inner.max_text,
+            slow: self.inner.slow,
+            bound: self.inner.bound.clone(),
         };
         f(&mut inner);
         Db {
@@ -126,21 +123,45 @@ impl Db {
         }
     }
 
+    /// Records through `meter` instead of the global meter.
+    ///
+    /// ```
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::default();
+    /// let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "app");
+    /// let db = ferrotel::db::Db::new("sqlite").with_meter(&meter);
+    /// db.query("SELECT 1").finish(Some(1));
+    /// ```
+    #[must_use]
+    pub fn with_meter(self, meter: &Meter) -> Self {
+        let bound = Arc::new(Bound::new("db", Some(meter), Instruments::new));
+        self.with(|i| i.bound = bound)
+    }
+
     /// `db.namespace`: the database (or schema) name.
+    #[must_use]
     pub fn with_namespace(self, namespace: impl Into<String>) -> Self {
         let namespace = namespace.into();
         self.with(|i| i.namespace = Some(namespace))
     }
 
     /// `server.address`: the host the database runs on.
+    #[must_use]
     pub fn with_server_address(self, host: impl Into<String>) -> Self {
         let host = host.into();
         self.with(|i| i.server_address = Some(host))
     }
 
     /// Cuts `db.query.text` to `chars` characters (default [`MAX_QUERY_TEXT`]); 0 records none.
+    #[must_use]
     pub fn with_max_query_text(self, chars: usize) -> Self {
         self.with(|i| i.max_text = chars)
+    }
+
+    /// Operations slower than `threshold` log a `WARN`. Wins over the pipeline's setting
+    /// (`FERROTEL_DB_SLOW_QUERY_MS`, default 500 ms).
+    #[must_use]
+    pub fn with_slow_query_threshold(self, threshold: Duration) -> Self {
+        self.with(|i| i.slow = Some(threshold))
     }
 
     /// Starts measuring one operation running `sql`; see [`Query`].
@@ -149,15 +170,16 @@ impl Db {
     }
 
     /// Runs `operation` (any future giving `Result<T, E>`) as one measured operation
-    /// executing `sql`. Rows returned are counted from `T`, the status code read from `E`.
+    /// executing `sql`. Rows returned are counted from `T`; `error.type` and
+    /// `db.response.status_code` are read from `E`.
     pub async fn run<T, E, F>(&self, sql: &str, operation: F) -> Result<T, E>
     where
         F: Future<Output = Result<T, E>>,
         T: Rows,
-        E: DbError,
+        E: std::error::Error + 'static,
     {
         let q = self.query(sql);
-        let result = tracing::Instrument::instrument(operation, q.span.clone()).await;
+        let result = tracing::Instrument::instrument(operation, q.span().clone()).await;
         match &result {
             Ok(value) => q.finish(value.rows()),
             Err(e) => q.fail(e),
@@ -251,39 +273,33 @@ impl Rows for sqlx::postgres::PgRow {
     }
 }
 
-/// What a failed operation's error says, for `db.response.status_code` and `error.type`.
-pub trait DbError: std::fmt::Display {
-    /// The database's own status code (SQLSTATE, SQLite result code), if any.
-    fn status_code(&self) -> Option<String> {
-        None
-    }
-    /// A low-cardinality class of the error for `error.type`.
-    fn error_type(&self) -> String {
-        std::any::type_name::<Self>().to_string()
+/// The class of an sqlx error, for `error.type`.
+#[cfg(feature = "sqlx")]
+pub(crate) fn sqlx_error_type(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::Database(_) => "database",
+        sqlx::Error::RowNotFound => "row_not_found",
+        sqlx::Error::PoolTimedOut => "pool_timed_out",
+        sqlx::Error::PoolClosed => "pool_closed",
+        sqlx::Error::Io(_) => "io",
+        sqlx::Error::Protocol(_) => "protocol",
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
+        _ => "_OTHER",
     }
 }
 
-#[cfg(feature = "sqlx")]
-impl DbError for sqlx::Error {
-    fn status_code(&self) -> Option<String> {
-        self.as_database_error()
+/// The database's own status code (SQLSTATE, SQLite result code), when the error is one
+/// sqlx reports.
+#[allow(unused_variables)]
+fn status_code<E: std::error::Error + 'static>(error: &E) -> Option<String> {
+    #[cfg(feature = "sqlx")]
+    if let Some(e) = (error as &dyn std::any::Any).downcast_ref::<sqlx::Error>() {
+        return e
+            .as_database_error()
             .and_then(|e| e.code())
-            .map(|c| c.into_owned())
+            .map(|c| c.into_owned());
     }
-
-    fn error_type(&self) -> String {
-        match self {
-            sqlx::Error::Database(_) => "database",
-            sqlx::Error::RowNotFound => "row_not_found",
-            sqlx::Error::PoolTimedOut => "pool_timed_out",
-            sqlx::Error::PoolClosed => "pool_closed",
-            sqlx::Error::Io(_) => "io",
-            sqlx::Error::Protocol(_) => "protocol",
-            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
-            _ => "_OTHER",
-        }
-        .to_string()
-    }
+    None
 }
 
 /// One database operation: a guard that opens the span and the timer when started
@@ -297,45 +313,50 @@ impl DbError for sqlx::Error {
 /// q.finish(Some(1));
 /// ```
 #[derive(Debug)]
-pub struct Query {
+#[must_use = "an operation records when finished or failed; dropped, it counts as cancelled"]
+pub struct Query(Guard<QueryOp>);
+
+#[derive(Debug)]
+struct QueryOp {
+    db: Arc<DbInner>,
     span: tracing::Span,
     start: Instant,
     attrs: Vec<KeyValue>,
     text: String,
-    done: bool,
+    rows: Option<u64>,
+    status_code: Option<String>,
 }
 
 impl Query {
     fn start(db: &Db, sql: &str) -> Query {
+        let db = &db.inner;
         let sanitize::Analysis {
             text,
             summary,
             operation,
             collection,
-        } = sanitize::analyze(sql, db.inner.max_text);
-        let name = summary
-            .clone()
-            .unwrap_or_else(|| db.inner.system.to_string());
+        } = sanitize::analyze(sql, db.max_text);
+        let name = summary.clone().unwrap_or_else(|| db.system.to_string());
         let span = tracing::info_span!(
             target: "ferrotel::db",
             "db operation",
             otel.name = %name,
             otel.kind = "client",
             otel.status_code = tracing::field::Empty,
-            db.system.name = db.inner.system,
-            db.namespace = db.inner.namespace.as_deref(),
+            db.system.name = db.system,
+            db.namespace = db.namespace.as_deref(),
             db.operation.name = operation.as_deref(),
             db.collection.name = collection.as_deref(),
             db.query.summary = summary.as_deref(),
             db.query.text = (!text.is_empty()).then_some(text.as_str()),
-            server.address = db.inner.server_address.as_deref(),
+            server.address = db.server_address.as_deref(),
             db.response.returned_rows = tracing::field::Empty,
             db.response.status_code = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
         let mut attrs = Vec::with_capacity(8);
-        attrs.push(KeyValue::new(names::DB_SYSTEM_NAME, db.inner.system));
-        if let Some(ns) = &db.inner.namespace {
+        attrs.push(KeyValue::new(names::DB_SYSTEM_NAME, db.system));
+        if let Some(ns) = &db.namespace {
             attrs.push(KeyValue::new(names::DB_NAMESPACE, ns.clone()));
         }
         if let Some(op) = operation {
@@ -347,79 +368,84 @@ impl Query {
         if let Some(s) = summary {
             attrs.push(KeyValue::new(names::DB_QUERY_SUMMARY, s));
         }
-        if let Some(a) = &db.inner.server_address {
+        if let Some(a) = &db.server_address {
             attrs.push(KeyValue::new(names::SERVER_ADDRESS, a.clone()));
         }
-        Query {
+        Query(Guard::new(QueryOp {
+            db: db.clone(),
             span,
             start: Instant::now(),
             attrs,
             text,
-            done: false,
-        }
+            rows: None,
+            status_code: None,
+        }))
     }
 
     /// The sanitized statement recorded as `db.query.text`.
     pub fn text(&self) -> &str {
-        &self.text
+        &self.0.op().text
     }
 
     /// The operation's span, to enter while it runs.
     pub fn span(&self) -> &tracing::Span {
-        &self.span
+        &self.0.op().span
     }
 
     /// Records success; `rows` is the number of rows returned, when it is a row set.
     pub fn finish(mut self, rows: Option<u64>) {
-        if let Some(n) = rows {
-            self.span.record("db.response.returned_rows", n);
-            instruments().rows.record(n, &self.attrs);
-        }
-        self.record(None, None);
+        self.0.op_mut().rows = rows;
+        self.0.end(End::Finished);
     }
 
-    /// Records failure with the error's status code and type.
-    pub fn fail<E: DbError + ?Sized>(mut self, error: &E) {
-        let code = error.status_code();
-        let kind = error.error_type();
-        let _entered = self.span.enter();
-        tracing::error!(target: "ferrotel::db", error = %error, "database operation failed");
-        drop(_entered);
-        self.record(code, Some(kind));
-    }
-
-    fn record(&mut self, code: Option<String>, error: Option<String>) {
-        self.done = true;
-        let took = self.start.elapsed();
-        let mut attrs = std::mem::take(&mut self.attrs);
-        if let Some(c) = code {
-            self.span.record("db.response.status_code", c.as_str());
-            attrs.push(KeyValue::new(names::DB_RESPONSE_STATUS_CODE, c));
-        }
-        if let Some(e) = error {
-            self.span.record("error.type", e.as_str());
-            self.span.record("otel.status_code", "error");
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e));
-        }
-        if took >= slow_threshold() {
-            let _entered = self.span.enter();
-            tracing::warn!(
-                target: "ferrotel::db",
-                statement = %self.text,
-                duration_ms = took.as_millis() as u64,
-                threshold_ms = slow_threshold().as_millis() as u64,
-                "slow database operation"
-            );
-        }
-        instruments().duration.record(took.as_secs_f64(), &attrs);
+    /// Records failure: `error.type` from the error's kind (an sqlx error's class),
+    /// `db.response.status_code` from the database's code, and a `WARN` event in the span.
+    pub fn fail<E: std::error::Error + 'static>(mut self, error: &E) {
+        let op = self.0.op_mut();
+        op.status_code = status_code(error);
+        op.span.in_scope(|| {
+            tracing::warn!(target: "ferrotel::db", error = %error, "database operation failed");
+        });
+        self.0.end(End::Failed(error_type(error)));
     }
 }
 
-impl Drop for Query {
-    fn drop(&mut self) {
-        if !self.done {
-            self.record(None, Some("cancelled".into()));
+impl Operation for QueryOp {
+    fn end(&mut self, end: End) {
+        let took = self.start.elapsed();
+        let mut attrs = std::mem::take(&mut self.attrs);
+        if let Some(c) = self.status_code.take() {
+            self.span.record("db.response.status_code", c.as_str());
+            attrs.push(KeyValue::new(names::DB_RESPONSE_STATUS_CODE, c));
         }
+        if let Some(e) = end.error_type() {
+            self.span.record("error.type", e);
+            self.span.record("otel.status_code", "error");
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
+        }
+        let Some(bound) = self.db.bound.get() else {
+            return;
+        };
+        let slow = self.db.slow.unwrap_or(bound.settings.slow_query);
+        if took >= slow {
+            self.span.in_scope(|| {
+                tracing::warn!(
+                    target: "ferrotel::db",
+                    statement = %self.text,
+                    duration_ms = took.as_millis() as u64,
+                    threshold_ms = slow.as_millis() as u64,
+                    "slow database operation"
+                );
+            });
+        }
+        if let Some(n) = self.rows {
+            self.span.record("db.response.returned_rows", n);
+            bound.instruments.rows.record(n, &attrs);
+        }
+        bound
+            .instruments
+            .duration
+            .record(took.as_secs_f64(), &attrs);
     }
 }
 
@@ -427,16 +453,18 @@ impl Drop for Query {
 /// `db.client.connection.state`: `idle`, `used`) and `db.client.connection.max`
 /// (feature `sqlx`).
 ///
+/// `meter` is the one the pool's gauges are registered on: `telemetry.meter("ferrotel")`,
+/// or the global meter after `init`.
+///
 /// ```no_run
-/// # async fn run() {
+/// # async fn run(telemetry: &ferrotel::Telemetry) {
 /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-/// ferrotel::db::observe_pool("main", pool.clone());
+/// ferrotel::db::observe_pool(&telemetry.meter("ferrotel"), "main", pool.clone());
 /// # }
 /// ```
 #[cfg(feature = "sqlx")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
-pub fn observe_pool<DB: sqlx::Database>(name: &str, pool: sqlx::Pool<DB>) {
-    let meter = opentelemetry::global::meter("ferrotel");
+pub fn observe_pool<DB: sqlx::Database>(meter: &Meter, name: &str, pool: sqlx::Pool<DB>) {
     let count = &catalog::DB_CLIENT_CONNECTION_COUNT;
     let max = &catalog::DB_CLIENT_CONNECTION_MAX;
     let pool_name = KeyValue::new(names::DB_CLIENT_CONNECTION_POOL_NAME, name.to_string());

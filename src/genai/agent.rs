@@ -1,29 +1,30 @@
 //! Agent runs and the tool calls they make.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::metrics::Histogram;
+use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::KeyValue;
 
-use super::LlmCall;
+use super::{GenAi, LlmCall};
+use crate::failure::error_type;
+use crate::instrument::guard::{End, Guard, Operation};
 use crate::{catalog, names};
 
-struct Instruments {
+#[derive(Debug)]
+pub(crate) struct Instruments {
     run_duration: Histogram<f64>,
     llm_calls: Histogram<u64>,
     tool_calls: Histogram<u64>,
     tool_duration: Histogram<f64>,
 }
 
-fn instruments() -> &'static Instruments {
-    static I: OnceLock<Instruments> = OnceLock::new();
-    I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("ferrotel");
+impl Instruments {
+    pub(crate) fn new(meter: &Meter) -> Self {
         let secs = |spec: &catalog::InstrumentSpec| {
             spec.f64_histogram(
-                &meter,
+                meter,
                 vec![
                     0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
                 ],
@@ -31,7 +32,7 @@ fn instruments() -> &'static Instruments {
         };
         let calls = |spec: &catalog::InstrumentSpec| {
             spec.u64_histogram(
-                &meter,
+                meter,
                 vec![0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0],
             )
         };
@@ -41,12 +42,16 @@ fn instruments() -> &'static Instruments {
             tool_calls: calls(&catalog::GEN_AI_INVOKE_AGENT_TOOL_CALLS),
             tool_duration: secs(&catalog::GEN_AI_EXECUTE_TOOL_DURATION),
         }
-    })
+    }
 }
 
 /// How an agent run ended, for `gen_ai.agent.outcome`.
+///
+/// ```
+/// assert_eq!(ferrotel::genai::AgentOutcome::StepLimit.as_str(), "step_limit");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum AgentOutcome {
     /// It produced an answer.
     Success,
     /// It failed.
@@ -57,14 +62,14 @@ pub enum Outcome {
     Cancelled,
 }
 
-impl Outcome {
+impl AgentOutcome {
     /// `success`, `failure`, `step_limit` or `cancelled`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-            Outcome::StepLimit => "step_limit",
-            Outcome::Cancelled => "cancelled",
+            AgentOutcome::Success => "success",
+            AgentOutcome::Failure => "failure",
+            AgentOutcome::StepLimit => "step_limit",
+            AgentOutcome::Cancelled => "cancelled",
         }
     }
 }
@@ -79,9 +84,10 @@ struct Counts {
 /// tool calls nest, and the run's duration, outcome and call counts.
 ///
 /// ```
-/// use ferrotel::genai::{AgentRun, TokenUsage};
+/// use ferrotel::genai::{GenAi, TokenUsage};
 ///
-/// let run = AgentRun::start("trip-planner").with_conversation_id("conv-42");
+/// let genai = GenAi::new();
+/// let run = genai.agent_run("trip-planner").with_conversation_id("conv-42");
 /// let call = run.llm_call("openai", "chat", "gpt-4o-mini");
 /// call.finish(TokenUsage::new(120, 30));
 /// let tool = run.tool_call("weather", "function", Some("call_1"));
@@ -89,17 +95,22 @@ struct Counts {
 /// run.finish();
 /// ```
 #[derive(Debug)]
-pub struct AgentRun {
+#[must_use = "a run records when finished or failed; dropped, it counts as cancelled"]
+pub struct AgentRun(Guard<RunOp>);
+
+#[derive(Debug)]
+struct RunOp {
+    genai: GenAi,
     span: tracing::Span,
     start: Instant,
     name: String,
     counts: Arc<Counts>,
-    done: bool,
+    /// Set by `step_limit_reached`; otherwise derived from how the run ended.
+    outcome: Option<AgentOutcome>,
 }
 
 impl AgentRun {
-    /// Starts a run of the agent called `name` (`gen_ai.agent.name`).
-    pub fn start(name: &str) -> AgentRun {
+    pub(super) fn start(genai: GenAi, name: &str) -> AgentRun {
         let span = tracing::info_span!(
             target: "ferrotel::genai",
             "invoke_agent",
@@ -113,74 +124,88 @@ impl AgentRun {
             gen_ai.agent.outcome = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
-        AgentRun {
+        AgentRun(Guard::new(RunOp {
+            genai,
             span,
             start: Instant::now(),
             name: name.to_string(),
             counts: Arc::new(Counts::default()),
-            done: false,
-        }
+            outcome: None,
+        }))
     }
 
     /// `gen_ai.agent.id`: this agent instance's id.
     pub fn with_agent_id(self, id: &str) -> Self {
-        self.span.record("gen_ai.agent.id", id);
+        self.0.op().span.record("gen_ai.agent.id", id);
         self
     }
 
     /// `gen_ai.conversation.id` (a span attribute, never a metric label).
     pub fn with_conversation_id(self, id: &str) -> Self {
-        self.span.record("gen_ai.conversation.id", id);
+        self.0.op().span.record("gen_ai.conversation.id", id);
         self
     }
 
     /// The run's span: work inside it nests under the run.
     pub fn span(&self) -> &tracing::Span {
-        &self.span
+        &self.0.op().span
     }
 
     /// Starts an LLM call of this run (a child of its span; counted in the run).
     pub fn llm_call(&self, provider: &str, operation: &str, model: &str) -> LlmCall {
-        self.counts.llm.fetch_add(1, Ordering::Relaxed);
-        let _in_run = self.span.enter();
-        LlmCall::start(provider, operation, model)
+        let op = self.0.op();
+        op.counts.llm.fetch_add(1, Ordering::Relaxed);
+        op.span
+            .in_scope(|| op.genai.llm_call(provider, operation, model))
     }
 
     /// Starts a tool call of this run (a child of its span; counted in the run).
     pub fn tool_call(&self, tool: &str, tool_type: &str, call_id: Option<&str>) -> ToolCall {
-        self.counts.tools.fetch_add(1, Ordering::Relaxed);
-        let _in_run = self.span.enter();
-        ToolCall::start(tool, tool_type, call_id)
+        let op = self.0.op();
+        op.counts.tools.fetch_add(1, Ordering::Relaxed);
+        op.span
+            .in_scope(|| op.genai.tool_call(tool, tool_type, call_id))
     }
 
     /// The run produced its answer.
-    pub fn finish(mut self) {
-        self.record(Outcome::Success, None);
+    pub fn finish(self) {
+        self.0.end(End::Finished);
     }
 
-    /// The run failed; `error_type` is low-cardinality.
-    pub fn fail(mut self, error_type: &str) {
-        self.record(Outcome::Failure, Some(error_type));
+    /// The run failed: `error.type` from the error's kind (a
+    /// [`Failure`](crate::failure::Failure) for a class with no error value).
+    pub fn fail<E: std::error::Error + 'static>(self, error: &E) {
+        self.0.end(End::Failed(error_type(error)));
     }
 
-    /// The run stopped at its step limit without an answer.
+    /// The run stopped at its step limit without an answer (`error.type=step_limit`).
     pub fn step_limit_reached(mut self) {
-        self.record(Outcome::StepLimit, Some("step_limit"));
+        self.0.op_mut().outcome = Some(AgentOutcome::StepLimit);
+        self.0.end(End::Failed("step_limit".into()));
     }
+}
 
-    fn record(&mut self, outcome: Outcome, error: Option<&str>) {
-        self.done = true;
-        let i = instruments();
+impl Operation for RunOp {
+    fn end(&mut self, end: End) {
+        let outcome = self.outcome.unwrap_or(match end {
+            End::Finished => AgentOutcome::Success,
+            End::Failed(_) => AgentOutcome::Failure,
+            End::Cancelled => AgentOutcome::Cancelled,
+        });
         self.span.record("gen_ai.agent.outcome", outcome.as_str());
         let mut attrs = vec![
             KeyValue::new(names::GEN_AI_AGENT_NAME, self.name.clone()),
             KeyValue::new(names::GEN_AI_AGENT_OUTCOME, outcome.as_str()),
         ];
-        if let Some(e) = error {
+        if let Some(e) = end.error_type() {
             self.span.record("error.type", e);
             self.span.record("otel.status_code", "error");
             attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
         }
+        let Some(b) = self.genai.binding() else {
+            return;
+        };
+        let i = &b.instruments.agent;
         i.run_duration
             .record(self.start.elapsed().as_secs_f64(), &attrs);
         let per_run = [KeyValue::new(names::GEN_AI_AGENT_NAME, self.name.clone())];
@@ -191,27 +216,27 @@ impl AgentRun {
     }
 }
 
-impl Drop for AgentRun {
-    fn drop(&mut self) {
-        if !self.done {
-            self.record(Outcome::Cancelled, Some("cancelled"));
-        }
-    }
-}
-
 /// One tool call: an INTERNAL span `execute_tool {tool}` and `gen_ai.execute_tool.duration`
 /// by tool, with `error.type` when it failed (or was dropped unfinished: `cancelled`).
 #[derive(Debug)]
-pub struct ToolCall {
+#[must_use = "a tool call records when finished or failed; dropped, it counts as cancelled"]
+pub struct ToolCall(Guard<ToolOp>);
+
+#[derive(Debug)]
+struct ToolOp {
+    genai: GenAi,
     span: tracing::Span,
     start: Instant,
     attrs: Vec<KeyValue>,
-    done: bool,
 }
 
 impl ToolCall {
-    /// Starts a call of `tool` of `tool_type` (`function`, `extension`, `datastore`).
-    pub fn start(tool: &str, tool_type: &str, call_id: Option<&str>) -> ToolCall {
+    pub(super) fn start(
+        genai: GenAi,
+        tool: &str,
+        tool_type: &str,
+        call_id: Option<&str>,
+    ) -> ToolCall {
         let span = tracing::info_span!(
             target: "ferrotel::genai",
             "execute_tool",
@@ -224,50 +249,46 @@ impl ToolCall {
             gen_ai.tool.call.id = call_id,
             error.type = tracing::field::Empty,
         );
-        ToolCall {
+        ToolCall(Guard::new(ToolOp {
+            genai,
             span,
             start: Instant::now(),
             attrs: vec![
                 KeyValue::new(names::GEN_AI_TOOL_NAME, tool.to_string()),
                 KeyValue::new(names::GEN_AI_TOOL_TYPE, tool_type.to_string()),
             ],
-            done: false,
-        }
+        }))
     }
 
     /// The tool call's span.
     pub fn span(&self) -> &tracing::Span {
-        &self.span
+        &self.0.op().span
     }
 
     /// The tool returned.
-    pub fn finish(mut self) {
-        self.record(None);
+    pub fn finish(self) {
+        self.0.end(End::Finished);
     }
 
-    /// The tool failed; `error_type` is low-cardinality.
-    pub fn fail(mut self, error_type: &str) {
-        self.record(Some(error_type));
+    /// The tool failed: `error.type` from the error's kind.
+    pub fn fail<E: std::error::Error + 'static>(self, error: &E) {
+        self.0.end(End::Failed(error_type(error)));
     }
+}
 
-    fn record(&mut self, error: Option<&str>) {
-        self.done = true;
+impl Operation for ToolOp {
+    fn end(&mut self, end: End) {
         let mut attrs = std::mem::take(&mut self.attrs);
-        if let Some(e) = error {
+        if let Some(e) = end.error_type() {
             self.span.record("error.type", e);
             self.span.record("otel.status_code", "error");
             attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
         }
-        instruments()
-            .tool_duration
-            .record(self.start.elapsed().as_secs_f64(), &attrs);
-    }
-}
-
-impl Drop for ToolCall {
-    fn drop(&mut self) {
-        if !self.done {
-            self.record(Some("cancelled"));
+        if let Some(b) = self.genai.binding() {
+            b.instruments
+                .agent
+                .tool_duration
+                .record(self.start.elapsed().as_secs_f64(), &attrs);
         }
     }
 }

@@ -2,9 +2,10 @@
 //! (feature `genai`).
 //!
 //! ```
-//! use ferrotel::genai::{LlmCall, TokenUsage};
+//! use ferrotel::genai::{GenAi, TokenUsage};
 //!
-//! let call = LlmCall::start("openai", "chat", "gpt-4o-mini");
+//! let genai = GenAi::new(); // after ferrotel::init, or GenAi::with_meter(..)
+//! let call = genai.llm_call("openai", "chat", "gpt-4o-mini");
 //! // ... send the request, read the response ...
 //! call.finish(TokenUsage::new(1_200, 300).with_cached_input(1_000));
 //! ```
@@ -23,61 +24,21 @@ mod agent;
 mod content;
 mod pricing;
 
-pub use agent::{AgentRun, Outcome as AgentOutcome, ToolCall};
+pub use agent::{AgentOutcome, AgentRun, ToolCall};
 pub use content::redact;
 pub use pricing::{set_price_table, PriceError, PriceTable, Rates, Unpriced};
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
+use opentelemetry::metrics::{Counter, Histogram, Meter};
+use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-static CAPTURE: AtomicBool = AtomicBool::new(false);
-static CAPTURE_MAX: AtomicUsize = AtomicUsize::new(1000);
-static TENANT_LIMIT: AtomicUsize = AtomicUsize::new(100);
-
-/// Applies the configuration `init` read (content capture, its length, the tenant limit).
-pub(crate) fn configure(capture: bool, max_chars: usize, tenant_limit: usize) {
-    CAPTURE.store(capture, Ordering::Relaxed);
-    CAPTURE_MAX.store(max_chars, Ordering::Relaxed);
-    TENANT_LIMIT.store(tenant_limit, Ordering::Relaxed);
-}
-
-/// Turns message-content capture on or off for the process (what
-/// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` sets at `init`).
-pub fn set_content_capture(on: bool) {
-    CAPTURE.store(on, Ordering::Relaxed);
-}
-
-/// The label a tenant is recorded under: its own name for the first `limit` tenants
-/// seen, `other` for the rest, so the number of series stays bounded.
-fn tenant_label(tenant: &str) -> Arc<str> {
-    static ADMITTED: OnceLock<RwLock<HashSet<Arc<str>>>> = OnceLock::new();
-    static OTHER: OnceLock<Arc<str>> = OnceLock::new();
-    let admitted = ADMITTED.get_or_init(|| RwLock::new(HashSet::new()));
-    if let Ok(set) = admitted.read() {
-        if let Some(t) = set.get(tenant) {
-            return t.clone();
-        }
-    }
-    if let Ok(mut set) = admitted.write() {
-        if let Some(t) = set.get(tenant) {
-            return t.clone();
-        }
-        if set.len() < TENANT_LIMIT.load(Ordering::Relaxed) {
-            let t: Arc<str> = Arc::from(tenant);
-            set.insert(t.clone());
-            return t;
-        }
-    }
-    OTHER.get_or_init(|| Arc::from("other")).clone()
-}
-
-use opentelemetry::metrics::{Counter, Histogram};
-use opentelemetry::KeyValue;
-
+use crate::failure::error_type;
+use crate::instrument::guard::{End, Guard, Operation};
+use crate::instrument::{Binding, Bound};
 use crate::{catalog, names};
 
 /// Tokens a call used. `input` includes cached reads and writes; `output` includes reasoning.
@@ -141,20 +102,19 @@ impl TokenUsage {
     }
 }
 
-struct Instruments {
+#[derive(Debug)]
+pub(crate) struct Instruments {
     tokens: Histogram<u64>,
     duration: Histogram<f64>,
     ttfc: Histogram<f64>,
     cost: Counter<f64>,
     unpriced: Counter<u64>,
     audio: Counter<f64>,
-    warned: Mutex<HashSet<String>>,
+    pub(crate) agent: agent::Instruments,
 }
 
-fn instruments() -> &'static Instruments {
-    static I: OnceLock<Instruments> = OnceLock::new();
-    I.get_or_init(|| {
-        let meter = opentelemetry::global::meter("ferrotel");
+impl Instruments {
+    fn new(meter: &Meter) -> Self {
         let t = &catalog::GEN_AI_CLIENT_TOKEN_USAGE;
         let d = &catalog::GEN_AI_CLIENT_OPERATION_DURATION;
         let f = &catalog::GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK;
@@ -164,26 +124,204 @@ fn instruments() -> &'static Instruments {
         ];
         Instruments {
             tokens: t.u64_histogram(
-                &meter,
+                meter,
                 vec![
                     1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0, 16384.0, 65536.0, 262144.0,
                     1048576.0, 4194304.0, 16777216.0, 67108864.0,
                 ],
             ),
-            duration: d.f64_histogram(&meter, seconds.clone()),
-            ttfc: f.f64_histogram(&meter, seconds),
-            cost: c.f64_counter(&meter),
-            unpriced: catalog::GEN_AI_CLIENT_COST_UNPRICED.u64_counter(&meter),
-            audio: catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.f64_counter(&meter),
-            warned: Mutex::new(HashSet::new()),
+            duration: d.f64_histogram(meter, seconds.clone()),
+            ttfc: f.f64_histogram(meter, seconds),
+            cost: c.f64_counter(meter),
+            unpriced: catalog::GEN_AI_CLIENT_COST_UNPRICED.u64_counter(meter),
+            audio: catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.f64_counter(meter),
+            agent: agent::Instruments::new(meter),
         }
-    })
+    }
+}
+
+/// GenAI telemetry for one service: the source of [`LlmCall`], [`AgentRun`] and
+/// [`ToolCall`] guards. Cheap to clone; clones share the tenant labels admitted so far.
+///
+/// Its instruments come from the global meter (the pipeline `init` installed; a handle
+/// built before `init` binds on first use after it) or from [`with_meter`](GenAi::with_meter).
+/// Content capture, its length and the tenant limit follow the pipeline's settings
+/// unless set here.
+///
+/// ```
+/// use ferrotel::genai::{GenAi, TokenUsage};
+/// let genai = GenAi::new().with_tenant_limit(20);
+/// genai.llm_call("openai", "chat", "gpt-4o-mini").with_tenant("acme").finish(TokenUsage::new(10, 5));
+/// ```
+#[derive(Debug, Clone)]
+pub struct GenAi {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The meter given to `with_meter`; `None` is the global one.
+    meter: Option<Meter>,
+    bound: Bound<Instruments>,
+    capture: Option<bool>,
+    content_max: Option<usize>,
+    tenant_limit: Option<usize>,
+    tenants: RwLock<HashSet<Arc<str>>>,
+    /// `provider/model` pairs already warned about as unpriced.
+    warned: Mutex<HashSet<String>>,
+}
+
+impl Default for GenAi {
+    fn default() -> Self {
+        GenAi::new()
+    }
+}
+
+impl GenAi {
+    /// Records through the global meter.
+    #[must_use]
+    pub fn new() -> Self {
+        GenAi::build(None, None, None, None)
+    }
+
+    /// Records through `meter`.
+    ///
+    /// ```
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::default();
+    /// let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "app");
+    /// let genai = ferrotel::genai::GenAi::with_meter(&meter);
+    /// genai.llm_call("openai", "chat", "gpt-4o").finish(ferrotel::genai::TokenUsage::new(1, 1));
+    /// ```
+    #[must_use]
+    pub fn with_meter(meter: &Meter) -> Self {
+        GenAi::build(Some(meter), None, None, None)
+    }
+
+    fn build(
+        meter: Option<&Meter>,
+        capture: Option<bool>,
+        content_max: Option<usize>,
+        tenant_limit: Option<usize>,
+    ) -> Self {
+        GenAi {
+            inner: Arc::new(Inner {
+                meter: meter.cloned(),
+                bound: Bound::new("genai", meter, Instruments::new),
+                capture,
+                content_max,
+                tenant_limit,
+                tenants: RwLock::new(HashSet::new()),
+                warned: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    fn with(self, f: impl FnOnce(&mut Inner)) -> Self {
+        let mut next = GenAi::build(
+            self.inner.meter.as_ref(),
+            self.inner.capture,
+            self.inner.content_max,
+            self.inner.tenant_limit,
+        );
+        if let Some(inner) = Arc::get_mut(&mut next.inner) {
+            f(inner);
+        }
+        next
+    }
+
+    /// Records prompts and completions (redacted, truncated) on spans. Wins over the
+    /// pipeline's setting (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, default off).
+    #[must_use]
+    pub fn with_content_capture(self, on: bool) -> Self {
+        self.with(|i| i.capture = Some(on))
+    }
+
+    /// Longest captured content, in characters. Wins over `FERROTEL_GENAI_CONTENT_MAX_CHARS`.
+    #[must_use]
+    pub fn with_content_max_chars(self, chars: usize) -> Self {
+        self.with(|i| i.content_max = Some(chars))
+    }
+
+    /// How many tenants get their own `tenant` label (the rest are `other`). Wins over
+    /// `FERROTEL_GENAI_TENANT_LIMIT` (default 100).
+    #[must_use]
+    pub fn with_tenant_limit(self, tenants: usize) -> Self {
+        self.with(|i| i.tenant_limit = Some(tenants))
+    }
+
+    fn binding(&self) -> Option<&Binding<Instruments>> {
+        self.inner.bound.get()
+    }
+
+    /// Whether message content is captured (opt-in).
+    pub fn captures_content(&self) -> bool {
+        self.inner.capture.unwrap_or_else(|| {
+            self.binding()
+                .map(|b| b.settings.genai_capture)
+                .unwrap_or(false)
+        })
+    }
+
+    fn content_max(&self) -> usize {
+        self.inner.content_max.unwrap_or_else(|| {
+            self.binding()
+                .map_or(1000, |b| b.settings.genai_content_max)
+        })
+    }
+
+    /// The label a tenant is recorded under: its own name for the first `limit` tenants
+    /// seen, `other` for the rest, so the number of series stays bounded.
+    fn tenant_label(&self, tenant: &str) -> Arc<str> {
+        let limit = self.inner.tenant_limit.unwrap_or_else(|| {
+            self.binding()
+                .map_or(100, |b| b.settings.genai_tenant_limit)
+        });
+        if let Ok(set) = self.inner.tenants.read() {
+            if let Some(t) = set.get(tenant) {
+                return t.clone();
+            }
+        }
+        if let Ok(mut set) = self.inner.tenants.write() {
+            if let Some(t) = set.get(tenant) {
+                return t.clone();
+            }
+            if set.len() < limit {
+                let t: Arc<str> = Arc::from(tenant);
+                set.insert(t.clone());
+                return t;
+            }
+        }
+        Arc::from("other")
+    }
+
+    /// Starts a call to `provider` (`gen_ai.provider.name`: `openai`, `anthropic`, …)
+    /// doing `operation` (`chat`, `text_completion`, `embeddings`, `transcription`,
+    /// `speech`, …) with `model`.
+    pub fn llm_call(&self, provider: &str, operation: &str, model: &str) -> LlmCall {
+        LlmCall::start(self.clone(), provider, operation, model)
+    }
+
+    /// Starts a run of the agent called `name` (`gen_ai.agent.name`); see [`AgentRun`].
+    pub fn agent_run(&self, name: &str) -> AgentRun {
+        AgentRun::start(self.clone(), name)
+    }
+
+    /// Starts a call of `tool` of `tool_type` (`function`, `extension`, `datastore`)
+    /// outside any agent run; see [`ToolCall`].
+    pub fn tool_call(&self, tool: &str, tool_type: &str, call_id: Option<&str>) -> ToolCall {
+        ToolCall::start(self.clone(), tool, tool_type, call_id)
+    }
 }
 
 /// One LLM call: a guard that opens the span and the timer, and records tokens,
-/// duration and cost when finished, failed or dropped.
+/// duration and cost when finished, failed or dropped (`error.type=cancelled`).
 #[derive(Debug)]
-pub struct LlmCall {
+#[must_use = "a call records when finished or failed; dropped, it counts as cancelled"]
+pub struct LlmCall(Guard<CallOp>);
+
+#[derive(Debug)]
+struct CallOp {
+    genai: GenAi,
     span: tracing::Span,
     start: Instant,
     first_chunk: Option<Instant>,
@@ -191,14 +329,10 @@ pub struct LlmCall {
     model: String,
     attrs: Vec<KeyValue>,
     tenant: Option<Arc<str>>,
-    done: bool,
 }
 
 impl LlmCall {
-    /// Starts a call to `provider` (`gen_ai.provider.name`: `openai`, `anthropic`, …)
-    /// doing `operation` (`chat`, `text_completion`, `embeddings`, `transcription`,
-    /// `speech`, …) with `model`.
-    pub fn start(provider: &str, operation: &str, model: &str) -> LlmCall {
+    fn start(genai: GenAi, provider: &str, operation: &str, model: &str) -> LlmCall {
         let span = tracing::info_span!(
             target: "ferrotel::genai",
             "gen_ai call",
@@ -220,7 +354,8 @@ impl LlmCall {
             gen_ai.conversation.id = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
-        LlmCall {
+        LlmCall(Guard::new(CallOp {
+            genai,
             span,
             start: Instant::now(),
             first_chunk: None,
@@ -232,13 +367,16 @@ impl LlmCall {
                 KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
             ],
             tenant: None,
-            done: false,
-        }
+        }))
+    }
+
+    fn op(&self) -> &CallOp {
+        self.0.op()
     }
 
     /// `gen_ai.conversation.id` (a span attribute, never a metric label).
     pub fn with_conversation_id(self, id: &str) -> Self {
-        self.span.record("gen_ai.conversation.id", id);
+        self.op().span.record("gen_ai.conversation.id", id);
         self
     }
 
@@ -246,32 +384,35 @@ impl LlmCall {
     /// metrics only). The first tenants seen, up to the limit (`FERROTEL_GENAI_TENANT_LIMIT`,
     /// default 100), get their own label; the rest are `other`. Never pass a user id.
     pub fn with_tenant(mut self, tenant: &str) -> Self {
-        self.tenant = Some(tenant_label(tenant));
+        let label = self.op().genai.tenant_label(tenant);
+        self.0.op_mut().tenant = Some(label);
         self
     }
 
     /// Seconds of audio this voice call processed (transcription input, speech output).
     pub fn audio_seconds(&self, seconds: f64) {
-        instruments().audio.add(seconds, &self.attrs);
+        if let Some(b) = self.op().genai.binding() {
+            b.instruments.audio.add(seconds, &self.op().attrs);
+        }
     }
 
     /// Whether message content is being captured (opt-in).
-    pub fn captures_content() -> bool {
-        CAPTURE.load(Ordering::Relaxed)
+    pub fn captures_content(&self) -> bool {
+        self.op().genai.captures_content()
     }
 
     /// Records the input messages (`role`, `text`) as `gen_ai.input.messages` — only when
     /// content capture is on, truncated and with secrets and e-mail addresses redacted.
     pub fn input_messages(&self, messages: &[(&str, &str)]) {
-        if !Self::captures_content() {
+        if !self.captures_content() {
             return;
         }
-        let max = CAPTURE_MAX.load(Ordering::Relaxed);
+        let max = self.op().genai.content_max();
         let json: Vec<serde_json::Value> = messages
             .iter()
             .map(|(role, text)| serde_json::json!({ "role": role, "parts": [{ "type": "text", "content": redact(text, max) }] }))
             .collect();
-        self.span.set_attribute(
+        self.op().span.set_attribute(
             "gen_ai.input.messages",
             serde_json::Value::Array(json).to_string(),
         );
@@ -280,39 +421,42 @@ impl LlmCall {
     /// Records the output text as `gen_ai.output.messages` — only when content capture is
     /// on, truncated and redacted.
     pub fn output_text(&self, text: &str) {
-        if !Self::captures_content() {
+        if !self.captures_content() {
             return;
         }
-        let max = CAPTURE_MAX.load(Ordering::Relaxed);
+        let max = self.op().genai.content_max();
         let json = serde_json::json!([{ "role": "assistant", "parts": [{ "type": "text", "content": redact(text, max) }] }]);
-        self.span
+        self.op()
+            .span
             .set_attribute("gen_ai.output.messages", json.to_string());
     }
 
     /// The call's span: enter it (or `.instrument` the request with it) so the HTTP
     /// client span nests under it.
     pub fn span(&self) -> &tracing::Span {
-        &self.span
+        &self.op().span
     }
 
     /// Marks the call as streaming.
     pub fn streaming(&self) {
-        self.span.record("gen_ai.request.stream", true);
+        self.op().span.record("gen_ai.request.stream", true);
     }
 
     /// The first chunk of a streamed response arrived: records time to first chunk (once).
     pub fn first_chunk(&mut self) {
-        if self.first_chunk.is_none() {
-            self.first_chunk = Some(Instant::now());
-            self.span.record("gen_ai.request.stream", true);
+        let op = self.0.op_mut();
+        if op.first_chunk.is_none() {
+            op.first_chunk = Some(Instant::now());
+            op.span.record("gen_ai.request.stream", true);
         }
     }
 
     /// The response's id (`gen_ai.response.id`) and finish reasons.
     pub fn response(&self, id: &str, finish_reasons: &[&str]) {
-        self.span.record("gen_ai.response.id", id);
+        let span = &self.op().span;
+        span.record("gen_ai.response.id", id);
         if !finish_reasons.is_empty() {
-            self.span.record(
+            span.record(
                 "gen_ai.response.finish_reasons",
                 finish_reasons.join(",").as_str(),
             );
@@ -321,11 +465,38 @@ impl LlmCall {
 
     /// The call succeeded with `usage`.
     pub fn finish(mut self, usage: TokenUsage) {
-        let i = instruments();
-        let mut attrs = std::mem::take(&mut self.attrs);
+        self.0.op_mut().usage(usage);
+        self.0.end(End::Finished);
+    }
+
+    /// The call succeeded: usage is read from the provider's raw response body (see
+    /// [`PriceTable::usage_from_body`]; `api_flavor` is e.g. `chat` for OpenAI chat
+    /// completions, including a streamed response's final usage chunk). A body without
+    /// usage records the call as unpriced.
+    pub fn finish_with_body(mut self, api_flavor: &str, body: &[u8]) {
+        let op = self.0.op_mut();
+        match pricing::global().usage_from_body(&op.provider, api_flavor, body) {
+            Some(usage) => op.usage(usage),
+            None => op.unpriced("the response body holds no usage"),
+        }
+        self.0.end(End::Finished);
+    }
+
+    /// The call failed: `error.type` from the error's kind. For a provider's status or a
+    /// class with no error value, pass a [`Failure`](crate::failure::Failure):
+    /// `call.fail(&Failure::new("429"))`.
+    pub fn fail<E: std::error::Error + 'static>(self, error: &E) {
+        self.0.end(End::Failed(error_type(error)));
+    }
+}
+
+impl CallOp {
+    /// Records tokens and cost on the span and metrics.
+    fn usage(&mut self, usage: TokenUsage) {
         if let Some(m) = &usage.response_model {
             self.span.record("gen_ai.response.model", m.as_str());
-            attrs.push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, m.clone()));
+            self.attrs
+                .push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
         self.span.record("gen_ai.usage.input_tokens", usage.input);
         self.span.record("gen_ai.usage.output_tokens", usage.output);
@@ -337,56 +508,48 @@ impl LlmCall {
             self.span
                 .record("gen_ai.usage.reasoning.output_tokens", usage.reasoning);
         }
-        let mut billed = attrs.clone();
-        if let Some(t) = &self.tenant {
-            billed.push(KeyValue::new(names::TENANT, t.to_string()));
-        }
-        for (kind, n) in [("input", usage.input), ("output", usage.output)] {
-            let mut a = billed.clone();
-            a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
-            i.tokens.record(n, &a);
-        }
         let cost = match usage.reported_cost {
             Some(c) => Ok(c),
             None => pricing::global().cost(&self.provider, &self.model, &usage),
         };
-        match cost {
-            Ok(c) => {
-                self.span.record("gen_ai.client.cost", c);
+        if let Ok(c) = &cost {
+            self.span.record("gen_ai.client.cost", *c);
+        }
+        if let Some(b) = self.genai.binding() {
+            let i = &b.instruments;
+            let mut billed = self.attrs.clone();
+            if let Some(t) = &self.tenant {
+                billed.push(KeyValue::new(names::TENANT, t.to_string()));
+            }
+            for (kind, n) in [("input", usage.input), ("output", usage.output)] {
+                let mut a = billed.clone();
+                a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
+                i.tokens.record(n, &a);
+            }
+            if let Ok(c) = cost {
                 i.cost.add(c, &billed);
             }
+        }
+        match cost {
+            Ok(_) => {}
             Err(Unpriced::UnknownModel) => self.unpriced("the price table does not know the model"),
             Err(Unpriced::Other(why)) => self.unpriced(&why),
-        }
-        self.attrs = attrs;
-        self.record(None);
-    }
-
-    /// The call succeeded: usage is read from the provider's raw response body (see
-    /// [`PriceTable::usage_from_body`]; `api_flavor` is e.g. `chat` for OpenAI chat
-    /// completions, including a streamed response's final usage chunk). A body without
-    /// usage records the call as unpriced.
-    pub fn finish_with_body(self, api_flavor: &str, body: &[u8]) {
-        match pricing::global().usage_from_body(&self.provider, api_flavor, body) {
-            Some(usage) => self.finish(usage),
-            None => {
-                let mut this = self;
-                this.unpriced("the response body holds no usage");
-                this.record(None);
-            }
         }
     }
 
     fn unpriced(&self, why: &str) {
-        let i = instruments();
-        i.unpriced.add(
-            1,
-            &[
-                KeyValue::new(names::GEN_AI_PROVIDER_NAME, self.provider.clone()),
-                KeyValue::new(names::GEN_AI_REQUEST_MODEL, self.model.clone()),
-            ],
-        );
-        let first = i
+        if let Some(b) = self.genai.binding() {
+            b.instruments.unpriced.add(
+                1,
+                &[
+                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, self.provider.clone()),
+                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, self.model.clone()),
+                ],
+            );
+        }
+        let first = self
+            .genai
+            .inner
             .warned
             .lock()
             .map(|mut w| w.insert(format!("{}/{}", self.provider, self.model)))
@@ -401,34 +564,25 @@ impl LlmCall {
             );
         }
     }
+}
 
-    /// The call failed; `error_type` is low-cardinality (`rate_limited`, `timeout`, `500`, …).
-    pub fn fail(mut self, error_type: &str) {
-        self.record(Some(error_type.to_string()));
-    }
-
-    fn record(&mut self, error: Option<String>) {
-        self.done = true;
-        let i = instruments();
+impl Operation for CallOp {
+    fn end(&mut self, end: End) {
         let mut attrs = std::mem::take(&mut self.attrs);
-        if let Some(e) = error {
-            self.span.record("error.type", e.as_str());
+        if let Some(e) = end.error_type() {
+            self.span.record("error.type", e);
             self.span.record("otel.status_code", "error");
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e));
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
         }
+        let Some(b) = self.genai.binding() else {
+            return;
+        };
+        let i = &b.instruments;
         if let Some(at) = self.first_chunk {
             i.ttfc
                 .record(at.duration_since(self.start).as_secs_f64(), &attrs);
         }
         i.duration
             .record(self.start.elapsed().as_secs_f64(), &attrs);
-    }
-}
-
-impl Drop for LlmCall {
-    fn drop(&mut self) {
-        if !self.done {
-            self.record(Some("cancelled".to_string()));
-        }
     }
 }

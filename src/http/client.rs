@@ -2,37 +2,29 @@
 //! the headers, and `http.client.request.duration`.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::metrics::Histogram;
+use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::metrics::DURATION_BUCKETS;
+use crate::instrument::Bound;
 use crate::{catalog, names};
 
-/// Created on first use from the global meter provider, then reused.
-fn duration() -> &'static Histogram<f64> {
-    static DURATION: OnceLock<Histogram<f64>> = OnceLock::new();
-    DURATION.get_or_init(|| {
-        let spec = &catalog::HTTP_CLIENT_REQUEST_DURATION;
-        spec.f64_histogram(
-            &opentelemetry::global::meter("ferrotel"),
-            DURATION_BUCKETS.to_vec(),
-        )
-    })
-}
-
-/// Sends a `reqwest` request with a client span, `traceparent` injected, and
-/// `http.client.request.duration` recorded (to the response headers).
+/// Telemetry for outgoing `reqwest` requests: each request sent through it gets a client
+/// span, `traceparent` injected, and `http.client.request.duration` recorded (to the
+/// response headers). Cheap to clone.
+///
+/// Its histogram comes from the global meter (the pipeline `init` installed; one built
+/// before `init` binds on first use after it) or from [`with_meter`](ClientTelemetry::with_meter).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), reqwest::Error> {
-/// use ferrotel::http::SendTraced;
-///
+/// let http = ferrotel::http::ClientTelemetry::new();
 /// let client = reqwest::Client::new();
-/// let response = client.get("http://127.0.0.1:3000/users/7").send_traced().await?;
+/// let response = http.send(client.get("http://127.0.0.1:3000/users/7")).await?;
 /// # Ok(()) }
 /// ```
 ///
@@ -40,14 +32,45 @@ fn duration() -> &'static Histogram<f64> {
 /// `http.response.status_code`, `network.protocol.version`, and `error.type` (the status
 /// code from 400 up, or `timeout`, `connect`, `_OTHER` when no response came). The span
 /// carries `url.full` without its query string or credentials.
-pub trait SendTraced {
-    /// Sends the request as `send` would, instrumented.
-    fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send;
+#[derive(Debug, Clone)]
+pub struct ClientTelemetry {
+    bound: Arc<Bound<Histogram<f64>>>,
 }
 
-impl SendTraced for reqwest::RequestBuilder {
-    fn send_traced(self) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
-        let (client, request) = self.build_split();
+impl Default for ClientTelemetry {
+    fn default() -> Self {
+        ClientTelemetry::new()
+    }
+}
+
+fn duration(meter: &Meter) -> Histogram<f64> {
+    catalog::HTTP_CLIENT_REQUEST_DURATION.f64_histogram(meter, DURATION_BUCKETS.to_vec())
+}
+
+impl ClientTelemetry {
+    /// Records through the global meter.
+    #[must_use]
+    pub fn new() -> Self {
+        ClientTelemetry {
+            bound: Arc::new(Bound::new("http client", None, duration)),
+        }
+    }
+
+    /// Records through `meter`.
+    #[must_use]
+    pub fn with_meter(meter: &Meter) -> Self {
+        ClientTelemetry {
+            bound: Arc::new(Bound::new("http client", Some(meter), duration)),
+        }
+    }
+
+    /// Sends the request as `RequestBuilder::send` would, instrumented.
+    pub fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + Send {
+        let bound = self.bound.clone();
+        let (client, request) = request.build_split();
         async move {
             let mut request = request?;
             let method = super::layer::method_label(request.method());
@@ -120,7 +143,9 @@ impl SendTraced for reqwest::RequestBuilder {
                 span.record("otel.status_code", "error");
                 attrs.push(KeyValue::new(names::ERROR_TYPE, e));
             }
-            duration().record(start.elapsed().as_secs_f64(), &attrs);
+            if let Some(b) = bound.get() {
+                b.instruments.record(start.elapsed().as_secs_f64(), &attrs);
+            }
             result
         }
     }

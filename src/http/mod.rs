@@ -31,5 +31,5 @@ mod metrics;
 pub(crate) use metrics::DURATION_BUCKETS;
 
 pub use body::ResponseBody;
-pub use client::SendTraced;
+pub use client::ClientTelemetry;
 pub use layer::{ResponseFuture, Server, ServerLayer};

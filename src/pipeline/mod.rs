@@ -66,7 +66,6 @@ pub fn init(config: Config) -> Result<Telemetry, Error> {
                     INSTALLED.store(false, Ordering::SeqCst);
                     return Err(Error::AlreadyInitialized);
                 }
-                crate::instrument::set_global_settings(config.instruments.clone());
                 if let Some(tp) = &t.providers.traces {
                     opentelemetry::global::set_tracer_provider(tp.clone());
                 }
@@ -74,6 +73,8 @@ pub fn init(config: Config) -> Result<Telemetry, Error> {
                     opentelemetry::global::set_meter_provider(mp.clone());
                 }
                 opentelemetry::global::set_text_map_propagator(t.propagator());
+                // Last: handles built before init bind to the global meter from now on.
+                crate::instrument::install_global(config.instruments.clone());
             }
             Ok(t)
         }

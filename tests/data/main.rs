@@ -36,7 +36,7 @@ fn sqlite_operations_record_sanitized_spans_and_metrics() {
         let db = Db::new("sqlite").with_namespace(label);
         let (rows, dup) = w.runtime.block_on(async {
             let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(&url).await.unwrap();
-            ferrotel::db::observe_pool(label, pool.clone());
+            ferrotel::db::observe_pool(&opentelemetry::global::meter("ferrotel"), label, pool.clone());
             let create = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT NOT NULL)";
             db.run(create, sqlx::query(create).execute(&pool)).await.unwrap();
             let insert = "INSERT INTO users (id, email) VALUES (1, 'ann@example.com'), (2, 'bob@example.com')";
@@ -269,7 +269,7 @@ fn redis_as_a_cache_counts_hits_and_misses() {
     assert_eq!(
         s.value(
             "cache_operation_duration_seconds_count",
-            &with("error_type", "cache_error")
+            &with("error_type", "connection_refused")
         ),
         Some(1.0)
     );
@@ -306,7 +306,7 @@ fn queue_depth_wait_and_outcomes() {
         .collect();
     assert!(processed.contains(&(None, 1.0)), "{processed:?}");
     assert!(
-        processed.contains(&(Some("Error".into()), 1.0)),
+        processed.contains(&(Some("other".into()), 1.0)),
         "{processed:?}"
     );
     assert!(
@@ -317,13 +317,13 @@ fn queue_depth_wait_and_outcomes() {
 
 #[test]
 fn errors_are_counted_and_attached_to_the_span() {
-    use ferrotel::app_errors::{self, Category};
+    use ferrotel::app_errors::{Category, ErrorCounter};
     let w = world();
     {
         let span = tracing::info_span!("charge");
         let _e = span.enter();
         let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "payment provider timed out");
-        app_errors::record(Category::ExternalService, "billing", &err);
+        ErrorCounter::new().record(Category::ExternalService, "billing", &err);
     }
     let s = w.scrape();
     assert_eq!(
@@ -332,7 +332,7 @@ fn errors_are_counted_and_attached_to_the_span() {
             &[
                 ("error_category", "external_service"),
                 ("app_component", "billing"),
-                ("error_type", "Error")
+                ("error_type", "timed_out")
             ]
         ),
         Some(1.0)

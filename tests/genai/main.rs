@@ -7,8 +7,9 @@ mod support;
 
 use std::sync::OnceLock;
 
-use ferrotel::genai::LlmCall;
-use ferrotel::http::SendTraced;
+use ferrotel::failure::Failure;
+use ferrotel::genai::GenAi;
+use ferrotel::http::ClientTelemetry;
 use ferrotel::testing::openai::MockOpenAi;
 use serde_json::json;
 use support::{attr, Installed};
@@ -17,13 +18,21 @@ use tracing::Instrument;
 struct World {
     installed: Installed,
     provider: MockOpenAi,
+    genai: GenAi,
+    http: ClientTelemetry,
 }
 
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
-    W.get_or_init(|| World {
-        installed: Installed::start("genai-test", &[("FERROTEL_GENAI_TENANT_LIMIT", "5")]),
-        provider: MockOpenAi::start().unwrap(),
+    W.get_or_init(|| {
+        let installed = Installed::start("genai-test", &[("FERROTEL_GENAI_TENANT_LIMIT", "5")]);
+        World {
+            installed,
+            provider: MockOpenAi::start().unwrap(),
+            // Built after init: they take the installed pipeline's meter and settings.
+            genai: GenAi::new(),
+            http: ClientTelemetry::new(),
+        }
     })
 }
 
@@ -36,7 +45,7 @@ async fn chat(
     fault: Option<&str>,
 ) -> Result<String, String> {
     let w = world();
-    let mut call = LlmCall::start("openai", "chat", model);
+    let mut call = w.genai.llm_call("openai", "chat", model);
     let span = call.span().clone();
     async move {
         let body = json!({
@@ -52,16 +61,16 @@ async fn chat(
         if let Some(f) = fault {
             req = req.header("x-mock-status", f);
         }
-        let mut resp = match req.send_traced().await {
+        let mut resp = match w.http.send(req).await {
             Ok(r) => r,
             Err(e) => {
-                call.fail("transport");
+                call.fail(&e);
                 return Err(e.to_string());
             }
         };
         if !resp.status().is_success() {
             let code = resp.status().as_u16().to_string();
-            call.fail(&code);
+            call.fail(&Failure::new(code.clone()));
             return Err(code);
         }
         if !stream {
@@ -238,7 +247,7 @@ fn failed_and_cancelled_calls_are_errors_not_losses() {
         .block_on(chat("gpt-4.1", "this will be refused", false, Some("429")))
         .unwrap_err();
     assert_eq!(err, "429");
-    drop(LlmCall::start("openai", "chat", "gpt-4.1-nano")); // abandoned before an answer
+    drop(w.genai.llm_call("openai", "chat", "gpt-4.1-nano")); // abandoned before an answer
     let s = scrape();
     assert_eq!(
         s.value(
@@ -347,8 +356,8 @@ fn cached_input_is_priced_at_the_cached_rate_once() {
 #[test]
 fn content_is_captured_only_when_opted_in_and_redacted() {
     let w = world();
-    let record = |model: &'static str| {
-        let call = LlmCall::start("openai", "chat", model);
+    let record = |genai: &GenAi, model: &'static str| {
+        let call = genai.llm_call("openai", "chat", model);
         call.input_messages(&[(
             "user",
             "mail me at ann@example.com, my key is sk-proj-0123456789abcdefXYZ",
@@ -356,10 +365,11 @@ fn content_is_captured_only_when_opted_in_and_redacted() {
         call.output_text("sure thing");
         call.finish(ferrotel::genai::TokenUsage::new(10, 2).with_reported_cost(0.0));
     };
-    record("capture-off-model");
-    ferrotel::genai::set_content_capture(true);
-    record("capture-on-model");
-    ferrotel::genai::set_content_capture(false);
+    record(&w.genai, "capture-off-model");
+    record(
+        &w.genai.clone().with_content_capture(true),
+        "capture-on-model",
+    );
     w.installed.receiver.wait_for("both spans", |r| {
         let spans = r.spans();
         ["chat capture-off-model", "chat capture-on-model"]
@@ -405,7 +415,9 @@ fn tenants_beyond_the_limit_share_one_series() {
     // crowded out of the export queue; the metrics are what this test is about.
     tracing::dispatcher::with_default(&tracing::Dispatch::none(), || {
         for i in 0..100_000 {
-            let call = LlmCall::start("openai", "chat", "tenant-model")
+            let call = w
+                .genai
+                .llm_call("openai", "chat", "tenant-model")
                 .with_tenant(&format!("tenant-{i}"));
             call.finish(ferrotel::genai::TokenUsage::new(1, 1).with_reported_cost(0.001));
         }
@@ -445,11 +457,11 @@ fn tenants_beyond_the_limit_share_one_series() {
 #[test]
 fn voice_calls_record_audio_seconds() {
     let w = world();
-    let call = LlmCall::start("openai", "transcription", "whisper-1");
+    let call = w.genai.llm_call("openai", "transcription", "whisper-1");
     call.audio_seconds(12.5);
     call.finish(ferrotel::genai::TokenUsage::new(0, 0).with_reported_cost(0.00125));
-    let failed = LlmCall::start("openai", "speech", "tts-1");
-    failed.fail("timeout");
+    let failed = w.genai.llm_call("openai", "speech", "tts-1");
+    failed.fail(&Failure::new("timeout"));
     let s = w.installed.scrape();
     assert_eq!(
         s.value(
@@ -479,14 +491,13 @@ fn voice_calls_record_audio_seconds() {
 
 #[test]
 fn agent_runs_nest_llm_and_tool_calls() {
-    use ferrotel::genai::AgentRun;
     let w = world();
     // A run that hits its step limit after a failed tool.
-    let run = AgentRun::start("limited-agent");
+    let run = w.genai.agent_run("limited-agent");
     let call = run.llm_call("openai", "chat", "gpt-4o-mini");
     call.finish(ferrotel::genai::TokenUsage::new(10, 5));
     let tool = run.tool_call("flaky_search", "function", Some("call_1"));
-    tool.fail("tool_error");
+    tool.fail(&Failure::new("tool_error"));
     run.step_limit_reached();
     let s = w.installed.scrape();
     let agent = ("gen_ai_agent_name", "limited-agent");

@@ -296,7 +296,6 @@ fn admin_paths_are_left_out() {
 
 #[test]
 fn reqwest_calls_are_traced_into_the_server_and_measured() {
-    use ferrotel::http::SendTraced;
     use tracing::Instrument;
     let w = world();
     let app = w.app;
@@ -304,17 +303,16 @@ fn reqwest_calls_are_traced_into_the_server_and_measured() {
     let (ok, missing, refused) = w.block_on(
         async move {
             let client = reqwest::Client::new();
-            let ok = client
-                .get(format!("http://{app}/users/client?token=secret"))
-                .send_traced()
+            let http = ferrotel::http::ClientTelemetry::new();
+            let ok = http
+                .send(client.get(format!("http://{app}/users/client?token=secret")))
                 .await
                 .unwrap();
-            let missing = client
-                .get(format!("http://{app}/no/such/route"))
-                .send_traced()
+            let missing = http
+                .send(client.get(format!("http://{app}/no/such/route")))
                 .await
                 .unwrap();
-            let refused = client.get(format!("http://{dead}/")).send_traced().await;
+            let refused = http.send(client.get(format!("http://{dead}/"))).await;
             (
                 ok.status().as_u16(),
                 missing.status().as_u16(),

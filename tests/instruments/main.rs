@@ -1,0 +1,173 @@
+//! Every semantic instrument handle records into the meter it was built with, with no
+//! global pipeline installed; and a handle built on the global meter before `init` says
+//! so on its first recording, then records once `init` has run.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::process::Command;
+
+use ferrotel::app_errors::{Category, ErrorCounter};
+use ferrotel::cache::Cache;
+use ferrotel::db::Db;
+use ferrotel::failure::Failure;
+use ferrotel::genai::{GenAi, TokenUsage};
+use ferrotel::http::ClientTelemetry;
+use ferrotel::queue::Queue;
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+
+/// Names of the metrics `provider` exported, after a flush.
+fn exported(provider: &SdkMeterProvider, exporter: &InMemoryMetricExporter) -> Vec<String> {
+    provider.force_flush().unwrap();
+    let mut names: Vec<String> = exporter
+        .get_finished_metrics()
+        .unwrap()
+        .iter()
+        .flat_map(|rm| rm.scope_metrics().flat_map(|s| s.metrics()))
+        .map(|m| m.name().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn each_handle_records_into_the_meter_it_was_given() {
+    let exporter = InMemoryMetricExporter::default();
+    let provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(exporter.clone()).build())
+        .build();
+    let meter = provider.meter("app");
+
+    let db = Db::new("sqlite").with_meter(&meter);
+    db.query("SELECT id FROM users").finish(Some(2));
+    let cache = Cache::new("users").with_meter(&meter);
+    cache.start("get").miss();
+    let queue = Queue::with_meter("emails", &meter);
+    queue.enqueued().dequeued().finish();
+    let genai = GenAi::with_meter(&meter);
+    let run = genai.agent_run("planner");
+    run.llm_call("openai", "chat", "gpt-4o-mini")
+        .finish(TokenUsage::new(10, 5).with_reported_cost(0.01));
+    run.tool_call("search", "function", None)
+        .fail(&Failure::new("timeout"));
+    run.finish();
+    ErrorCounter::with_meter(&meter).record(Category::Internal, "jobs", &std::fmt::Error);
+    let http = ClientTelemetry::with_meter(&meter);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dead = support::dead_addr();
+    let refused = rt.block_on(http.send(reqwest::Client::new().get(format!("http://{dead}/"))));
+    assert!(refused.is_err());
+
+    let names = exported(&provider, &exporter);
+    for expected in [
+        "db.client.operation.duration",
+        "db.client.response.returned_rows",
+        "cache.requests",
+        "cache.operation.duration",
+        "queue.depth",
+        "queue.wait.duration",
+        "queue.processed",
+        "gen_ai.client.token.usage",
+        "gen_ai.client.cost",
+        "gen_ai.client.operation.duration",
+        "gen_ai.invoke_agent.duration",
+        "gen_ai.execute_tool.duration",
+        "app.errors",
+        "http.client.request.duration",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    // Nothing went to the global meter: no pipeline is installed in this process's test.
+}
+
+/// Run by `handles_built_before_init_say_so_then_record` in a process of its own, so the
+/// global pipeline it installs touches no other test.
+#[test]
+fn child_before_init() {
+    if std::env::var_os("FERROTEL_TEST_CHILD").is_none() {
+        return;
+    }
+    let db = Db::new("sqlite");
+    let cache = Cache::new("early");
+    let genai = GenAi::new();
+    // Before init: nothing to record into; the first drop is reported on stderr.
+    db.query("SELECT 1").finish(Some(1));
+    cache.start("get").hit();
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_vars([("OTEL_SERVICE_NAME", "early")])
+            .unwrap()
+            .without_prometheus_listener(),
+    )
+    .unwrap();
+    // After init: the same handles bind to the installed pipeline and record.
+    db.query("SELECT 2").finish(Some(1));
+    cache.start("get").hit();
+    genai
+        .llm_call("openai", "chat", "gpt-4o-mini")
+        .finish(TokenUsage::new(1, 1).with_reported_cost(0.5));
+    let scrape =
+        ferrotel::testing::parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap();
+    let count = |name: &str, labels: &[(&str, &str)]| scrape.value(name, labels);
+    assert_eq!(
+        count(
+            "db_client_operation_duration_seconds_count",
+            &[("db_system_name", "sqlite")]
+        ),
+        Some(1.0),
+        "one recording after init, none before"
+    );
+    assert_eq!(
+        count(
+            "cache_requests_total",
+            &[("cache_name", "early"), ("cache_result", "hit")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        count(
+            "gen_ai_client_cost_total",
+            &[("gen_ai_request_model", "gpt-4o-mini")]
+        ),
+        Some(0.5)
+    );
+    telemetry.shutdown().unwrap();
+}
+
+#[test]
+fn handles_built_before_init_say_so_then_record() {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_before_init",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("FERROTEL_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the child failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the child test did not run:\n{stdout}"
+    );
+    let reports: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("used before ferrotel::init"))
+        .collect();
+    assert_eq!(
+        reports.len(),
+        1,
+        "one report of the dropped recordings, naming the fix:\n{stderr}"
+    );
+    assert!(reports[0].contains("with_meter"), "{}", reports[0]);
+}
