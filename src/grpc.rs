@@ -20,6 +20,10 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Spans carry `rpc.system.name` and `rpc.method` when the sampler keeps them, and
+//! `rpc.response.status_code` (and `error.type` on failure) always. The response path is
+//! the one HTTP uses (`ResponseFuture`, `ResponseBody`), measured by [`Measurement`].
+//!
 //! Labels: `rpc.system.name` (`grpc`), `rpc.method` (`package.Service/Method`),
 //! `rpc.response.status_code` (`OK`, `UNAVAILABLE`, …) and `error.type` (the status code)
 //! when the call failed. The status is read from the response headers or, for a normal
@@ -27,8 +31,6 @@
 //! server does not implement (`UNIMPLEMENTED`) is labelled `_OTHER`, so a scanner
 //! calling random paths creates no series.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -37,47 +39,50 @@ use axum::http::{HeaderMap, Request, Response};
 use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
+use tonic::Code;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::http::body::{complete, Measure, Observer};
-use crate::http::ResponseBody;
+use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::{catalog, names};
 
-/// gRPC status codes by number, as `rpc.response.status_code` spells them.
-const CODES: [&str; 17] = [
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
-fn code_name(code: i32) -> &'static str {
-    usize::try_from(code)
-        .ok()
-        .and_then(|c| CODES.get(c))
-        .copied()
-        .unwrap_or("UNKNOWN")
+/// `rpc.response.status_code`: the status as the gRPC specification spells it.
+fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
+    }
 }
 
 /// Whether a status is a failure of the side recording it: on the server only the
-/// codes that mean the server failed; on the client every code but OK.
-fn is_error(side: Side, code: i32) -> bool {
+/// codes that mean the server failed (the RPC conventions' list); on the client every
+/// code but OK.
+fn is_error(side: Side, code: Code) -> bool {
     match side {
-        Side::Client => code != 0,
-        Side::Server => matches!(code, 2 | 4 | 12 | 13 | 14 | 15),
+        Side::Client => code != Code::Ok,
+        Side::Server => matches!(
+            code,
+            Code::Unknown
+                | Code::DeadlineExceeded
+                | Code::Unimplemented
+                | Code::Internal
+                | Code::Unavailable
+                | Code::DataLoss
+        ),
     }
 }
 
@@ -96,7 +101,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(meter: &Meter, side: Side) -> Arc<Shared> {
+    fn new(meter: &Meter, side: Side, server_address: Option<String>) -> Arc<Shared> {
         let spec = match side {
             Side::Server => &catalog::RPC_SERVER_CALL_DURATION,
             Side::Client => &catalog::RPC_CLIENT_CALL_DURATION,
@@ -104,40 +109,37 @@ impl Shared {
         Arc::new(Shared {
             side,
             duration: spec.f64_histogram(meter, crate::http::DURATION_BUCKETS.to_vec()),
-            server_address: None,
+            server_address,
         })
     }
 }
 
-/// One call's measurement; records when dropped, however the call ended.
+/// One call's measurement: span, duration and status. It records when dropped, however
+/// the call ended.
 #[derive(Debug)]
-pub(crate) struct CallRecorder {
+pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
     method: String,
     server_address: Option<String>,
-    status: Option<i32>,
+    status: Option<Code>,
     failure: Option<&'static str>,
     span: tracing::Span,
 }
 
-impl CallRecorder {
-    pub(crate) fn status_from(&mut self, headers: &HeaderMap) {
+impl Measurement {
+    fn status_from(&mut self, headers: &HeaderMap) {
         if let Some(code) = headers
             .get("grpc-status")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| v.parse::<i32>().ok())
         {
-            self.status = Some(code);
+            self.status = Some(Code::from_i32(code));
         }
-    }
-
-    pub(crate) fn body_failed(&mut self, error_type: &'static str) {
-        self.failure = Some(error_type);
     }
 }
 
-impl Measure for CallRecorder {
+impl Measure for Measurement {
     fn on_response<B>(&mut self, response: &Response<B>) {
         // A trailers-only response carries its status in the headers.
         self.status_from(response.headers());
@@ -146,20 +148,24 @@ impl Measure for CallRecorder {
     fn on_error(&mut self, error_type: &'static str) {
         self.failure = Some(error_type);
         // The transport failed: the client saw no status; UNAVAILABLE is what tonic reports.
-        self.status = Some(14);
+        self.status = Some(Code::Unavailable);
     }
 
-    fn into_observer(self) -> Observer {
-        Observer::Grpc(self)
+    fn on_trailers(&mut self, trailers: &HeaderMap) {
+        self.status_from(trailers);
+    }
+
+    fn on_body_error(&mut self, error_type: &'static str) {
+        self.failure = Some(error_type);
     }
 }
 
-impl Drop for CallRecorder {
+impl Drop for Measurement {
     fn drop(&mut self) {
         // No status at all: the stream was cut (CANCELLED) or the transport failed.
-        let code = self.status.unwrap_or(1);
+        let code = self.status.unwrap_or(Code::Cancelled);
         let status = code_name(code);
-        let method = if code == 12 {
+        let method = if code == Code::Unimplemented {
             "_OTHER"
         } else {
             self.method.as_str()
@@ -192,81 +198,71 @@ fn method_of<B>(req: &Request<B>) -> String {
     req.uri().path().trim_start_matches('/').to_string()
 }
 
-/// A tower layer for `tonic` servers (`Server::builder().layer(..)`).
-///
-/// ```
-/// let layer = ferrotel::grpc::ServerLayer::new();
-/// ```
-#[derive(Debug, Clone)]
-pub struct ServerLayer {
-    shared: Arc<Shared>,
-}
-
-impl Default for ServerLayer {
-    fn default() -> Self {
-        ServerLayer::new()
-    }
-}
-
-impl ServerLayer {
-    /// Records through the global meter provider (the one `init` installed).
-    pub fn new() -> Self {
-        ServerLayer::with_meter(&opentelemetry::global::meter("ferrotel"))
-    }
-
-    /// Records through `meter`.
-    pub fn with_meter(meter: &Meter) -> Self {
-        ServerLayer {
-            shared: Shared::new(meter, Side::Server),
+macro_rules! call_layer {
+    ($(#[$doc:meta])* $name:ident, $side:expr, $example:literal) => {
+        $(#[$doc])*
+        #[doc = concat!("\n```\nlet layer = ", $example, ";\n```")]
+        #[derive(Debug, Clone)]
+        pub struct $name {
+            shared: Arc<Shared>,
         }
-    }
-}
 
-impl<S> tower_layer::Layer<S> for ServerLayer {
-    type Service = Instrumented<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        Instrumented {
-            inner,
-            shared: self.shared.clone(),
+        impl Default for $name {
+            fn default() -> Self {
+                $name::new()
+            }
         }
-    }
+
+        impl $name {
+            /// Records through the global meter provider (the one `init` installed).
+            #[must_use]
+            pub fn new() -> Self {
+                $name::with_meter(&opentelemetry::global::meter(crate::instrument::SCOPE))
+            }
+
+            /// Records through `meter`.
+            #[must_use]
+            pub fn with_meter(meter: &Meter) -> Self {
+                $name {
+                    shared: Shared::new(meter, $side, None),
+                }
+            }
+        }
+
+        impl<S> tower_layer::Layer<S> for $name {
+            type Service = Instrumented<S>;
+            fn layer(&self, inner: S) -> Self::Service {
+                Instrumented {
+                    inner,
+                    shared: self.shared.clone(),
+                }
+            }
+        }
+    };
 }
 
-/// A tower layer for `tonic` clients: wrap the `Channel` with it.
-///
-/// ```
-/// let layer = ferrotel::grpc::ClientLayer::new();
-/// ```
-#[derive(Debug, Clone)]
-pub struct ClientLayer {
-    shared: Arc<Shared>,
-}
+call_layer!(
+    /// A tower layer for `tonic` servers (`Server::builder().layer(..)`).
+    ServerLayer,
+    Side::Server,
+    "ferrotel::grpc::ServerLayer::new()"
+);
 
-impl Default for ClientLayer {
-    fn default() -> Self {
-        ClientLayer::new()
-    }
-}
+call_layer!(
+    /// A tower layer for `tonic` clients: wrap the `Channel` with it.
+    ClientLayer,
+    Side::Client,
+    "ferrotel::grpc::ClientLayer::new()"
+);
 
 impl ClientLayer {
-    /// Records through the global meter provider (the one `init` installed).
-    pub fn new() -> Self {
-        ClientLayer::with_meter(&opentelemetry::global::meter("ferrotel"))
-    }
-
-    /// Records through `meter`.
-    pub fn with_meter(meter: &Meter) -> Self {
-        ClientLayer {
-            shared: Shared::new(meter, Side::Client),
-        }
-    }
-
     /// The `server.address` label: the host the channel connects to. tonic adds the
     /// endpoint's host to requests only below this layer, so name it here.
     ///
     /// ```
     /// let layer = ferrotel::grpc::ClientLayer::new().with_server_address("orders.internal");
     /// ```
+    #[must_use]
     pub fn with_server_address(self, host: impl Into<String>) -> Self {
         ClientLayer {
             shared: Arc::new(Shared {
@@ -274,16 +270,6 @@ impl ClientLayer {
                 duration: self.shared.duration.clone(),
                 server_address: Some(host.into()),
             }),
-        }
-    }
-}
-
-impl<S> tower_layer::Layer<S> for ClientLayer {
-    type Service = Instrumented<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        Instrumented {
-            inner,
-            shared: self.shared.clone(),
         }
     }
 }
@@ -299,9 +285,9 @@ impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for Instrumented<S>
 where
     S: tower_service::Service<Request<ReqB>, Response = Response<ResB>>,
 {
-    type Response = Response<ResponseBody<ResB>>;
+    type Response = Response<ResponseBody<ResB, Measurement>>;
     type Error = S::Error;
-    type Future = CallFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, Measurement>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -310,14 +296,14 @@ where
     fn call(&mut self, mut req: Request<ReqB>) -> Self::Future {
         let method = method_of(&req);
         let side = self.shared.side;
+        // Only what is recorded later is a `tracing` field; the request's attributes go
+        // onto the OpenTelemetry span once the sampler has kept it (as for HTTP).
         let span = tracing::info_span!(
             target: "ferrotel::grpc",
             "gRPC call",
             otel.name = %method,
             otel.kind = if side == Side::Server { "server" } else { "client" },
             otel.status_code = tracing::field::Empty,
-            rpc.system.name = "grpc",
-            rpc.method = %method,
             rpc.response.status_code = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
@@ -329,15 +315,22 @@ where
                 }
                 None
             }
-            Side::Client => {
-                crate::propagation::inject_context(&span.context(), req.headers_mut());
-                req.uri()
-                    .host()
-                    .map(str::to_string)
-                    .or_else(|| self.shared.server_address.clone())
-            }
+            Side::Client => req
+                .uri()
+                .host()
+                .map(str::to_string)
+                .or_else(|| self.shared.server_address.clone()),
         };
-        let recorder = CallRecorder {
+        // Starts the span: the sampler decides here.
+        let cx = span.context();
+        if cx.span().span_context().is_sampled() {
+            span.set_attribute(names::RPC_SYSTEM_NAME, "grpc");
+            span.set_attribute(names::RPC_METHOD, method.clone());
+        }
+        if side == Side::Client {
+            crate::propagation::inject_context(&cx, req.headers_mut());
+        }
+        let measure = Measurement {
             shared: self.shared.clone(),
             start: Instant::now(),
             method,
@@ -350,39 +343,7 @@ where
             let _entered = span.enter();
             self.inner.call(req)
         };
-        CallFuture {
-            inner,
-            span,
-            recorder: Some(recorder),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of an [`Instrumented`] call.
-    #[derive(Debug)]
-    pub struct CallFuture<F> {
-        #[pin]
-        inner: F,
-        span: tracing::Span,
-        recorder: Option<CallRecorder>,
-    }
-}
-
-impl<F, B, E> Future for CallFuture<F>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-{
-    type Output = Result<Response<ResponseBody<B>>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let _entered = this.span.enter();
-        let result = match this.inner.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        Poll::Ready(complete(result, this.recorder.take()))
+        ResponseFuture::new(inner, span, Some(measure))
     }
 }
 
@@ -406,17 +367,17 @@ mod tests {
 
     #[test]
     fn status_names_and_error_sides() {
-        assert_eq!(code_name(0), "OK");
-        assert_eq!(code_name(14), "UNAVAILABLE");
-        assert_eq!(code_name(16), "UNAUTHENTICATED");
-        assert_eq!(code_name(99), "UNKNOWN");
-        assert_eq!(code_name(-1), "UNKNOWN");
+        assert_eq!(code_name(Code::from_i32(0)), "OK");
+        assert_eq!(code_name(Code::from_i32(14)), "UNAVAILABLE");
+        assert_eq!(code_name(Code::from_i32(16)), "UNAUTHENTICATED");
+        assert_eq!(code_name(Code::from_i32(99)), "UNKNOWN");
+        assert_eq!(code_name(Code::from_i32(-1)), "UNKNOWN");
         assert!(
-            !is_error(Side::Server, 5),
+            !is_error(Side::Server, Code::NotFound),
             "NOT_FOUND is the client's problem"
         );
-        assert!(is_error(Side::Client, 5));
-        assert!(is_error(Side::Server, 13));
-        assert!(!is_error(Side::Client, 0));
+        assert!(is_error(Side::Client, Code::NotFound));
+        assert!(is_error(Side::Server, Code::Internal));
+        assert!(!is_error(Side::Client, Code::Ok));
     }
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("docs/crate.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
 
 mod admin;
 pub mod app_errors;
@@ -17,6 +18,7 @@ pub mod grpc;
 pub mod health;
 pub mod http;
 mod instrument;
+mod middleware;
 mod names;
 mod pipeline;
 pub mod propagation;

@@ -1,7 +1,5 @@
-//! [`ServerLayer`] and the service and future it produces.
+//! [`ServerLayer`], the service it produces and the [`Measurement`] of one request.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -12,8 +10,8 @@ use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::body::{complete, Measure, Observer, ResponseBody};
 use super::metrics::ServerInstruments;
+use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::names;
 
 /// Paths left out by default: the admin endpoints, which load balancers and
@@ -135,7 +133,7 @@ fn version_label(v: Version) -> &'static str {
 
 /// How a request ended, for `http.response.status_code` and `error.type`.
 #[derive(Debug)]
-pub(crate) enum Outcome {
+enum Ending {
     /// The response future was dropped before it produced a response.
     Cancelled,
     Status(u16),
@@ -145,43 +143,50 @@ pub(crate) enum Outcome {
     BodyFailed(u16, &'static str),
 }
 
-/// Everything one request records; records when dropped, whichever way it ends.
+/// Everything one HTTP request records: its span, duration, body sizes and status.
+/// It records when dropped, whichever way the request ends.
 #[derive(Debug)]
-pub(crate) struct Recorder {
+pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
     attrs: Vec<KeyValue>,
     request_size: Option<u64>,
-    pub(crate) outcome: Outcome,
-    pub(crate) response_bytes: u64,
+    ending: Ending,
+    response_bytes: u64,
     span: tracing::Span,
 }
 
-impl Measure for Recorder {
+impl Measure for Measurement {
     fn on_response<B>(&mut self, response: &Response<B>) {
         let status = response.status().as_u16();
-        self.outcome = Outcome::Status(status);
+        self.ending = Ending::Status(status);
         self.span.record("http.response.status_code", status);
     }
 
     fn on_error(&mut self, error_type: &'static str) {
-        self.outcome = Outcome::Failed(error_type);
+        self.ending = Ending::Failed(error_type);
     }
 
-    fn into_observer(self) -> Observer {
-        Observer::Http(self)
+    fn on_data(&mut self, bytes: usize) {
+        self.response_bytes += bytes as u64;
+    }
+
+    fn on_body_error(&mut self, error_type: &'static str) {
+        if let Ending::Status(s) = self.ending {
+            self.ending = Ending::BodyFailed(s, error_type);
+        }
     }
 }
 
-impl Drop for Recorder {
+impl Drop for Measurement {
     fn drop(&mut self) {
         let (status, error): (Option<u16>, Option<std::borrow::Cow<'static, str>>) =
-            match self.outcome {
-                Outcome::Cancelled => (None, Some("cancelled".into())),
-                Outcome::Failed(e) => (None, Some(e.into())),
-                Outcome::BodyFailed(s, e) => (Some(s), Some(e.into())),
-                Outcome::Status(s) if s >= 500 => (Some(s), Some(s.to_string().into())),
-                Outcome::Status(s) => (Some(s), None),
+            match self.ending {
+                Ending::Cancelled => (None, Some("cancelled".into())),
+                Ending::Failed(e) => (None, Some(e.into())),
+                Ending::BodyFailed(s, e) => (Some(s), Some(e.into())),
+                Ending::Status(s) if s >= 500 => (Some(s), Some(s.to_string().into())),
+                Ending::Status(s) => (Some(s), None),
             };
         let active = [self.attrs[0].clone(), self.attrs[1].clone()];
         if let Some(s) = status {
@@ -210,9 +215,9 @@ impl<S, ReqB, ResB> tower_service::Service<Request<ReqB>> for Server<S>
 where
     S: tower_service::Service<Request<ReqB>, Response = Response<ResB>>,
 {
-    type Response = Response<ResponseBody<ResB>>;
+    type Response = Response<ResponseBody<ResB, Measurement>>;
     type Error = S::Error;
-    type Future = ResponseFuture<S::Future>;
+    type Future = ResponseFuture<S::Future, Measurement>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -221,11 +226,7 @@ where
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
         let path = req.uri().path();
         if self.shared.excluded.iter().any(|p| p == path) {
-            return ResponseFuture {
-                inner: self.inner.call(req),
-                span: tracing::Span::none(),
-                recorder: None,
-            };
+            return ResponseFuture::new(self.inner.call(req), tracing::Span::none(), None);
         }
         let method = method_label(req.method());
         let scheme = if req.uri().scheme_str() == Some("https") {
@@ -287,12 +288,12 @@ where
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        let recorder = Recorder {
+        let measure = Measurement {
             shared: self.shared.clone(),
             start: Instant::now(),
             attrs,
             request_size,
-            outcome: Outcome::Cancelled,
+            ending: Ending::Cancelled,
             response_bytes: 0,
             span: span.clone(),
         };
@@ -300,38 +301,6 @@ where
             let _entered = span.enter();
             self.inner.call(req)
         };
-        ResponseFuture {
-            inner,
-            span,
-            recorder: Some(recorder),
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The future of [`Server`]: the inner response with its body wrapped for measuring.
-    #[derive(Debug)]
-    pub struct ResponseFuture<F> {
-        #[pin]
-        inner: F,
-        span: tracing::Span,
-        recorder: Option<Recorder>,
-    }
-}
-
-impl<F, B, E> Future for ResponseFuture<F>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-{
-    type Output = Result<Response<ResponseBody<B>>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let _entered = this.span.enter();
-        let result = match this.inner.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
-        };
-        Poll::Ready(complete(result, this.recorder.take()))
+        ResponseFuture::new(inner, span, Some(measure))
     }
 }

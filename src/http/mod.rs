@@ -23,13 +23,12 @@
 //! template; a request no route matched carries no `http.route` (its span is named by
 //! the method alone), so raw paths never become labels. Unknown methods are `_OTHER`.
 
-pub(crate) mod body;
 mod client;
 mod layer;
 mod metrics;
 
 pub(crate) use metrics::DURATION_BUCKETS;
 
-pub use body::ResponseBody;
+pub use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 pub use client::ClientTelemetry;
-pub use layer::{ResponseFuture, Server, ServerLayer};
+pub use layer::{Measurement, Server, ServerLayer};

@@ -209,6 +209,36 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
             "{name}: image {image} is not pinned"
         );
     }
+    // What the tests run is what compose ships: the collector built from collector/,
+    // Prometheus and Alertmanager at the releases scripts/build-go-tools builds.
+    let script = std::fs::read_to_string(root().join("scripts/build-go-tools")).unwrap();
+    let module = |var: &str| {
+        script
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{var}=")))
+            .unwrap_or_else(|| panic!("{var} in scripts/build-go-tools"))
+            .to_string()
+    };
+    let collector = &compose["services"]["otel-collector"];
+    assert_eq!(s(&collector["build"]), "./collector");
+    // Prometheus 3.x.y is Go module v0.3xx.y.
+    let prom_module = module("PROMETHEUS_MODULE");
+    let minor: u32 = prom_module
+        .trim_start_matches("v0.3")
+        .split('.')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let patch = prom_module.rsplit('.').next().unwrap();
+    assert_eq!(
+        s(&compose["services"]["prometheus"]["image"]),
+        format!("prom/prometheus:v3.{minor}.{patch}")
+    );
+    assert_eq!(
+        s(&compose["services"]["alertmanager"]["image"]),
+        format!("prom/alertmanager:{}", module("ALERTMANAGER_MODULE"))
+    );
     // Published ports listen on loopback only: the stack has default logins.
     for name in &services {
         for p in list(&compose["services"][name.as_str()]["ports"]) {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::root;
 use crate::support::dashboards;
 
-pub fn datasource_uids_are_provisioned(uids: &BTreeSet<String>) {
+pub(crate) fn datasource_uids_are_provisioned(uids: &BTreeSet<String>) {
     for (file, d) in dashboards() {
         let text = d.to_string();
         for part in text.split("\"uid\":\"").skip(1) {

@@ -1,8 +1,8 @@
-//! The pipeline's configuration files, checked by the tools that load them:
-//! `promtool check config`, `promtool check rules`, `promtool test rules` (every alert
-//! fires when it should and stays silent when it should not) and `amtool check-config`.
-//! The tools come from Debian's `prometheus` and `prometheus-alertmanager` packages,
-//! which `scripts/test` installs.
+//! The pipeline's configuration files, checked by the tools that load them: the
+//! collector's own `validate`, `promtool check config`, `promtool check rules`,
+//! `promtool test rules` (every alert fires when it should and stays silent when it
+//! should not) and `amtool check-config`. The tools are built from their Go modules at
+//! the releases compose ships, by `scripts/build-go-tools`, which `scripts/test` runs.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,14 +14,14 @@ mod support;
 
 pub use support::root;
 
-pub fn run(tool: &str, args: &[&str]) -> String {
+pub(crate) fn run(tool: &str, args: &[&str]) -> String {
     let root = root();
     let out = Command::new(tool)
         .args(args)
         .current_dir(root)
         .output()
         .unwrap_or_else(|e| {
-            panic!("cannot run {tool} ({e}): scripts/test installs it from Debian's packages")
+            panic!("cannot run {tool} ({e}): scripts/test builds it (scripts/build-go-tools) and puts it on PATH")
         });
     let text = format!(
         "{}{}",
@@ -30,6 +30,50 @@ pub fn run(tool: &str, args: &[&str]) -> String {
     );
     assert!(out.status.success(), "{tool} {args:?} failed:\n{text}");
     text
+}
+
+/// Runs `tool` and returns whether it succeeded and what it printed.
+fn try_run(tool: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(tool)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): scripts/test builds it"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[test]
+fn the_built_collector_validates_every_config() {
+    for config in [
+        "otel-collector.yaml",
+        "scaling/otel-agent.yaml",
+        "scaling/otel-gateway.yaml",
+    ] {
+        let (ok, out) = try_run(
+            "ferrotel-otelcol",
+            &["validate", &format!("--config={config}")],
+        );
+        assert!(ok, "{config} does not validate:\n{out}");
+    }
+    // The check can fail: the agent as it was, with the resolver's port an integer.
+    let agent = std::fs::read_to_string(root().join("scaling/otel-agent.yaml")).unwrap();
+    assert!(agent.contains("port: \"4317\""));
+    let dir = std::env::temp_dir().join(format!("ferrotel-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("agent-int-port.yaml");
+    std::fs::write(&bad, agent.replace("port: \"4317\"", "port: 4317")).unwrap();
+    let (ok, out) = try_run(
+        "ferrotel-otelcol",
+        &["validate", &format!("--config={}", bad.display())],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!ok, "an integer port passed validation:\n{out}");
+    assert!(out.contains("'port' expected type 'string'"), "{out}");
 }
 
 #[test]

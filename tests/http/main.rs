@@ -14,27 +14,27 @@ mod server;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-pub use support::request;
+pub(crate) use support::request;
 use support::Receiver;
 
-pub const TOKEN: &str = "test-token-0123456789";
+pub(crate) const TOKEN: &str = "test-token-0123456789";
 
-pub struct World {
-    pub telemetry: ferrotel::Telemetry,
-    pub receiver: Receiver,
+pub(crate) struct World {
+    pub(crate) telemetry: ferrotel::Telemetry,
+    pub(crate) receiver: Receiver,
     /// The application (with the layer and the admin router merged in).
-    pub app: SocketAddr,
+    pub(crate) app: SocketAddr,
     runtime: tokio::runtime::Runtime,
 }
 
 impl World {
-    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+    pub(crate) fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
     }
 }
 
 /// The one telemetry pipeline and application server of this test binary.
-pub fn world() -> &'static World {
+pub(crate) fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
         let support::Installed {

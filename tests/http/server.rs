@@ -11,7 +11,7 @@ use crate::support::attr;
 use crate::{request, scrape, world};
 
 /// The application's routes, the admin router merged in, and the layer over all of it.
-pub fn app(admin: Router) -> Router {
+pub(crate) fn app(admin: Router) -> Router {
     Router::new()
         .route(
             "/users/{id}",

@@ -1,7 +1,7 @@
 //! Real parts for the integration tests: an OTLP receiver speaking gRPC (tonic)
 //! and HTTP/protobuf that decodes what it gets, a black-hole server that accepts
 //! connections and never answers, and a tiny HTTP client.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub, missing_debug_implementations)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
