@@ -63,9 +63,9 @@ pub fn error_type<E: std::error::Error + 'static>(error: &E) -> Cow<'static, str
     if let Some(e) = any.downcast_ref::<std::io::Error>() {
         return Cow::Owned(snake_case(&format!("{:?}", e.kind())));
     }
-    #[cfg(feature = "sqlx")]
+    #[cfg(feature = "_sqlx")]
     if let Some(e) = any.downcast_ref::<sqlx::Error>() {
-        return Cow::Borrowed(crate::db::sqlx_error_type(e));
+        return Cow::Borrowed(sqlx_error_type(e));
     }
     #[cfg(feature = "redis")]
     if let Some(e) = any.downcast_ref::<redis::RedisError>() {
@@ -82,6 +82,21 @@ pub fn error_type<E: std::error::Error + 'static>(error: &E) -> Cow<'static, str
         });
     }
     Cow::Borrowed(short_type_name::<E>())
+}
+
+/// The class of an sqlx error, for `error.type`.
+#[cfg(feature = "_sqlx")]
+fn sqlx_error_type(e: &sqlx::Error) -> &'static str {
+    match e {
+        sqlx::Error::Database(_) => "database",
+        sqlx::Error::RowNotFound => "row_not_found",
+        sqlx::Error::PoolTimedOut => "pool_timed_out",
+        sqlx::Error::PoolClosed => "pool_closed",
+        sqlx::Error::Io(_) => "io",
+        sqlx::Error::Protocol(_) => "protocol",
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
+        _ => "_OTHER",
+    }
 }
 
 fn snake_case(camel: &str) -> String {

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::http::{HeaderMap, Request, Response};
+use http::{HeaderMap, Request, Response};
 use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;

@@ -14,6 +14,8 @@ pub mod failure;
 #[cfg(feature = "genai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "genai")))]
 pub mod genai;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 pub mod grpc;
 pub mod health;
 pub mod http;
@@ -35,7 +37,7 @@ pub mod testing;
     doctest,
     feature = "testing",
     feature = "redis",
-    feature = "sqlx",
+    feature = "sqlx-sqlite",
     feature = "genai"
 ))]
 #[doc = include_str!("../README.md")]

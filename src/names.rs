@@ -1,6 +1,8 @@
 //! Metric and attribute names used by ferrotel, taken from
 //! `opentelemetry-semantic-conventions` wherever a convention exists.
 
+// Some names are used only by optional features.
+#[allow(unused_imports)]
 pub(crate) use opentelemetry_semantic_conventions::attribute::{
     CPU_MODE, DB_CLIENT_CONNECTION_POOL_NAME, DB_CLIENT_CONNECTION_STATE, DB_COLLECTION_NAME,
     DB_NAMESPACE, DB_OPERATION_NAME, DB_QUERY_SUMMARY, DB_RESPONSE_STATUS_CODE, DB_SYSTEM_NAME,

@@ -1,7 +1,7 @@
 //! W3C trace context in HTTP headers and gRPC metadata, through the globally
 //! installed propagators (tracecontext and baggage unless `OTEL_PROPAGATORS` says otherwise).
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::Context;
 
@@ -33,7 +33,7 @@ impl Injector for Inject<'_> {
 /// malformed, which makes the next span a new root).
 ///
 /// ```
-/// let mut h = axum::http::HeaderMap::new();
+/// let mut h = http::HeaderMap::new();
 /// h.insert("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".parse().unwrap());
 /// let telemetry = ferrotel::init(ferrotel::Config::disabled()).unwrap();
 /// # ferrotel::opentelemetry::global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
@@ -48,7 +48,7 @@ pub fn extract(headers: &HeaderMap) -> Context {
 /// outgoing request.
 ///
 /// ```
-/// let mut headers = axum::http::HeaderMap::new();
+/// let mut headers = http::HeaderMap::new();
 /// ferrotel::propagation::inject(&mut headers);
 /// ```
 pub fn inject(headers: &mut HeaderMap) {

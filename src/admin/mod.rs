@@ -1,26 +1,31 @@
 //! The admin endpoints — `/metrics`, `/health/live`, `/health/ready`, `/health`,
 //! `/status` — in one router: this is where `/metrics` is served, whether merged into
 //! the application's router or on the built-in listener (`listener`). The exposition
-//! it renders lives in `exposition`.
+//! it renders lives in `exposition`, the routes in `router` (feature `axum`); what they
+//! read, [`Admin`], is here.
 
 mod exposition;
+#[cfg(feature = "axum")]
 mod listener;
+#[cfg(feature = "axum")]
+mod router;
 
 pub(crate) use exposition::Exposition;
+#[cfg(feature = "axum")]
 pub(crate) use listener::start as start_listener;
+#[cfg(feature = "axum")]
+pub(crate) use router::router;
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde_json::{json, Value};
 
 use crate::health::{HealthRegistry, Report};
-use exposition::CONTENT_TYPE;
 
-/// What the admin endpoints read. Cheap to clone.
+/// What the admin endpoints read. Cheap to clone. Without the `axum` feature only the
+/// health registry is used (through `Telemetry::health`).
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 #[derive(Clone, Debug)]
 pub(crate) struct Admin {
     pub(crate) exposition: Option<Exposition>,
@@ -32,7 +37,8 @@ pub(crate) struct Admin {
 }
 
 /// Byte-wise comparison whose time does not depend on where the inputs differ.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     let mut diff = given.len() ^ expected.len();
     for (i, e) in expected.iter().enumerate() {
         diff |= usize::from(given.get(i).copied().unwrap_or(0) ^ e);
@@ -40,39 +46,8 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     diff == 0
 }
 
-impl Admin {
-    /// `None` when the request may see details; otherwise the 401 to send.
-    fn deny(&self, headers: &HeaderMap) -> Option<Response> {
-        let expected = self.token.as_ref()?;
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if same_secret(given.as_bytes(), expected.as_bytes()) {
-            None
-        } else {
-            Some(
-                (
-                    StatusCode::UNAUTHORIZED,
-                    [(header::WWW_AUTHENTICATE, "Bearer")],
-                )
-                    .into_response(),
-            )
-        }
-    }
-}
-
-fn json_response(status: StatusCode, body: Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
-}
-
 /// RFC 3339 in UTC, e.g. `2026-11-23T10:35:10.123Z`.
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) fn rfc3339(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs();
@@ -96,7 +71,8 @@ pub(crate) fn rfc3339(t: SystemTime) -> String {
     )
 }
 
-fn details(report: &Report) -> Value {
+#[cfg_attr(not(feature = "axum"), allow(dead_code))]
+pub(crate) fn details(report: &Report) -> Value {
     let components: Vec<Value> = report
         .components
         .iter()
@@ -112,76 +88,6 @@ fn details(report: &Report) -> Value {
         })
         .collect();
     json!({ "status": report.status.as_str(), "components": components })
-}
-
-async fn metrics(admin: Admin, headers: HeaderMap) -> Response {
-    if let Some(denied) = admin.deny(&headers) {
-        return denied;
-    }
-    match &admin.exposition {
-        Some(e) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], e.render()).into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            "the Prometheus exporter is off (OTEL_METRICS_EXPORTER)\n",
-        )
-            .into_response(),
-    }
-}
-
-async fn ready(admin: Admin) -> Response {
-    let report = admin.health.report().await;
-    if report.ready() {
-        json_response(StatusCode::OK, json!({ "status": report.status.as_str() }))
-    } else {
-        // Names only: this endpoint is public, so no messages.
-        let failing: Vec<&str> = report
-            .components
-            .iter()
-            .filter(|c| c.critical && c.status == crate::health::Status::Unhealthy)
-            .map(|c| c.name.as_str())
-            .collect();
-        json_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({ "status": report.status.as_str(), "failing": failing }),
-        )
-    }
-}
-
-async fn health(admin: Admin, headers: HeaderMap) -> Response {
-    if let Some(denied) = admin.deny(&headers) {
-        return denied;
-    }
-    let report = admin.health.report().await;
-    let code = if report.ready() {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    json_response(code, details(&report))
-}
-
-async fn status(admin: Admin) -> Response {
-    let report = admin.health.report().await;
-    json_response(
-        StatusCode::OK,
-        json!({
-            "service": admin.service,
-            "version": admin.version,
-            "uptime_seconds": admin.started.elapsed().as_secs(),
-            "status": report.status.as_str(),
-        }),
-    )
-}
-
-/// The admin router; see [`Telemetry::admin_router`](crate::Telemetry::admin_router).
-pub(crate) fn router(admin: Admin) -> axum::Router {
-    let (a, b, c, d) = (admin.clone(), admin.clone(), admin.clone(), admin);
-    axum::Router::new()
-        .route("/metrics", get(move |h: HeaderMap| metrics(a.clone(), h)))
-        .route("/health/live", get(|| async { "ok\n" }))
-        .route("/health/ready", get(move || ready(b.clone())))
-        .route("/health", get(move |h: HeaderMap| health(c.clone(), h)))
-        .route("/status", get(move || status(d.clone())))
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ pub(crate) fn parse_batch(
 
 pub(crate) fn validate_endpoint(var: &'static str, v: &str) -> Result<String, Error> {
     let ok = v
-        .parse::<axum::http::Uri>()
+        .parse::<http::Uri>()
         .ok()
         .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
         .filter(|u| u.host().is_some_and(|h| !h.is_empty()));
@@ -219,8 +219,8 @@ pub(crate) fn parse_headers(var: &'static str, v: &str) -> Result<Vec<(String, S
 }
 
 pub(crate) fn check_header(var: &'static str, k: &str, v: &str) -> Result<(), Error> {
-    let name_ok = axum::http::HeaderName::from_bytes(k.as_bytes()).is_ok();
-    let value_ok = axum::http::HeaderValue::from_str(v).is_ok();
+    let name_ok = http::HeaderName::from_bytes(k.as_bytes()).is_ok();
+    let value_ok = http::HeaderValue::from_str(v).is_ok();
     if name_ok && value_ok {
         Ok(())
     } else {

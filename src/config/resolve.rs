@@ -146,7 +146,14 @@ fn parse_exporters(signal: Signal, var: &'static str, v: &str) -> Result<Exporte
         match (item, signal) {
             ("otlp", _) => e.otlp = true,
             ("console", _) => e.console = true,
-            ("prometheus", Signal::Metrics) => e.prometheus = true,
+            ("prometheus", Signal::Metrics) if cfg!(feature = "prometheus") => e.prometheus = true,
+            ("prometheus", Signal::Metrics) => {
+                return Err(invalid(
+                    var,
+                    v,
+                    "otlp, console or none: this build of ferrotel has no Prometheus exporter (enable its `prometheus` feature)",
+                ))
+            }
             ("none", _) => {}
             _ => return Err(invalid(var, v, allowed)),
         }
@@ -332,11 +339,12 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         let timeout = vars.millis(names.timeout)?.unwrap_or(timeout);
         let mut chosen = match vars.get(names.exporter) {
             Some(v) => parse_exporters(signal, names.exporter, v)?,
-            // The default: OTLP when an endpoint is set; Prometheus always for metrics.
+            // The default: OTLP when an endpoint is set; Prometheus always for metrics
+            // (when built in).
             None => Exporters {
                 otlp: endpoint.is_some(),
                 console: false,
-                prometheus: signal == Signal::Metrics,
+                prometheus: signal == Signal::Metrics && cfg!(feature = "prometheus"),
             },
         };
         // Code wins: `with_otlp` sends every signal to its endpoint.

@@ -2,7 +2,7 @@
 //! sanitized query text, slow-query warnings, and connection-pool metrics.
 //!
 //! ```no_run
-//! # #[cfg(feature = "sqlx")]
+//! # #[cfg(feature = "_sqlx")]
 //! # async fn run(pool: sqlx::SqlitePool) -> Result<(), sqlx::Error> {
 //! use ferrotel::db::Db;
 //!
@@ -23,7 +23,10 @@
 //! 500 ms, `FERROTEL_DB_SLOW_QUERY_MS`, or [`Db::with_slow_query_threshold`]) log a `WARN` with the sanitized statement inside
 //! the span.
 
+mod rows;
 mod sanitize;
+
+pub use rows::Rows;
 
 pub use sanitize::{sanitize, summarize};
 
@@ -188,111 +191,11 @@ impl Db {
     }
 }
 
-/// How many rows an operation's result holds, for `db.client.response.returned_rows`.
-pub trait Rows {
-    /// Rows returned, or `None` when the result is not a row set (an `UPDATE`'s).
-    fn rows(&self) -> Option<u64>;
-}
-
-impl<T> Rows for Vec<T> {
-    fn rows(&self) -> Option<u64> {
-        Some(self.len() as u64)
-    }
-}
-
-impl<T> Rows for Option<T> {
-    fn rows(&self) -> Option<u64> {
-        Some(u64::from(self.is_some()))
-    }
-}
-
-impl Rows for () {
-    fn rows(&self) -> Option<u64> {
-        None
-    }
-}
-
-/// One row: scalars and tuples, as `fetch_one` returns them.
-macro_rules! one_row {
-    ($($t:ty),*) => {$(
-        impl Rows for $t {
-            fn rows(&self) -> Option<u64> {
-                Some(1)
-            }
-        }
-    )*};
-}
-one_row!(bool, i16, i32, i64, u32, u64, f32, f64, String);
-
-impl<A> Rows for (A,) {
-    fn rows(&self) -> Option<u64> {
-        Some(1)
-    }
-}
-impl<A, B> Rows for (A, B) {
-    fn rows(&self) -> Option<u64> {
-        Some(1)
-    }
-}
-impl<A, B, C> Rows for (A, B, C) {
-    fn rows(&self) -> Option<u64> {
-        Some(1)
-    }
-}
-impl<A, B, C, D> Rows for (A, B, C, D) {
-    fn rows(&self) -> Option<u64> {
-        Some(1)
-    }
-}
-
-#[cfg(feature = "sqlx")]
-impl Rows for sqlx::sqlite::SqliteQueryResult {
-    fn rows(&self) -> Option<u64> {
-        None
-    }
-}
-
-#[cfg(feature = "sqlx")]
-impl Rows for sqlx::postgres::PgQueryResult {
-    fn rows(&self) -> Option<u64> {
-        None
-    }
-}
-
-#[cfg(feature = "sqlx")]
-impl Rows for sqlx::sqlite::SqliteRow {
-    fn rows(&self) -> Option<u64> {
-        Some(1)
-    }
-}
-
-#[cfg(feature = "sqlx")]
-impl Rows for sqlx::postgres::PgRow {
-    fn rows(&self) -> Option<u64> {
-        Some(1)
-    }
-}
-
-/// The class of an sqlx error, for `error.type`.
-#[cfg(feature = "sqlx")]
-pub(crate) fn sqlx_error_type(e: &sqlx::Error) -> &'static str {
-    match e {
-        sqlx::Error::Database(_) => "database",
-        sqlx::Error::RowNotFound => "row_not_found",
-        sqlx::Error::PoolTimedOut => "pool_timed_out",
-        sqlx::Error::PoolClosed => "pool_closed",
-        sqlx::Error::Io(_) => "io",
-        sqlx::Error::Protocol(_) => "protocol",
-        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => "decode",
-        _ => "_OTHER",
-    }
-}
-
 /// The database's own status code (SQLSTATE, SQLite result code), when the error is one
 /// sqlx reports.
 #[allow(unused_variables)]
 fn status_code<E: std::error::Error + 'static>(error: &E) -> Option<String> {
-    #[cfg(feature = "sqlx")]
+    #[cfg(feature = "_sqlx")]
     if let Some(e) = (error as &dyn std::any::Any).downcast_ref::<sqlx::Error>() {
         return e
             .as_database_error()
@@ -462,8 +365,8 @@ impl Operation for QueryOp {
 /// ferrotel::db::observe_pool(&telemetry.meter("ferrotel"), "main", pool.clone());
 /// # }
 /// ```
-#[cfg(feature = "sqlx")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+#[cfg(feature = "_sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "_sqlx")))]
 pub fn observe_pool<DB: sqlx::Database>(meter: &Meter, name: &str, pool: sqlx::Pool<DB>) {
     let count = &catalog::DB_CLIENT_CONNECTION_COUNT;
     let max = &catalog::DB_CLIENT_CONNECTION_MAX;

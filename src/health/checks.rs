@@ -1,7 +1,6 @@
 //! Built-in checks: TCP connect, HTTP GET, and a closure.
 
 use std::future::Future;
-use std::time::Duration;
 
 use super::{CheckFuture, HealthCheck, Outcome};
 
@@ -38,18 +37,21 @@ impl HealthCheck for TcpCheck {
 /// ```
 /// let check = ferrotel::health::HttpCheck::new("http://127.0.0.1:8081/healthz");
 /// ```
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 #[derive(Debug, Clone)]
 pub struct HttpCheck {
     url: String,
     client: reqwest::Client,
 }
 
+#[cfg(feature = "reqwest")]
 impl HttpCheck {
     /// Checks `url` with a GET. Redirects are not followed; the registry's timeout bounds it.
     pub fn new(url: impl Into<String>) -> Self {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_default();
         HttpCheck {
@@ -59,6 +61,7 @@ impl HttpCheck {
     }
 }
 
+#[cfg(feature = "reqwest")]
 impl HealthCheck for HttpCheck {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
@@ -174,7 +177,7 @@ impl HealthCheck for RedisCheck {
     }
 }
 
-/// Healthy when `SELECT 1` succeeds on an sqlx pool (feature `sqlx`; SQLite and Postgres).
+/// Healthy when `SELECT 1` succeeds on an sqlx pool (features `sqlx-sqlite`, `sqlx-postgres`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -182,37 +185,46 @@ impl HealthCheck for RedisCheck {
 /// let check = ferrotel::health::SqlCheck::sqlite(pool);
 /// # }
 /// ```
-#[cfg(feature = "sqlx")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlx")))]
+#[cfg(feature = "_sqlx")]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "sqlx-sqlite", feature = "sqlx-postgres")))
+)]
 #[derive(Debug, Clone)]
 pub struct SqlCheck(SqlPool);
 
-#[cfg(feature = "sqlx")]
+#[cfg(feature = "_sqlx")]
 #[derive(Debug, Clone)]
 enum SqlPool {
+    #[cfg(feature = "sqlx-sqlite")]
     Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "sqlx-postgres")]
     Postgres(sqlx::PgPool),
 }
 
-#[cfg(feature = "sqlx")]
+#[cfg(feature = "_sqlx")]
 impl SqlCheck {
     /// Checks a SQLite pool.
+    #[cfg(feature = "sqlx-sqlite")]
     pub fn sqlite(pool: sqlx::SqlitePool) -> Self {
         SqlCheck(SqlPool::Sqlite(pool))
     }
 
     /// Checks a Postgres pool.
+    #[cfg(feature = "sqlx-postgres")]
     pub fn postgres(pool: sqlx::PgPool) -> Self {
         SqlCheck(SqlPool::Postgres(pool))
     }
 }
 
-#[cfg(feature = "sqlx")]
+#[cfg(feature = "_sqlx")]
 impl HealthCheck for SqlCheck {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
             let result = match &self.0 {
+                #[cfg(feature = "sqlx-sqlite")]
                 SqlPool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+                #[cfg(feature = "sqlx-postgres")]
                 SqlPool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
             };
             match result {

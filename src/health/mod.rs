@@ -29,11 +29,13 @@
 mod checks;
 mod registry;
 
+#[cfg(feature = "reqwest")]
+pub use checks::HttpCheck;
 #[cfg(feature = "redis")]
 pub use checks::RedisCheck;
-#[cfg(feature = "sqlx")]
+#[cfg(feature = "_sqlx")]
 pub use checks::SqlCheck;
-pub use checks::{from_fn, FnCheck, HttpCheck, ProcessCheck, TcpCheck};
+pub use checks::{from_fn, FnCheck, ProcessCheck, TcpCheck};
 pub use registry::{CheckOptions, ComponentReport, HealthRegistry, Report};
 
 use std::future::Future;

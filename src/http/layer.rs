@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::http::{Method, Request, Response, Version};
+use http::{Method, Request, Response, Version};
 use opentelemetry::metrics::Meter;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::KeyValue;
@@ -102,6 +102,22 @@ impl<S> tower_layer::Layer<S> for ServerLayer {
 pub struct Server<S> {
     inner: S,
     shared: Arc<Shared>,
+}
+
+/// `http.route`: the route template axum matched (feature `axum`); `None` when no route
+/// matched, never the raw path.
+fn route_template<B>(req: &Request<B>) -> Option<String> {
+    #[cfg(feature = "axum")]
+    {
+        req.extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|m| m.as_str().to_string())
+    }
+    #[cfg(not(feature = "axum"))]
+    {
+        let _ = req;
+        None
+    }
 }
 
 /// `http.request.method`: the known methods as themselves, anything else `_OTHER`.
@@ -235,10 +251,7 @@ where
             "http"
         };
         let version = version_label(req.version());
-        let route = req
-            .extensions()
-            .get::<axum::extract::MatchedPath>()
-            .map(|m| m.as_str().to_string());
+        let route = route_template(&req);
         let name = match &route {
             Some(r) => format!("{method} {r}"),
             None => method.to_string(),
@@ -285,7 +298,7 @@ where
         self.shared.instruments.active.add(1, &attrs[..2]);
         let request_size = req
             .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
+            .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
         let measure = Measurement {

@@ -23,12 +23,16 @@
 //! template; a request no route matched carries no `http.route` (its span is named by
 //! the method alone), so raw paths never become labels. Unknown methods are `_OTHER`.
 
+#[cfg(feature = "reqwest")]
 mod client;
 mod layer;
 mod metrics;
 
+#[cfg(feature = "tonic")]
 pub(crate) use metrics::DURATION_BUCKETS;
 
 pub use crate::middleware::{Measure, ResponseBody, ResponseFuture};
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use client::ClientTelemetry;
 pub use layer::{Measurement, Server, ServerLayer};

@@ -3,7 +3,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 
 use super::Measure;

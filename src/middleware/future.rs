@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use axum::http::Response;
+use http::Response;
 
 use super::{Measure, ResponseBody};
 

@@ -14,7 +14,7 @@ mod future;
 pub use body::ResponseBody;
 pub use future::ResponseFuture;
 
-use axum::http::{HeaderMap, Response};
+use http::{HeaderMap, Response};
 
 /// What a request's measurement learns as its response arrives and streams. It records
 /// when dropped.

@@ -35,7 +35,9 @@ pub(crate) fn build(
     let points_exported = Arc::new(OnceLock::new());
     let chosen = config.exporters.get(Signal::Metrics);
     let mut mp = SdkMeterProvider::builder().with_resource(resource.clone());
-    let mut exposition = None;
+    #[allow(unused_mut)] // set only with the `prometheus` feature
+    let mut exposition: Option<Exposition> = None;
+    #[cfg(feature = "prometheus")]
     if chosen.prometheus {
         let (expo, reader) = Exposition::new().map_err(|reason| Error::Exporter {
             signal: Signal::Metrics,
@@ -45,6 +47,8 @@ pub(crate) fn build(
         exposition = Some(expo);
         mp = mp.with_reader(reader);
     }
+    // Without an OTLP transport `otlp::metrics` only returns its error.
+    #[cfg_attr(not(feature = "_otlp"), allow(unreachable_code, unused_variables))]
     if let Some(t) = config.otlp(Signal::Metrics) {
         let sink = MetricSink::new(
             otlp::metrics(t)?,

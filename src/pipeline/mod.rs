@@ -164,6 +164,7 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
     let admin = admin(config, metrics.exposition.clone(), &selfmon);
     admin.health.spawn_refresher(&handle);
 
+    #[cfg(feature = "axum")]
     let prometheus_addr = match (&metrics.exposition, config.prometheus_listener()) {
         (Some(_), Some(addr)) => Some(crate::admin::start_listener(
             &addr,
@@ -172,6 +173,8 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
         )?),
         _ => None,
     };
+    #[cfg(not(feature = "axum"))]
+    let prometheus_addr = None;
 
     let dispatch = subscriber::dispatch(config, layers)?;
     drop(in_runtime);
@@ -196,4 +199,35 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
         shutdown_timeout: config.shutdown_timeout,
         shut: AtomicBool::new(false),
     })
+}
+
+/// What a build without a transport or exporter says (run by CI with no features).
+#[cfg(all(test, not(feature = "_otlp"), not(feature = "prometheus")))]
+mod featureless {
+    use crate::Config;
+
+    #[test]
+    fn a_missing_feature_is_named_not_silent() {
+        let otlp = Config::from_vars([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")])
+            .unwrap()
+            .without_global_subscriber();
+        let e = super::init(otlp).unwrap_err().to_string();
+        assert!(e.contains("`reqwest` feature"), "{e}");
+        let grpc = Config::from_vars([
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ])
+        .unwrap()
+        .without_global_subscriber();
+        let e = super::init(grpc).unwrap_err().to_string();
+        assert!(e.contains("`tonic` feature"), "{e}");
+        let e = Config::from_vars([("OTEL_METRICS_EXPORTER", "prometheus")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`prometheus` feature"), "{e}");
+        // With nothing asked for, the core starts: console-less, exporter-less, working.
+        let t = super::init(Config::default().without_global_subscriber()).unwrap();
+        assert!(t.prometheus_addr().is_none());
+        t.shutdown().unwrap();
+    }
 }

@@ -1,11 +1,6 @@
 //! OTLP exporters for each signal, over gRPC (tonic) or HTTP/protobuf (reqwest), built
 //! from a resolved [`OtlpTarget`].
 
-use opentelemetry_otlp::{
-    LogExporter, MetricExporter, SpanExporter, WithExportConfig, WithHttpConfig, WithTonicConfig,
-};
-use opentelemetry_sdk::metrics::Temporality;
-
 use crate::config::{OtlpTarget, Protocol};
 use crate::error::Error;
 use crate::Signal;
@@ -18,13 +13,14 @@ fn exporter_error(signal: Signal, t: &OtlpTarget, e: impl std::fmt::Display) -> 
     }
 }
 
+#[cfg(feature = "tonic")]
 fn metadata(headers: &[(String, String)]) -> tonic::metadata::MetadataMap {
-    let mut map = axum::http::HeaderMap::new();
+    let mut map = http::HeaderMap::new();
     for (k, v) in headers {
         // Config validated both halves already.
         if let (Ok(k), Ok(v)) = (
-            axum::http::HeaderName::from_bytes(k.as_bytes()),
-            axum::http::HeaderValue::from_str(v),
+            http::HeaderName::from_bytes(k.as_bytes()),
+            http::HeaderValue::from_str(v),
         ) {
             map.insert(k, v);
         }
@@ -41,44 +37,146 @@ pub(crate) fn component_type(signal: Signal, p: Protocol) -> String {
     }
 }
 
-/// Builds an OTLP exporter of type `$ty` for target `$t`; `$extra` are further builder calls.
-macro_rules! otlp_exporter {
-    ($ty:ty, $signal:expr, $t:expr $(, $extra:ident($($arg:expr),*))*) => {{
-        let t: &OtlpTarget = $t;
-        match t.protocol {
-            Protocol::Grpc => <$ty>::builder()
-                .with_tonic()
-                $(.$extra($($arg),*))*
-                .with_endpoint(t.endpoint.clone())
-                .with_timeout(t.timeout)
-                .with_metadata(metadata(&t.headers))
-                .build(),
-            Protocol::HttpProtobuf => <$ty>::builder()
-                .with_http()
-                $(.$extra($($arg),*))*
-                .with_endpoint(t.endpoint.clone())
-                .with_timeout(t.timeout)
-                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                .with_headers(t.headers.iter().cloned().collect())
-                .build(),
+#[cfg(feature = "_otlp")]
+pub(crate) use transport::{logs, metrics, spans};
+
+#[cfg(not(feature = "_otlp"))]
+pub(crate) use absent::{logs, metrics, spans};
+
+/// Without any OTLP transport compiled in, a configured OTLP target is an error that
+/// names the feature to enable; the exporter type has no value.
+#[cfg(not(feature = "_otlp"))]
+mod absent {
+    use std::time::Duration;
+
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::logs::{LogBatch, LogExporter};
+    use opentelemetry_sdk::metrics::data::ResourceMetrics;
+    use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+    use opentelemetry_sdk::metrics::Temporality;
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+
+    use super::missing;
+    use crate::config::OtlpTarget;
+    use crate::error::Error;
+    use crate::Signal;
+
+    /// An OTLP exporter this build cannot make.
+    #[derive(Debug)]
+    pub(crate) enum NoExporter {}
+
+    pub(crate) fn spans(t: &OtlpTarget) -> Result<NoExporter, Error> {
+        Err(missing(Signal::Traces, t))
+    }
+    pub(crate) fn logs(t: &OtlpTarget) -> Result<NoExporter, Error> {
+        Err(missing(Signal::Logs, t))
+    }
+    pub(crate) fn metrics(t: &OtlpTarget) -> Result<NoExporter, Error> {
+        Err(missing(Signal::Metrics, t))
+    }
+
+    impl SpanExporter for NoExporter {
+        async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+            match *self {}
         }
-        .map_err(|e| exporter_error($signal, t, e))
-    }};
+    }
+
+    impl LogExporter for NoExporter {
+        async fn export(&self, _batch: LogBatch<'_>) -> OTelSdkResult {
+            match *self {}
+        }
+    }
+
+    impl PushMetricExporter for NoExporter {
+        async fn export(&self, _metrics: &ResourceMetrics) -> OTelSdkResult {
+            match *self {}
+        }
+        fn force_flush(&self) -> OTelSdkResult {
+            match *self {}
+        }
+        fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+            match *self {}
+        }
+        fn temporality(&self) -> Temporality {
+            match *self {}
+        }
+    }
 }
 
-pub(crate) fn spans(t: &OtlpTarget) -> Result<SpanExporter, Error> {
-    otlp_exporter!(SpanExporter, Signal::Traces, t)
-}
-
-pub(crate) fn logs(t: &OtlpTarget) -> Result<LogExporter, Error> {
-    otlp_exporter!(LogExporter, Signal::Logs, t)
-}
-
-pub(crate) fn metrics(t: &OtlpTarget) -> Result<MetricExporter, Error> {
-    otlp_exporter!(
-        MetricExporter,
-        Signal::Metrics,
+/// The error for a protocol this build has no transport for.
+#[allow(dead_code)]
+fn missing(signal: Signal, t: &OtlpTarget) -> Error {
+    let feature = match t.protocol {
+        Protocol::Grpc => "tonic",
+        Protocol::HttpProtobuf => "reqwest",
+    };
+    exporter_error(
+        signal,
         t,
-        with_temporality(Temporality::Cumulative)
+        format!("this build of ferrotel has no transport for this protocol: enable its `{feature}` feature"),
     )
+}
+
+#[cfg(feature = "_otlp")]
+mod transport {
+    #[cfg(feature = "reqwest")]
+    use opentelemetry_otlp::WithHttpConfig;
+    #[cfg(feature = "tonic")]
+    use opentelemetry_otlp::WithTonicConfig;
+    use opentelemetry_otlp::{LogExporter, MetricExporter, SpanExporter, WithExportConfig};
+    use opentelemetry_sdk::metrics::Temporality;
+
+    #[allow(unused_imports)]
+    use super::{exporter_error, missing};
+    use crate::config::{OtlpTarget, Protocol};
+    use crate::error::Error;
+    use crate::Signal;
+
+    /// Builds an OTLP exporter of type `$ty` for target `$t`; `$extra` are further
+    /// builder calls. A protocol whose transport feature is off is an error naming it.
+    macro_rules! otlp_exporter {
+        ($ty:ty, $signal:expr, $t:expr $(, $extra:ident($($arg:expr),*))*) => {{
+            let t: &OtlpTarget = $t;
+            match t.protocol {
+                #[cfg(feature = "tonic")]
+                Protocol::Grpc => <$ty>::builder()
+                    .with_tonic()
+                    $(.$extra($($arg),*))*
+                    .with_endpoint(t.endpoint.clone())
+                    .with_timeout(t.timeout)
+                    .with_metadata(super::metadata(&t.headers))
+                    .build()
+                    .map_err(|e| exporter_error($signal, t, e)),
+                #[cfg(feature = "reqwest")]
+                Protocol::HttpProtobuf => <$ty>::builder()
+                    .with_http()
+                    $(.$extra($($arg),*))*
+                    .with_endpoint(t.endpoint.clone())
+                    .with_timeout(t.timeout)
+                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                    .with_headers(t.headers.iter().cloned().collect())
+                    .build()
+                    .map_err(|e| exporter_error($signal, t, e)),
+                #[allow(unreachable_patterns)]
+                _ => Err(missing($signal, t)),
+            }
+        }};
+    }
+
+    pub(crate) fn spans(t: &OtlpTarget) -> Result<SpanExporter, Error> {
+        otlp_exporter!(SpanExporter, Signal::Traces, t)
+    }
+
+    pub(crate) fn logs(t: &OtlpTarget) -> Result<LogExporter, Error> {
+        otlp_exporter!(LogExporter, Signal::Logs, t)
+    }
+
+    pub(crate) fn metrics(t: &OtlpTarget) -> Result<MetricExporter, Error> {
+        otlp_exporter!(
+            MetricExporter,
+            Signal::Metrics,
+            t,
+            with_temporality(Temporality::Cumulative)
+        )
+    }
 }

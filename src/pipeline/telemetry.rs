@@ -204,6 +204,8 @@ impl Telemetry {
     /// let telemetry = ferrotel::init(ferrotel::Config::disabled()).unwrap();
     /// let app: axum::Router = axum::Router::new().merge(telemetry.admin_router());
     /// ```
+    #[cfg(feature = "axum")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
     pub fn admin_router(&self) -> axum::Router {
         crate::admin::router(self.admin.clone())
     }
@@ -229,7 +231,7 @@ impl Telemetry {
     }
 
     /// The `tracing` dispatcher ferrotel built. It is installed globally unless the
-    /// config said [`without_global_subscriber`](Config::without_global_subscriber);
+    /// config said [`without_global_subscriber`](crate::Config::without_global_subscriber);
     /// then run code under it with `tracing::dispatcher::with_default`.
     pub fn dispatch(&self) -> &Dispatch {
         &self.dispatch

@@ -1,0 +1,286 @@
+//! [`LlmCall`]: one call to a model — span, tokens, time to first chunk, duration, cost.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use opentelemetry::KeyValue;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use super::{pricing, redact, GenAi, TokenUsage, Unpriced};
+use crate::failure::error_type;
+use crate::instrument::guard::{End, Guard, Operation};
+use crate::names;
+
+/// One LLM call: a guard that opens the span and the timer, and records tokens,
+/// duration and cost when finished, failed or dropped (`error.type=cancelled`).
+#[derive(Debug)]
+#[must_use = "a call records when finished or failed; dropped, it counts as cancelled"]
+pub struct LlmCall(Guard<CallOp>);
+
+#[derive(Debug)]
+struct CallOp {
+    genai: GenAi,
+    span: tracing::Span,
+    start: Instant,
+    first_chunk: Option<Instant>,
+    provider: String,
+    model: String,
+    attrs: Vec<KeyValue>,
+    tenant: Option<Arc<str>>,
+}
+
+impl LlmCall {
+    pub(super) fn start(genai: GenAi, provider: &str, operation: &str, model: &str) -> LlmCall {
+        let span = tracing::info_span!(
+            target: "ferrotel::genai",
+            "gen_ai call",
+            otel.name = %format!("{operation} {model}"),
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            gen_ai.operation.name = operation,
+            gen_ai.provider.name = provider,
+            gen_ai.request.model = model,
+            gen_ai.request.stream = tracing::field::Empty,
+            gen_ai.response.model = tracing::field::Empty,
+            gen_ai.response.id = tracing::field::Empty,
+            gen_ai.response.finish_reasons = tracing::field::Empty,
+            gen_ai.usage.input_tokens = tracing::field::Empty,
+            gen_ai.usage.output_tokens = tracing::field::Empty,
+            gen_ai.usage.cache_read.input_tokens = tracing::field::Empty,
+            gen_ai.usage.reasoning.output_tokens = tracing::field::Empty,
+            gen_ai.client.cost = tracing::field::Empty,
+            gen_ai.conversation.id = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        LlmCall(Guard::new(CallOp {
+            genai,
+            span,
+            start: Instant::now(),
+            first_chunk: None,
+            provider: provider.to_string(),
+            model: model.to_string(),
+            attrs: vec![
+                KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
+                KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
+                KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
+            ],
+            tenant: None,
+        }))
+    }
+
+    fn op(&self) -> &CallOp {
+        self.0.op()
+    }
+
+    /// `gen_ai.conversation.id` (a span attribute, never a metric label).
+    pub fn with_conversation_id(self, id: &str) -> Self {
+        self.op().span.record("gen_ai.conversation.id", id);
+        self
+    }
+
+    /// Attributes the call's tokens and cost to `tenant` (a `tenant` label on those two
+    /// metrics only). The first tenants seen, up to the limit (`FERROTEL_GENAI_TENANT_LIMIT`,
+    /// default 100), get their own label; the rest are `other`. Never pass a user id.
+    pub fn with_tenant(mut self, tenant: &str) -> Self {
+        let label = self.op().genai.tenant_label(tenant);
+        self.0.op_mut().tenant = Some(label);
+        self
+    }
+
+    /// Seconds of audio this voice call processed (transcription input, speech output).
+    pub fn audio_seconds(&self, seconds: f64) {
+        if let Some(b) = self.op().genai.binding() {
+            b.instruments.audio.add(seconds, &self.op().attrs);
+        }
+    }
+
+    /// Whether message content is being captured (opt-in).
+    pub fn captures_content(&self) -> bool {
+        self.op().genai.captures_content()
+    }
+
+    /// Records the input messages (`role`, `text`) as `gen_ai.input.messages` — only when
+    /// content capture is on, truncated and with secrets and e-mail addresses redacted.
+    pub fn input_messages(&self, messages: &[(&str, &str)]) {
+        if !self.captures_content() {
+            return;
+        }
+        let max = self.op().genai.content_max();
+        let json: Vec<serde_json::Value> = messages
+            .iter()
+            .map(|(role, text)| serde_json::json!({ "role": role, "parts": [{ "type": "text", "content": redact(text, max) }] }))
+            .collect();
+        self.op().span.set_attribute(
+            "gen_ai.input.messages",
+            serde_json::Value::Array(json).to_string(),
+        );
+    }
+
+    /// Records the output text as `gen_ai.output.messages` — only when content capture is
+    /// on, truncated and redacted.
+    pub fn output_text(&self, text: &str) {
+        if !self.captures_content() {
+            return;
+        }
+        let max = self.op().genai.content_max();
+        let json = serde_json::json!([{ "role": "assistant", "parts": [{ "type": "text", "content": redact(text, max) }] }]);
+        self.op()
+            .span
+            .set_attribute("gen_ai.output.messages", json.to_string());
+    }
+
+    /// The call's span: enter it (or `.instrument` the request with it) so the HTTP
+    /// client span nests under it.
+    pub fn span(&self) -> &tracing::Span {
+        &self.op().span
+    }
+
+    /// Marks the call as streaming.
+    pub fn streaming(&self) {
+        self.op().span.record("gen_ai.request.stream", true);
+    }
+
+    /// The first chunk of a streamed response arrived: records time to first chunk (once).
+    pub fn first_chunk(&mut self) {
+        let op = self.0.op_mut();
+        if op.first_chunk.is_none() {
+            op.first_chunk = Some(Instant::now());
+            op.span.record("gen_ai.request.stream", true);
+        }
+    }
+
+    /// The response's id (`gen_ai.response.id`) and finish reasons.
+    pub fn response(&self, id: &str, finish_reasons: &[&str]) {
+        let span = &self.op().span;
+        span.record("gen_ai.response.id", id);
+        if !finish_reasons.is_empty() {
+            span.record(
+                "gen_ai.response.finish_reasons",
+                finish_reasons.join(",").as_str(),
+            );
+        }
+    }
+
+    /// The call succeeded with `usage`.
+    pub fn finish(mut self, usage: TokenUsage) {
+        self.0.op_mut().usage(usage);
+        self.0.end(End::Finished);
+    }
+
+    /// The call succeeded: usage is read from the provider's raw response body (see
+    /// [`PriceTable::usage_from_body`](super::PriceTable::usage_from_body); `api_flavor` is e.g. `chat` for OpenAI chat
+    /// completions, including a streamed response's final usage chunk). A body without
+    /// usage records the call as unpriced.
+    pub fn finish_with_body(mut self, api_flavor: &str, body: &[u8]) {
+        let op = self.0.op_mut();
+        match pricing::global().usage_from_body(&op.provider, api_flavor, body) {
+            Some(usage) => op.usage(usage),
+            None => op.unpriced("the response body holds no usage"),
+        }
+        self.0.end(End::Finished);
+    }
+
+    /// The call failed: `error.type` from the error's kind. For a provider's status or a
+    /// class with no error value, pass a [`Failure`](crate::failure::Failure):
+    /// `call.fail(&Failure::new("429"))`.
+    pub fn fail<E: std::error::Error + 'static>(self, error: &E) {
+        self.0.end(End::Failed(error_type(error)));
+    }
+}
+
+impl CallOp {
+    /// Records tokens and cost on the span and metrics.
+    fn usage(&mut self, usage: TokenUsage) {
+        if let Some(m) = &usage.response_model {
+            self.span.record("gen_ai.response.model", m.as_str());
+            self.attrs
+                .push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, m.clone()));
+        }
+        self.span.record("gen_ai.usage.input_tokens", usage.input);
+        self.span.record("gen_ai.usage.output_tokens", usage.output);
+        if usage.cached_input > 0 {
+            self.span
+                .record("gen_ai.usage.cache_read.input_tokens", usage.cached_input);
+        }
+        if usage.reasoning > 0 {
+            self.span
+                .record("gen_ai.usage.reasoning.output_tokens", usage.reasoning);
+        }
+        let cost = match usage.reported_cost {
+            Some(c) => Ok(c),
+            None => pricing::global().cost(&self.provider, &self.model, &usage),
+        };
+        if let Ok(c) = &cost {
+            self.span.record("gen_ai.client.cost", *c);
+        }
+        if let Some(b) = self.genai.binding() {
+            let i = &b.instruments;
+            let mut billed = self.attrs.clone();
+            if let Some(t) = &self.tenant {
+                billed.push(KeyValue::new(names::TENANT, t.to_string()));
+            }
+            for (kind, n) in [("input", usage.input), ("output", usage.output)] {
+                let mut a = billed.clone();
+                a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
+                i.tokens.record(n, &a);
+            }
+            if let Ok(c) = cost {
+                i.cost.add(c, &billed);
+            }
+        }
+        match cost {
+            Ok(_) => {}
+            Err(Unpriced::UnknownModel) => self.unpriced("the price table does not know the model"),
+            Err(Unpriced::Other(why)) => self.unpriced(&why),
+        }
+    }
+
+    fn unpriced(&self, why: &str) {
+        if let Some(b) = self.genai.binding() {
+            b.instruments.unpriced.add(
+                1,
+                &[
+                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, self.provider.clone()),
+                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, self.model.clone()),
+                ],
+            );
+        }
+        let first = self
+            .genai
+            .inner
+            .warned
+            .lock()
+            .map(|mut w| w.insert(format!("{}/{}", self.provider, self.model)))
+            .unwrap_or(false);
+        if first {
+            tracing::warn!(
+                target: "ferrotel::genai",
+                provider = %self.provider,
+                model = %self.model,
+                reason = why,
+                "no price for this call: its cost is not recorded (gen_ai.client.cost.unpriced counts such calls); add an override to the price table"
+            );
+        }
+    }
+}
+
+impl Operation for CallOp {
+    fn end(&mut self, end: End) {
+        let mut attrs = std::mem::take(&mut self.attrs);
+        if let Some(e) = end.error_type() {
+            self.span.record("error.type", e);
+            self.span.record("otel.status_code", "error");
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
+        }
+        let Some(b) = self.genai.binding() else {
+            return;
+        };
+        let i = &b.instruments;
+        if let Some(at) = self.first_chunk {
+            i.ttfc
+                .record(at.duration_since(self.start).as_secs_f64(), &attrs);
+        }
+        i.duration
+            .record(self.start.elapsed().as_secs_f64(), &attrs);
+    }
+}
