@@ -42,6 +42,7 @@ use opentelemetry::KeyValue;
 use tonic::Code;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use crate::instrument::Bound;
 use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::{catalog, names};
 
@@ -95,21 +96,24 @@ enum Side {
 #[derive(Debug)]
 struct Shared {
     side: Side,
-    duration: Histogram<f64>,
+    duration: Arc<Bound<Histogram<f64>>>,
     /// Client side: the `server.address` label when the request URI has no host.
     server_address: Option<String>,
 }
 
 impl Shared {
-    fn new(meter: &Meter, side: Side, server_address: Option<String>) -> Arc<Shared> {
+    /// `meter` `None` is the global one (bound on first use after `init`).
+    fn new(meter: Option<&Meter>, side: Side) -> Arc<Shared> {
         let spec = match side {
             Side::Server => &catalog::RPC_SERVER_CALL_DURATION,
             Side::Client => &catalog::RPC_CLIENT_CALL_DURATION,
         };
+        let duration =
+            move |m: &Meter| spec.f64_histogram(m, crate::http::DURATION_BUCKETS.to_vec());
         Arc::new(Shared {
             side,
-            duration: spec.f64_histogram(meter, crate::http::DURATION_BUCKETS.to_vec()),
-            server_address,
+            duration: Arc::new(Bound::new("grpc", meter, duration)),
+            server_address: None,
         })
     }
 }
@@ -188,9 +192,10 @@ impl Drop for Measurement {
             self.span.record("error.type", e);
             self.span.record("otel.status_code", "error");
         }
-        self.shared
-            .duration
-            .record(self.start.elapsed().as_secs_f64(), &attrs);
+        if let Some(b) = self.shared.duration.get() {
+            b.instruments
+                .record(self.start.elapsed().as_secs_f64(), &attrs);
+        }
     }
 }
 
@@ -214,17 +219,20 @@ macro_rules! call_layer {
         }
 
         impl $name {
-            /// Records through the global meter provider (the one `init` installed).
+            /// Records through the global meter provider (the one `init` installed; a
+            /// layer built before `init` binds on its first call after it).
             #[must_use]
             pub fn new() -> Self {
-                $name::with_meter(&opentelemetry::global::meter(crate::instrument::SCOPE))
+                $name {
+                    shared: Shared::new(None, $side),
+                }
             }
 
             /// Records through `meter`.
             #[must_use]
             pub fn with_meter(meter: &Meter) -> Self {
                 $name {
-                    shared: Shared::new(meter, $side, None),
+                    shared: Shared::new(Some(meter), $side),
                 }
             }
         }

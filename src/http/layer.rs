@@ -11,6 +11,7 @@ use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::metrics::ServerInstruments;
+use crate::instrument::Bound;
 use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::names;
 
@@ -43,7 +44,7 @@ pub struct ServerLayer {
 
 #[derive(Debug)]
 struct Shared {
-    instruments: ServerInstruments,
+    instruments: Arc<Bound<ServerInstruments>>,
     excluded: Vec<String>,
 }
 
@@ -54,17 +55,24 @@ impl Default for ServerLayer {
 }
 
 impl ServerLayer {
-    /// Records through the global meter provider (the one `init` installed).
+    /// Records through the global meter provider (the one `init` installed; a layer built
+    /// before `init` binds on its first request after it).
+    #[must_use]
     pub fn new() -> Self {
-        ServerLayer::with_meter(&opentelemetry::global::meter("ferrotel"))
+        ServerLayer::build(None)
     }
 
     /// Records through `meter`, e.g. `telemetry.meter("ferrotel")` when `init` was told
     /// not to install globals.
+    #[must_use]
     pub fn with_meter(meter: &Meter) -> Self {
+        ServerLayer::build(Some(meter))
+    }
+
+    fn build(meter: Option<&Meter>) -> Self {
         ServerLayer {
             shared: Arc::new(Shared {
-                instruments: ServerInstruments::new(meter),
+                instruments: Arc::new(Bound::new("http server", meter, ServerInstruments::new)),
                 excluded: ADMIN_PATHS.iter().map(|p| p.to_string()).collect(),
             }),
         }
@@ -168,6 +176,8 @@ pub struct Measurement {
     attrs: Vec<KeyValue>,
     request_size: Option<u64>,
     ending: Ending,
+    /// Whether `http.server.active_requests` counted this request in.
+    counted_active: bool,
     response_bytes: u64,
     span: tracing::Span,
 }
@@ -216,14 +226,20 @@ impl Drop for Measurement {
             self.span.record("otel.status_code", "error");
             self.attrs.push(KeyValue::new(names::ERROR_TYPE, e.clone()));
         }
-        let i = &self.shared.instruments;
+        let Some(b) = self.shared.instruments.get() else {
+            return;
+        };
+        let i = &b.instruments;
         i.duration
             .record(self.start.elapsed().as_secs_f64(), &self.attrs);
         i.response_size.record(self.response_bytes, &self.attrs);
         if let Some(n) = self.request_size {
             i.request_size.record(n, &self.attrs);
         }
-        i.active.add(-1, &active);
+        // Only what was counted in: a request that began before the layer bound is not.
+        if self.counted_active {
+            i.active.add(-1, &active);
+        }
     }
 }
 
@@ -295,7 +311,13 @@ where
         if let Some(r) = route {
             attrs.push(KeyValue::new(names::HTTP_ROUTE, r));
         }
-        self.shared.instruments.active.add(1, &attrs[..2]);
+        let counted_active = match self.shared.instruments.get() {
+            Some(b) => {
+                b.instruments.active.add(1, &attrs[..2]);
+                true
+            }
+            None => false,
+        };
         let request_size = req
             .headers()
             .get(http::header::CONTENT_LENGTH)
@@ -307,6 +329,7 @@ where
             attrs,
             request_size,
             ending: Ending::Cancelled,
+            counted_active,
             response_bytes: 0,
             span: span.clone(),
         };

@@ -27,7 +27,7 @@ pub(crate) const SIZE_BUCKETS: [f64; 14] = [
     1073741824.0,
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct ServerInstruments {
     pub(crate) duration: Histogram<f64>,
     pub(crate) active: UpDownCounter<i64>,

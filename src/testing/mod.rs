@@ -1,7 +1,9 @@
 //! Helpers for testing instrumented code (feature `testing`).
 //!
-//! [`parse_exposition`] reads the Prometheus text format the way Prometheus does,
-//! so a test can assert on series and labels instead of grepping strings.
+//! [`Capture`] holds the spans, metric points and log records that code produced, in
+//! memory, for a unit test to assert on. [`parse_exposition`] reads the Prometheus text
+//! format the way Prometheus does, so a test can assert on series and labels instead of
+//! grepping strings.
 //!
 //! ```
 //! use ferrotel::testing::parse_exposition;
@@ -15,9 +17,12 @@
 
 use std::collections::BTreeMap;
 
+mod capture;
 #[cfg(feature = "genai")]
 #[cfg_attr(docsrs, doc(cfg(feature = "genai")))]
 pub mod openai;
+
+pub use capture::{Capture, Log, Point};
 
 /// One sample line: a series and its value.
 #[derive(Debug, Clone, PartialEq)]

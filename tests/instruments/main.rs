@@ -14,53 +14,39 @@ use ferrotel::failure::Failure;
 use ferrotel::genai::{GenAi, TokenUsage};
 use ferrotel::http::ClientTelemetry;
 use ferrotel::queue::Queue;
-use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
-
-/// Names of the metrics `provider` exported, after a flush.
-fn exported(provider: &SdkMeterProvider, exporter: &InMemoryMetricExporter) -> Vec<String> {
-    provider.force_flush().unwrap();
-    let mut names: Vec<String> = exporter
-        .get_finished_metrics()
-        .unwrap()
-        .iter()
-        .flat_map(|rm| rm.scope_metrics().flat_map(|s| s.metrics()))
-        .map(|m| m.name().to_string())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
 
 #[test]
 fn each_handle_records_into_the_meter_it_was_given() {
-    let exporter = InMemoryMetricExporter::default();
-    let provider = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(exporter.clone()).build())
-        .build();
-    let meter = provider.meter("app");
+    // ferrotel::testing::Capture: the SDK's in-memory exporters, nothing installed globally.
+    let capture = ferrotel::testing::Capture::new();
+    let meter = capture.meter();
 
     let db = Db::new("sqlite").with_meter(&meter);
-    db.query("SELECT id FROM users").finish(Some(2));
     let cache = Cache::new("users").with_meter(&meter);
-    cache.start("get").miss();
     let queue = Queue::with_meter("emails", &meter);
-    queue.enqueued().dequeued().finish();
     let genai = GenAi::with_meter(&meter);
-    let run = genai.agent_run("planner");
-    run.llm_call("openai", "chat", "gpt-4o-mini")
-        .finish(TokenUsage::new(10, 5).with_reported_cost(0.01));
-    run.tool_call("search", "function", None)
-        .fail(&Failure::new("timeout"));
-    run.finish();
-    ErrorCounter::with_meter(&meter).record(Category::Internal, "jobs", &std::fmt::Error);
+    let errors = ErrorCounter::with_meter(&meter);
     let http = ClientTelemetry::with_meter(&meter);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dead = support::dead_addr();
-    let refused = rt.block_on(http.send(reqwest::Client::new().get(format!("http://{dead}/"))));
-    assert!(refused.is_err());
+    capture.in_scope(|| {
+        db.query("SELECT id FROM users").finish(Some(2));
+        cache.start("get").miss();
+        queue.enqueued().dequeued().finish();
+        let run = genai.agent_run("planner");
+        run.llm_call("openai", "chat", "gpt-4o-mini")
+            .finish(TokenUsage::new(10, 5).with_reported_cost(0.01));
+        run.tool_call("search", "function", None)
+            .fail(&Failure::new("timeout"));
+        run.finish();
+        errors.record(Category::Internal, "jobs", &std::fmt::Error);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let dead = support::dead_addr();
+        let refused = rt.block_on(http.send(reqwest::Client::new().get(format!("http://{dead}/"))));
+        assert!(refused.is_err());
+    });
 
-    let names = exported(&provider, &exporter);
+    let mut names: Vec<String> = capture.all_points().into_iter().map(|p| p.name).collect();
+    names.sort();
+    names.dedup();
     for expected in [
         "db.client.operation.duration",
         "db.client.response.returned_rows",
@@ -82,7 +68,19 @@ fn each_handle_records_into_the_meter_it_was_given() {
             "{expected} missing from {names:?}"
         );
     }
-    // Nothing went to the global meter: no pipeline is installed in this process's test.
+    let tool = capture.points("gen_ai.execute_tool.duration");
+    assert_eq!(tool[0].attributes["error.type"], "timeout");
+    assert_eq!(tool[0].count, Some(1));
+    // The spans went to the capture's tracer: the LLM and tool calls nest under the run.
+    let spans = capture.spans();
+    let run = spans
+        .iter()
+        .find(|s| s.name == "invoke_agent planner")
+        .expect("the run's span");
+    for child in ["chat gpt-4o-mini", "execute_tool search"] {
+        let s = spans.iter().find(|s| s.name == child).expect(child);
+        assert_eq!(s.parent_span_id, run.span_context.span_id(), "{child}");
+    }
 }
 
 /// Run by `handles_built_before_init_say_so_then_record` in a process of its own, so the
