@@ -321,11 +321,7 @@ impl Operation for QueryOp {
             self.span.record("db.response.status_code", c.as_str());
             attrs.push(KeyValue::new(names::DB_RESPONSE_STATUS_CODE, c));
         }
-        if let Some(e) = end.error_type() {
-            self.span.record("error.type", e);
-            self.span.record("otel.status_code", "error");
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
-        }
+        end.mark(&self.span, &mut attrs);
         let Some(bound) = self.db.bound.get() else {
             return;
         };

@@ -197,11 +197,7 @@ impl Operation for RunOp {
             KeyValue::new(names::GEN_AI_AGENT_NAME, self.name.clone()),
             KeyValue::new(names::GEN_AI_AGENT_OUTCOME, outcome.as_str()),
         ];
-        if let Some(e) = end.error_type() {
-            self.span.record("error.type", e);
-            self.span.record("otel.status_code", "error");
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
-        }
+        end.mark(&self.span, &mut attrs);
         let Some(b) = self.genai.binding() else {
             return;
         };
@@ -279,11 +275,7 @@ impl ToolCall {
 impl Operation for ToolOp {
     fn end(&mut self, end: End) {
         let mut attrs = std::mem::take(&mut self.attrs);
-        if let Some(e) = end.error_type() {
-            self.span.record("error.type", e);
-            self.span.record("otel.status_code", "error");
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
-        }
+        end.mark(&self.span, &mut attrs);
         if let Some(b) = self.genai.binding() {
             b.instruments
                 .agent

@@ -267,11 +267,7 @@ impl CallOp {
 impl Operation for CallOp {
     fn end(&mut self, end: End) {
         let mut attrs = std::mem::take(&mut self.attrs);
-        if let Some(e) = end.error_type() {
-            self.span.record("error.type", e);
-            self.span.record("otel.status_code", "error");
-            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
-        }
+        end.mark(&self.span, &mut attrs);
         let Some(b) = self.genai.binding() else {
             return;
         };

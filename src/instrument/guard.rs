@@ -28,6 +28,19 @@ impl End {
             End::Cancelled => Some("cancelled"),
         }
     }
+
+    /// For a failed or cancelled end: marks `span` failed (`error.type`, error status)
+    /// and adds `error.type` to the metric attributes. The one place guards do it.
+    pub(crate) fn mark(&self, span: &tracing::Span, attrs: &mut Vec<opentelemetry::KeyValue>) {
+        if let Some(e) = self.error_type() {
+            span.record("error.type", e);
+            span.record("otel.status_code", "error");
+            attrs.push(opentelemetry::KeyValue::new(
+                crate::names::ERROR_TYPE,
+                e.to_string(),
+            ));
+        }
+    }
 }
 
 /// What recording an operation's end means for one kind of guard.

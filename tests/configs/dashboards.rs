@@ -141,17 +141,10 @@ fn check(files: &[PathBuf]) -> (bool, String) {
             .exists(),
         "grafana/check/node_modules is missing: scripts/test runs `npm ci` there"
     );
-    let out = Command::new("node")
-        .arg(script)
-        .args(files)
-        .output()
-        .expect("node runs (scripts/test installs Node.js when missing)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let mut args = vec![script.display().to_string()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::try_run("node", &args)
 }
 
 #[test]

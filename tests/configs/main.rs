@@ -15,30 +15,22 @@ mod support;
 pub use support::root;
 
 pub(crate) fn run(tool: &str, args: &[&str]) -> String {
-    let root = root();
-    let out = Command::new(tool)
-        .args(args)
-        .current_dir(root)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {tool} ({e}): scripts/test builds it (scripts/build-go-tools) and puts it on PATH")
-        });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{tool} {args:?} failed:\n{text}");
+    let (ok, text) = try_run(tool, args);
+    assert!(ok, "{tool} {args:?} failed:\n{text}");
     text
 }
 
 /// Runs `tool` and returns whether it succeeded and what it printed.
-fn try_run(tool: &str, args: &[&str]) -> (bool, String) {
+pub(crate) fn try_run(tool: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(tool)
         .args(args)
         .current_dir(root())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): scripts/test builds it"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {tool} ({e}): scripts/test builds or installs it and puts it on PATH"
+            )
+        });
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
