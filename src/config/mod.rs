@@ -152,6 +152,7 @@ impl Config {
     }
 
     /// Sets `service.name`. Code wins over `OTEL_SERVICE_NAME`.
+    #[must_use]
     pub fn with_service_name(mut self, name: impl Into<String>) -> Self {
         self.code.service_name = Some(name.into());
         self
@@ -165,12 +166,14 @@ impl Config {
     ///     .with_default_service_name("code-name");
     /// assert_eq!(c.service_name(), "ops-name");
     /// ```
+    #[must_use]
     pub fn with_default_service_name(mut self, name: impl Into<String>) -> Self {
         self.code.default_service_name = Some(name.into());
         self
     }
 
     /// Sets `service.version`. Code wins over `OTEL_RESOURCE_ATTRIBUTES`. Default: unset.
+    #[must_use]
     pub fn with_service_version(mut self, version: impl Into<String>) -> Self {
         self.code.service_version = Some(version.into());
         self
@@ -178,12 +181,14 @@ impl Config {
 
     /// Sets `deployment.environment.name` (`production`, `staging`, …). Code wins over
     /// `OTEL_RESOURCE_ATTRIBUTES`. Default: unset.
+    #[must_use]
     pub fn with_environment(mut self, environment: impl Into<String>) -> Self {
         self.code.environment = Some(environment.into());
         self
     }
 
     /// Adds a resource attribute. Code wins over `OTEL_RESOURCE_ATTRIBUTES`.
+    #[must_use]
     pub fn with_resource_attribute(
         mut self,
         key: impl Into<String>,
@@ -196,6 +201,7 @@ impl Config {
     }
 
     /// Console log format. Code wins over `FERROTEL_LOG_FORMAT`. Default: [`LogFormat::Text`].
+    #[must_use]
     pub fn with_log_format(mut self, format: LogFormat) -> Self {
         self.code.log_format = Some(format);
         self
@@ -204,6 +210,7 @@ impl Config {
     /// `tracing` filter in `EnvFilter` syntax. Code wins over `RUST_LOG`. Default: `info`
     /// (with the `opentelemetry*` crates at `warn`). A filter that does not parse is
     /// reported by `init`, naming this setter.
+    #[must_use]
     pub fn with_log_filter(mut self, filter: impl Into<String>) -> Self {
         self.code.log_filter = Some(filter.into());
         self
@@ -211,6 +218,7 @@ impl Config {
 
     /// The sampler. Code wins over `OTEL_TRACES_SAMPLER`. Default: [`Sampler::ParentBasedAlwaysOn`].
     /// A ratio outside 0..=1 is reported by `init`, naming this setter.
+    #[must_use]
     pub fn with_sampler(mut self, sampler: Sampler) -> Self {
         self.code.sampler = Some(sampler);
         self
@@ -219,6 +227,7 @@ impl Config {
     /// Sends every signal over OTLP to `endpoint` (as `OTEL_EXPORTER_OTLP_ENDPOINT` would).
     /// Code wins over the environment. For HTTP, `/v1/{signal}` is appended. Headers and
     /// timeouts from the environment still apply.
+    #[must_use]
     pub fn with_otlp(mut self, endpoint: impl Into<String>, protocol: Protocol) -> Self {
         self.code.otlp = Some((endpoint.into(), protocol));
         self
@@ -227,6 +236,7 @@ impl Config {
     /// Adds a header (gRPC metadata) to every OTLP export. Code wins over
     /// `OTEL_EXPORTER_OTLP_HEADERS` for the same key, whether it is called before or
     /// after [`with_otlp`](Config::with_otlp).
+    #[must_use]
     pub fn with_otlp_header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.code.otlp_headers.push((key.into(), value.into()));
         self
@@ -234,6 +244,7 @@ impl Config {
 
     /// Serves `/metrics` on a built-in listener at `host:port`. Code wins over
     /// `OTEL_EXPORTER_PROMETHEUS_HOST`/`_PORT`. Default `127.0.0.1:9464`; port 0 picks a free port.
+    #[must_use]
     pub fn with_prometheus_listener(mut self, host: impl Into<String>, port: u16) -> Self {
         self.code.prometheus = Some((host.into(), port));
         self.code.prometheus_listener = Some(true);
@@ -242,6 +253,7 @@ impl Config {
 
     /// Keeps the Prometheus exposition (readable from the handle) but starts no listener,
     /// for services that serve it on their own router.
+    #[must_use]
     pub fn without_prometheus_listener(mut self) -> Self {
         self.code.prometheus_listener = Some(false);
         self
@@ -249,6 +261,7 @@ impl Config {
 
     /// Time limit of [`Telemetry::shutdown`](crate::Telemetry::shutdown). Code wins over
     /// `FERROTEL_SHUTDOWN_TIMEOUT`. Default 5 s. Zero is reported by `init`.
+    #[must_use]
     pub fn with_shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.code.shutdown_timeout = Some(timeout);
         self
@@ -256,6 +269,7 @@ impl Config {
 
     /// Interval between OTLP metric exports. Code wins over `OTEL_METRIC_EXPORT_INTERVAL`.
     /// Default 60 s. Zero is reported by `init`.
+    #[must_use]
     pub fn with_metric_interval(mut self, interval: Duration) -> Self {
         self.code.metric_interval = Some(interval);
         self
@@ -265,6 +279,7 @@ impl Config {
     /// `/health/ready` and `/status` stay public and show no details. Code wins over
     /// `FERROTEL_ADMIN_TOKEN`. Default: no token. A token under 16 visible characters is
     /// reported by `init`, without repeating it.
+    #[must_use]
     pub fn with_admin_token(mut self, token: impl Into<String>) -> Self {
         self.code.admin_token = Some(token.into());
         self
@@ -272,6 +287,7 @@ impl Config {
 
     /// Database operations slower than this log a `WARN` with the sanitized statement.
     /// Code wins over `FERROTEL_DB_SLOW_QUERY_MS`. Default 500 ms.
+    #[must_use]
     pub fn with_slow_query_threshold(mut self, threshold: Duration) -> Self {
         self.code.slow_query = Some(threshold);
         self
@@ -279,6 +295,7 @@ impl Config {
 
     /// Records LLM prompts and completions on spans, redacted and truncated. Code wins
     /// over `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`. Default off.
+    #[must_use]
     pub fn with_genai_content_capture(mut self, on: bool) -> Self {
         self.code.genai_capture = Some(on);
         self
@@ -286,6 +303,7 @@ impl Config {
 
     /// How many tenants get their own `tenant` label on LLM cost and tokens (the rest
     /// are `other`). Code wins over `FERROTEL_GENAI_TENANT_LIMIT`. Default 100.
+    #[must_use]
     pub fn with_genai_tenant_limit(mut self, tenants: usize) -> Self {
         self.code.genai_tenant_limit = Some(tenants);
         self
@@ -293,6 +311,7 @@ impl Config {
 
     /// How long a health check's result is reused before it runs again. Code wins over
     /// `FERROTEL_HEALTH_CACHE_TTL`. Default 5 s. Zero is reported by `init`.
+    #[must_use]
     pub fn with_health_ttl(mut self, ttl: Duration) -> Self {
         self.code.health_ttl = Some(ttl);
         self
@@ -301,6 +320,7 @@ impl Config {
     /// Does not install a global `tracing` subscriber, meter or tracer provider; for
     /// applications that build their own and add ferrotel's layers, or for tests that
     /// need several pipelines.
+    #[must_use]
     pub fn without_global_subscriber(mut self) -> Self {
         self.code.install_subscriber = Some(false);
         self

@@ -134,6 +134,7 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
             propagate: (false, false),
             shutdown_timeout: config.shutdown_timeout,
             shut: AtomicBool::new(false),
+            instrument_settings: config.instruments.clone(),
         });
     }
 
@@ -198,6 +199,7 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
         propagate: (config.propagate_tracecontext, config.propagate_baggage),
         shutdown_timeout: config.shutdown_timeout,
         shut: AtomicBool::new(false),
+        instrument_settings: config.instruments.clone(),
     })
 }
 

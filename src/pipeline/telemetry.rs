@@ -101,6 +101,7 @@ pub struct Telemetry {
     pub(crate) shutdown_timeout: Duration,
     pub(crate) shut: AtomicBool,
     pub(crate) admin: Admin,
+    pub(crate) instrument_settings: crate::InstrumentSettings,
 }
 
 impl std::fmt::Debug for Telemetry {
@@ -180,6 +181,19 @@ impl Telemetry {
         if self.providers.metrics.is_some() {
             crate::runtime::register_tokio(&self.meter("ferrotel"), handle);
         }
+    }
+
+    /// The settings this pipeline resolved for the semantic instruments (slow-query
+    /// threshold, content capture, tenant limit). A globally installed pipeline hands them
+    /// to every handle; for a pipeline built `without_global_subscriber`, pass them to the
+    /// handles built on its meter (`Db::with_slow_query_threshold`, `GenAi::with_…`).
+    ///
+    /// ```
+    /// let telemetry = ferrotel::init(ferrotel::Config::disabled()).unwrap();
+    /// assert!(!telemetry.instrument_settings().genai_capture);
+    /// ```
+    pub fn instrument_settings(&self) -> &crate::InstrumentSettings {
+        &self.instrument_settings
     }
 
     /// The health checks behind `/health/ready`, `/health` and `/status`.

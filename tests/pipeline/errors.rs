@@ -40,6 +40,32 @@ fn a_taken_prometheus_port_names_the_address() {
     assert!(msg.contains("OTEL_EXPORTER_PROMETHEUS_PORT"), "{msg}");
 }
 
+/// The same inside async code on both runtime flavours: the error unwinds the export
+/// runtime without dropping it in a blocking way (before the fix: "Cannot drop a runtime
+/// in a context where blocking is not allowed").
+#[test]
+fn a_taken_port_inside_async_main_is_an_error_not_a_panic() {
+    for multi_thread in [false, true] {
+        let rt = if multi_thread {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+        } else {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+        }
+        .unwrap();
+        rt.block_on(async {
+            let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = taken.local_addr().unwrap().port().to_string();
+            let err = ferrotel::init(crate::config(&[("OTEL_EXPORTER_PROMETHEUS_PORT", &port)]))
+                .expect_err("the port is taken");
+            assert!(err.to_string().contains(&port), "{err}");
+        });
+    }
+}
+
 #[test]
 fn sdk_disabled_gives_a_working_handle_that_exports_nothing() {
     let rx = Receiver::start();
