@@ -50,17 +50,29 @@ impl Instruments {
 /// built before `init` binds on first use after it) or from [`with_meter`](Cache::with_meter).
 #[derive(Debug, Clone)]
 pub struct Cache {
-    name: Arc<str>,
-    bound: Arc<Bound<Instruments>>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// `cache.name`, built once: recording clones it (one reference count), never the text.
+    name: KeyValue,
+    bound: Bound<Instruments>,
 }
 
 impl Cache {
     /// A cache called `name` (`cache.name`): one per logical cache, not per key.
     #[must_use]
     pub fn new(name: impl Into<Arc<str>>) -> Self {
+        Cache::build(name.into(), None)
+    }
+
+    fn build(name: Arc<str>, meter: Option<&Meter>) -> Self {
         Cache {
-            name: name.into(),
-            bound: Arc::new(Bound::new("cache", None, Instruments::new)),
+            inner: Arc::new(Inner {
+                name: KeyValue::new(names::CACHE_NAME, StringValue::from(name)),
+                bound: Bound::new("cache", meter, Instruments::new),
+            }),
         }
     }
 
@@ -74,16 +86,17 @@ impl Cache {
     /// ```
     #[must_use]
     pub fn with_meter(self, meter: &Meter) -> Self {
-        Cache {
-            name: self.name,
-            bound: Arc::new(Bound::new("cache", Some(meter), Instruments::new)),
-        }
+        let name = match &self.inner.name.value {
+            opentelemetry::Value::String(s) => Arc::from(s.as_str()),
+            other => Arc::from(other.to_string()),
+        };
+        Cache::build(name, Some(meter))
     }
 
     /// Starts timing one operation (`get`, `set`, `delete`, …).
-    pub fn start(&self, operation: &'static str) -> CacheOp {
+    pub fn start(&self, operation: &'static str) -> CacheOp<'_> {
         CacheOp(Guard::new(Op {
-            cache: self.clone(),
+            cache: &self.inner,
             operation,
             start: Instant::now(),
             result: None,
@@ -118,22 +131,22 @@ impl Cache {
 
 /// One cache operation; records when finished or dropped (unfinished: `error.type=cancelled`).
 ///
-/// Attributes are built on the stack when it records, the cache name shared, not copied:
-/// no heap allocation per operation (benches/overhead.rs).
+/// It borrows its cache; attributes are built on the stack when it records, the cache
+/// name shared, not copied: no heap allocation per operation (benches/overhead.rs).
 #[derive(Debug)]
 #[must_use = "an operation records when finished or failed; dropped, it counts as cancelled"]
-pub struct CacheOp(Guard<Op>);
+pub struct CacheOp<'a>(Guard<Op<'a>>);
 
 #[derive(Debug)]
-struct Op {
-    cache: Cache,
+struct Op<'a> {
+    cache: &'a Inner,
     operation: &'static str,
     start: Instant,
     /// `hit` or `miss`, for lookups.
     result: Option<&'static str>,
 }
 
-impl CacheOp {
+impl CacheOp<'_> {
     /// The lookup found the key.
     pub fn hit(mut self) {
         self.0.op_mut().result = Some("hit");
@@ -158,17 +171,14 @@ impl CacheOp {
     }
 }
 
-impl Operation for Op {
+impl Operation for Op<'_> {
     fn end(&mut self, end: End) {
         let Some(bound) = self.cache.bound.get() else {
             return;
         };
         let i = &bound.instruments;
         let seconds = self.start.elapsed().as_secs_f64();
-        let name = KeyValue::new(
-            names::CACHE_NAME,
-            StringValue::from(self.cache.name.clone()),
-        );
+        let name = self.cache.name.clone();
         let operation = KeyValue::new(names::CACHE_OPERATION, self.operation);
         if let Some(result) = self.result {
             let result = KeyValue::new(names::CACHE_RESULT, result);
