@@ -32,6 +32,8 @@ pub(crate) struct Admin {
     pub(crate) health: HealthRegistry,
     pub(crate) service: String,
     pub(crate) version: Option<String>,
+    /// `deployment.environment.name`, when set.
+    pub(crate) environment: Option<String>,
     pub(crate) started: Instant,
     pub(crate) token: Option<Arc<str>>,
 }

@@ -12,10 +12,13 @@ impl Admin {
     /// `None` when the request may see details; otherwise the 401 to send.
     fn deny(&self, headers: &HeaderMap) -> Option<Response> {
         let expected = self.token.as_ref()?;
+        // The scheme is case-insensitive (RFC 7235); the token is not.
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim_start())
             .unwrap_or("");
         if same_secret(given.as_bytes(), expected.as_bytes()) {
             None
@@ -86,17 +89,22 @@ async fn health(admin: Admin, headers: HeaderMap) -> Response {
     json_response(code, details(&report))
 }
 
-async fn status(admin: Admin) -> Response {
+/// Public: whether the service is up. With the admin token (or when none is set): the
+/// service, version, environment and uptime too.
+async fn status(admin: Admin, headers: HeaderMap) -> Response {
     let report = admin.health.report().await;
-    json_response(
-        StatusCode::OK,
+    let body = if admin.deny(&headers).is_some() {
+        json!({ "status": report.status.as_str() })
+    } else {
         json!({
             "service": admin.service,
             "version": admin.version,
+            "environment": admin.environment,
             "uptime_seconds": admin.started.elapsed().as_secs(),
             "status": report.status.as_str(),
-        }),
-    )
+        })
+    };
+    json_response(StatusCode::OK, body)
 }
 
 /// The admin router; see [`Telemetry::admin_router`](crate::Telemetry::admin_router).
@@ -107,5 +115,5 @@ pub(crate) fn router(admin: Admin) -> axum::Router {
         .route("/health/live", get(|| async { "ok\n" }))
         .route("/health/ready", get(move || ready(b.clone())))
         .route("/health", get(move |h: HeaderMap| health(c.clone(), h)))
-        .route("/status", get(move || status(d.clone())))
+        .route("/status", get(move |h: HeaderMap| status(d.clone(), h)))
 }

@@ -207,6 +207,11 @@ impl CallOp {
                 .record("gen_ai.usage.reasoning.output_tokens", usage.reasoning);
         }
         let cost = match usage.reported_cost {
+            // A counter only goes up: a negative or non-finite figure is refused, counted
+            // as unpriced and warned about, never recorded.
+            Some(c) if !(c.is_finite() && c >= 0.0) => Err(Unpriced::Other(format!(
+                "the reported cost {c} is negative or not a number"
+            ))),
             Some(c) => Ok(c),
             None => pricing::global().cost(&self.provider, &self.model, &usage),
         };

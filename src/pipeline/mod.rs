@@ -109,6 +109,7 @@ fn admin(
         health: crate::health::HealthRegistry::new(meter, config.health_ttl),
         service: config.service_name.clone(),
         version: config.service_version.clone(),
+        environment: config.environment.clone(),
         started: Instant::now(),
         token: config.admin_token.clone(),
     }

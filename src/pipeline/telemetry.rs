@@ -210,9 +210,9 @@ impl Telemetry {
     /// `/metrics` (Prometheus exposition), `/health/live` (200 while the process runs),
     /// `/health/ready` (200, or 503 naming the failing critical components),
     /// `/health` (JSON with each component's status, latency, message and last check),
-    /// `/status` (service, version, uptime, overall status). With an admin token,
-    /// `/metrics` and `/health` answer 401 without it. The built-in listener serves the
-    /// same router.
+    /// `/status` (overall status; service, version, environment and uptime too with the
+    /// token). With an admin token, `/metrics` and `/health` answer 401 without it. The
+    /// built-in listener serves the same router.
     ///
     /// ```
     /// let telemetry = ferrotel::init(ferrotel::Config::disabled()).unwrap();

@@ -616,3 +616,26 @@ fn the_llm_agent_example_runs_end_to_end() {
         .iter()
         .any(|(_, m)| m.name == "gen_ai.invoke_agent.duration"));
 }
+
+#[test]
+fn a_negative_or_nan_reported_cost_never_moves_the_cost_counter() {
+    let w = world();
+    let model = "bad-cost-model";
+    for cost in [0.25, -100.0, f64::NAN, f64::INFINITY] {
+        w.genai
+            .llm_call("openai", "chat", model)
+            .finish(ferrotel::genai::TokenUsage::new(1, 1).with_reported_cost(cost));
+    }
+    let s = w.installed.scrape();
+    let m = [("gen_ai_request_model", model)];
+    assert_eq!(s.value("gen_ai_client_cost_total", &m), Some(0.25));
+    assert_eq!(s.value("gen_ai_client_cost_unpriced_total", &m), Some(3.0));
+    // Tokens are still counted for every call.
+    assert_eq!(
+        s.value(
+            "gen_ai_client_token_usage_count",
+            &[m[0], ("gen_ai_token_type", "input")]
+        ),
+        Some(4.0)
+    );
+}

@@ -45,11 +45,15 @@ fn token_protects_metrics_and_health_only() {
                 .iter()
                 .any(|(k, v)| k == "www-authenticate" && v == "Bearer"));
         }
-        let (status, _, _) = request(w.app, "GET", path, &[("Authorization", &bearer)], "");
-        assert!(
-            status == 200 || status == 503,
-            "{path} with the token: {status}"
-        );
+        // The scheme is case-insensitive (RFC 7235).
+        for scheme in ["Bearer", "bearer", "BEARER"] {
+            let auth = format!("{scheme} {TOKEN}");
+            let (status, _, _) = request(w.app, "GET", path, &[("Authorization", &auth)], "");
+            assert!(
+                status == 200 || status == 503,
+                "{path} with `{scheme}`: {status}"
+            );
+        }
     }
     // The same on the built-in listener.
     let builtin = w.telemetry.prometheus_addr().unwrap();
@@ -63,10 +67,15 @@ fn token_protects_metrics_and_health_only() {
             "{path} is public"
         );
     }
-    let status = json(&request(w.app, "GET", "/status", &[], "").2);
+    // Without the token /status says only whether the service is up.
+    let public = json(&request(w.app, "GET", "/status", &[], "").2);
+    assert!(public["status"].is_string());
+    assert_eq!(public.as_object().unwrap().len(), 1, "{public}");
+    let status = json(&request(w.app, "GET", "/status", &[("Authorization", &bearer)], "").2);
     assert_eq!(status["service"], "http-test");
     assert!(status["uptime_seconds"].is_u64());
     assert!(status["status"].is_string());
+    assert!(status.get("environment").is_some(), "{status}");
 }
 
 #[test]
