@@ -138,6 +138,13 @@ pub(crate) fn parse_propagators(v: &str) -> Result<(bool, bool), Error> {
     Ok((tc, bg))
 }
 
+/// The largest span or log queue, and batch, ferrotel accepts: about a million items, a
+/// few hundred MiB of spans at the worst — more than a process should hold, far less than
+/// the allocation that aborts it.
+pub(crate) const MAX_QUEUE_ITEMS: usize = 1 << 20;
+
+const QUEUE_RULE: &str = "a whole number from 1 to 1048576";
+
 pub(crate) fn parse_batch(
     vars: &Vars,
     default: BatchSettings,
@@ -149,6 +156,11 @@ pub(crate) fn parse_batch(
         max_queue_size: vars.count(queue)?.unwrap_or(default.max_queue_size),
         max_export_batch_size: vars.count(batch)?.unwrap_or(default.max_export_batch_size),
     };
+    for (var, n) in [(queue, s.max_queue_size), (batch, s.max_export_batch_size)] {
+        if n > MAX_QUEUE_ITEMS {
+            return Err(invalid(var, vars.get(var).unwrap_or_default(), QUEUE_RULE));
+        }
+    }
     if s.max_export_batch_size > s.max_queue_size {
         return Err(Error::InvalidEnv {
             var: batch,

@@ -174,6 +174,22 @@ fn every_bad_value_names_its_variable() {
         ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "10s", "milliseconds"),
         ("OTEL_METRIC_EXPORT_INTERVAL", "0", "greater than 0"),
         ("OTEL_BSP_MAX_QUEUE_SIZE", "-1", "whole number"),
+        // Sizes a machine cannot hold: before, these passed and panicked or aborted in init.
+        (
+            "OTEL_BSP_MAX_QUEUE_SIZE",
+            "18446744073709551615",
+            "from 1 to 1048576",
+        ),
+        (
+            "OTEL_BLRP_MAX_QUEUE_SIZE",
+            "1000000000000",
+            "from 1 to 1048576",
+        ),
+        (
+            "OTEL_BSP_MAX_QUEUE_SIZE",
+            "100000000000000000",
+            "from 1 to 1048576",
+        ),
         ("OTEL_BLRP_SCHEDULE_DELAY", "soon", "milliseconds"),
         ("OTEL_SDK_DISABLED", "yes", "true or false"),
         (

@@ -111,8 +111,9 @@ pub struct BatchSettings {
     /// Time limit of one export.
     pub export_timeout: Duration,
     /// Queue capacity: items beyond it are dropped and counted, never blocking the app.
+    /// At most 1,048,576; a larger value is an error naming the variable.
     pub max_queue_size: usize,
-    /// Most items in one export.
+    /// Most items in one export (at most the queue size).
     pub max_export_batch_size: usize,
 }
 
