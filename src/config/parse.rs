@@ -181,49 +181,85 @@ pub(crate) fn validate_endpoint(var: &'static str, v: &str) -> Result<String, Er
         // TLS to the collector is not built in yet: refuse now rather than fail every export.
         Some(u) if u.scheme_str() == Some("https") => Err(invalid(
             var,
-            v,
+            &mask_userinfo(v),
             "an http:// URL: this build of ferrotel has no TLS client yet; send to a local collector over http:// and let it speak TLS onward",
         )),
         Some(_) => Ok(v.to_string()),
         None => Err(invalid(
             var,
-            v,
+            &mask_userinfo(v),
             "an http:// URL with a host, e.g. http://localhost:4318",
         )),
     }
 }
 
+/// A URL as it may be shown in an error: the password (all userinfo) masked.
+pub(crate) fn mask_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) => (Some(s), r),
+        None => (None, url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_string(),
+    };
+    match scheme {
+        Some(s) => format!("{s}://{authority}{tail}"),
+        None => format!("{authority}{tail}"),
+    }
+}
+
+/// Header pairs as they may be shown in an error: names kept, values masked, and which
+/// pair (1-based) is at fault. A header value is often a credential.
+pub(crate) fn mask_pairs(v: &str, at: usize) -> String {
+    let shown: Vec<String> = v
+        .split(',')
+        .filter(|item| !item.trim().is_empty())
+        .map(|item| match item.split_once('=') {
+            Some((k, _)) => format!("{}=***", k.trim()),
+            None => format!("<{} characters without '='>", item.trim().chars().count()),
+        })
+        .collect();
+    format!("{} (pair {at})", shown.join(","))
+}
+
 /// `key=value,key2=value2`, values percent-decoded, as in `OTEL_RESOURCE_ATTRIBUTES`.
-pub(crate) fn parse_pairs(var: &'static str, v: &str) -> Result<Vec<(String, String)>, Error> {
-    let bad = || {
-        invalid(
-            var,
-            v,
-            "a comma-separated list of key=value pairs with non-empty keys and percent-encoded values",
-        )
+/// With `secret`, an error shows the keys and the faulty pair's position, never a value.
+pub(crate) fn parse_pairs(
+    var: &'static str,
+    v: &str,
+    secret: bool,
+) -> Result<Vec<(String, String)>, Error> {
+    let bad = |at: usize| {
+        Error::InvalidEnv {
+        var,
+        value: if secret { mask_pairs(v, at) } else { v.to_string() },
+        allowed: "a comma-separated list of key=value pairs with non-empty keys and percent-encoded values",
+    }
     };
     let mut out = Vec::new();
-    for item in v.split(',') {
-        if item.trim().is_empty() {
-            continue;
-        }
-        let (k, val) = item.split_once('=').ok_or_else(bad)?;
+    for (i, item) in v.split(',').filter(|i| !i.trim().is_empty()).enumerate() {
+        let (k, val) = item.split_once('=').ok_or_else(|| bad(i + 1))?;
         let k = k.trim();
         if k.is_empty() {
-            return Err(bad());
+            return Err(bad(i + 1));
         }
-        out.push((k.to_string(), percent_decode(val.trim()).ok_or_else(bad)?));
+        out.push((
+            k.to_string(),
+            percent_decode(val.trim()).ok_or_else(|| bad(i + 1))?,
+        ));
     }
     Ok(out)
 }
 
 pub(crate) fn parse_headers(var: &'static str, v: &str) -> Result<Vec<(String, String)>, Error> {
-    let pairs = parse_pairs(var, v)?;
-    for (k, val) in &pairs {
-        // Name the variable's value as written, not as decoded.
+    let pairs = parse_pairs(var, v, true)?;
+    for (i, (k, val)) in pairs.iter().enumerate() {
         check_header(var, k, val).map_err(|_| Error::InvalidEnv {
             var,
-            value: v.to_string(),
+            value: mask_pairs(v, i + 1),
             allowed: HEADER_RULE,
         })?;
     }
@@ -238,7 +274,7 @@ pub(crate) fn check_header(var: &'static str, k: &str, v: &str) -> Result<(), Er
     } else {
         Err(Error::InvalidEnv {
             var,
-            value: format!("{k}={v}"),
+            value: format!("{k}=***"),
             allowed: HEADER_RULE,
         })
     }

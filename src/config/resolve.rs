@@ -182,7 +182,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         .unwrap_or(false);
     let mut resource_attributes: BTreeMap<String, String> = vars
         .get(env::OTEL_RESOURCE_ATTRIBUTES)
-        .map(|v| parse::parse_pairs(env::OTEL_RESOURCE_ATTRIBUTES, v))
+        .map(|v| parse::parse_pairs(env::OTEL_RESOURCE_ATTRIBUTES, v, false))
         .transpose()?
         .unwrap_or_default()
         .into_iter()
@@ -302,7 +302,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
                 .map(|base| (base, *protocol))
                 .map_err(|_| Error::InvalidConfig {
                     field: "with_otlp",
-                    value: endpoint.clone(),
+                    value: parse::mask_userinfo(endpoint),
                     allowed: "an http:// URL with a host (TLS is not built in yet)",
                 })
         })
@@ -310,8 +310,9 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     for (key, value) in &code.otlp_headers {
         parse::check_header("with_otlp_header", key, value).map_err(|_| Error::InvalidConfig {
             field: "with_otlp_header",
-            value: format!("{key}={value}"),
-            allowed: "a lowercase-insensitive token name and a value without control characters",
+            value: format!("{key}=***"),
+            allowed:
+                "a header name made of token characters and a value without control characters",
         })?;
     }
 

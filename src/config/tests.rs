@@ -213,7 +213,12 @@ fn every_bad_value_names_its_variable() {
     for (var, value, allowed) in cases {
         let msg = err(&[(var, value)]);
         assert!(msg.contains(var), "{var}={value}: {msg}");
-        assert!(msg.contains(&format!("{value:?}")), "{var}={value}: {msg}");
+        if var.contains("HEADERS") {
+            // Header values are credentials: the position is named, the value never shown.
+            assert!(msg.contains("(pair 1)"), "{var}={value}: {msg}");
+        } else {
+            assert!(msg.contains(&format!("{value:?}")), "{var}={value}: {msg}");
+        }
         assert!(msg.contains(allowed), "{var}={value}: {msg}");
     }
     let msg = err(&[
@@ -221,6 +226,56 @@ fn every_bad_value_names_its_variable() {
         ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "20"),
     ]);
     assert!(msg.contains("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") && msg.contains("queue size"));
+}
+
+#[test]
+fn secrets_never_appear_in_configuration_errors() {
+    let secret = "s3cr3t-Abc123";
+    let cases: [(&str, String, &str); 5] = [
+        // A bad header name after a good, secret one: pair 2 is named.
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            format!("authorization=Bearer%20{secret},bad key=x"),
+            "(pair 2)",
+        ),
+        // A control character in an API key.
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            format!("x-api-key={secret}%0A"),
+            "(pair 1)",
+        ),
+        // A token pasted without its key.
+        ("OTEL_EXPORTER_OTLP_HEADERS", secret.to_string(), "(pair 1)"),
+        // A password in an endpoint that is wrong for another reason.
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("ftp://user:{secret}@collector:21"),
+            "***@collector:21",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            format!("https://user:{secret}@collector:4318/v1/logs"),
+            "https://***@collector:4318/v1/logs",
+        ),
+    ];
+    for (var, value, shown) in &cases {
+        let msg = err(&[(var, value.as_str())]);
+        assert!(msg.contains(var), "{msg}");
+        assert!(msg.contains(shown), "{var}: {msg}");
+        assert!(!msg.contains(secret), "{var} leaked the secret: {msg}");
+    }
+    let e = Config::default()
+        .with_otlp_header("x-api-key", format!("{secret}\n"))
+        .resolve()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("with_otlp_header") && !e.contains(secret), "{e}");
+    let e = Config::default()
+        .with_otlp(format!("collector://u:{secret}@c:1"), Protocol::Grpc)
+        .resolve()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("with_otlp") && !e.contains(secret), "{e}");
 }
 
 #[test]
