@@ -137,7 +137,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("db_cache: counted {count} rows the slow way");
 
     pool.close().await;
-    telemetry.shutdown()?;
+    // The exit code never depends on the telemetry backend: say what was lost, exit 0.
+    if let Err(e) = telemetry.shutdown() {
+        println!("db_cache: {e}");
+    }
     println!("db_cache: done, telemetry flushed");
     Ok(())
 }

@@ -76,7 +76,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tokio::time::sleep(Duration::from_secs(5)).await;
         } => println!("grpc_service: connections still open after 5 s, closing them"),
     }
-    telemetry.shutdown()?;
+    // The exit code never depends on the telemetry backend: say what was lost, exit 0.
+    if let Err(e) = telemetry.shutdown() {
+        println!("grpc_service: {e}");
+    }
     println!("grpc_service: telemetry flushed, bye");
     Ok(())
 }

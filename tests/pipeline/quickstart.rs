@@ -57,6 +57,33 @@ fn quickstart_exports_serves_metrics_and_stops_on_sigterm() {
     assert!(rx.logs().iter().any(|(_, l)| hex(&l.span_id) == span_id));
 }
 
+/// The collector unreachable the whole time: the service still exits 0 on SIGTERM and
+/// says what was not delivered (before: exit code 1 from `telemetry.shutdown()?`).
+#[test]
+fn an_unreachable_collector_does_not_change_the_exit_code() {
+    let dead = crate::support::dead_addr();
+    let endpoint = format!("http://{dead}");
+    let mut run = Example::start(
+        "quickstart",
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_BLRP_SCHEDULE_DELAY", "100"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "500"),
+            ("FERROTEL_SHUTDOWN_TIMEOUT", "2000"),
+        ],
+    );
+    run.url_after("metrics at http://");
+    run.next("a job", |l| l.contains("job done"));
+    let after = run.stop(); // asserts exit status 0
+    assert!(
+        after
+            .iter()
+            .any(|l| l.contains("telemetry shutdown was incomplete") && l.contains("bye")),
+        "{after:?}"
+    );
+}
+
 #[test]
 fn console_exporters_print_spans_logs_and_metrics() {
     let mut run = Example::start(
