@@ -32,7 +32,8 @@ impl HealthCheck for TcpCheck {
     }
 }
 
-/// Healthy when `GET url` answers 2xx.
+/// Healthy when `GET url` answers 2xx. Its messages (shown on `/health`) name the URL
+/// without credentials or query string.
 ///
 /// ```
 /// let check = ferrotel::health::HttpCheck::new("http://127.0.0.1:8081/healthz");
@@ -42,7 +43,25 @@ impl HealthCheck for TcpCheck {
 #[derive(Debug, Clone)]
 pub struct HttpCheck {
     url: String,
+    /// The URL as reports show it: no credentials, no query (it may hold an API key).
+    shown: String,
     client: reqwest::Client,
+}
+
+/// `url` without userinfo, query or fragment, for messages that `/health` shows.
+#[cfg(feature = "reqwest")]
+fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        // Not a URL: show none of it; the check fails and says so.
+        Err(_) => "(an invalid URL)".to_string(),
+    }
 }
 
 #[cfg(feature = "reqwest")]
@@ -54,8 +73,10 @@ impl HttpCheck {
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_default();
+        let url = url.into();
         HttpCheck {
-            url: url.into(),
+            shown: shown_url(&url),
+            url,
             client,
         }
     }
@@ -67,8 +88,11 @@ impl HealthCheck for HttpCheck {
         Box::pin(async move {
             match self.client.get(&self.url).send().await {
                 Ok(r) if r.status().is_success() => Outcome::healthy(),
-                Ok(r) => Outcome::unhealthy(format!("GET {} answered {}", self.url, r.status())),
-                Err(e) => Outcome::unhealthy(format!("GET {} failed: {e}", self.url)),
+                Ok(r) => Outcome::unhealthy(format!("GET {} answered {}", self.shown, r.status())),
+                // reqwest's message names the URL: drop it, ours has no secrets.
+                Err(e) => {
+                    Outcome::unhealthy(format!("GET {} failed: {}", self.shown, e.without_url()))
+                }
             }
         })
     }

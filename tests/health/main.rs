@@ -148,3 +148,34 @@ fn process_limits_degrade_when_non_critical() {
         "{c}"
     );
 }
+
+/// `/health` names a failing HTTP dependency without the credentials or API key its URL
+/// carries (before: the URL, password and query as given, in our message and reqwest's).
+#[test]
+fn http_check_messages_show_no_credentials_or_query() {
+    let t = telemetry();
+    let dead = support::dead_addr();
+    let url = format!("http://admin:pa55word@{dead}/models?api_key=SECRETKEY123&x=1");
+    t.health().register_with(
+        "llm-api",
+        ferrotel::health::HttpCheck::new(url),
+        CheckOptions::default().non_critical(),
+    );
+    let start = Instant::now();
+    let c = loop {
+        let c = component(&t, "llm-api");
+        if c["status"] != "unknown" && c["message"].is_string() {
+            break c;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "{c}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("GET http://{dead}/models failed")),
+        "{message}"
+    );
+    for secret in ["admin", "pa55word", "SECRETKEY123", "api_key"] {
+        assert!(!message.contains(secret), "{secret} in {message}");
+    }
+}
