@@ -46,6 +46,8 @@ pub struct ServerLayer {
 struct Shared {
     instruments: Arc<Bound<ServerInstruments>>,
     excluded: Vec<String>,
+    /// Longest raw `url.path` put on spans, in characters; 0 (the default) puts none.
+    raw_path_max: usize,
 }
 
 impl Default for ServerLayer {
@@ -74,6 +76,7 @@ impl ServerLayer {
             shared: Arc::new(Shared {
                 instruments: Arc::new(Bound::new("http server", meter, ServerInstruments::new)),
                 excluded: ADMIN_PATHS.iter().map(|p| p.to_string()).collect(),
+                raw_path_max: 0,
             }),
         }
     }
@@ -89,6 +92,25 @@ impl ServerLayer {
             shared: Arc::new(Shared {
                 instruments: self.shared.instruments.clone(),
                 excluded: paths.into_iter().map(Into::into).collect(),
+                raw_path_max: self.shared.raw_path_max,
+            }),
+        }
+    }
+
+    /// Also puts the raw request path on server spans as `url.path`, cut to `max_chars`
+    /// characters. Off by default: a path can carry personal data (`/users/ann@example.com`,
+    /// `/reset/{token}`); the route template (`http.route`) is always there. Never a label.
+    ///
+    /// ```
+    /// let layer = ferrotel::http::ServerLayer::new().with_raw_path(128);
+    /// ```
+    #[must_use]
+    pub fn with_raw_path(self, max_chars: usize) -> Self {
+        ServerLayer {
+            shared: Arc::new(Shared {
+                instruments: self.shared.instruments.clone(),
+                excluded: self.shared.excluded.clone(),
+                raw_path_max: max_chars,
             }),
         }
     }
@@ -300,7 +322,11 @@ where
             if let Some(r) = &route {
                 span.set_attribute(names::HTTP_ROUTE, r.clone());
             }
-            span.set_attribute(names::URL_PATH, path.to_string());
+            let max = self.shared.raw_path_max;
+            if max > 0 {
+                let cut = path.char_indices().nth(max).map_or(path.len(), |(i, _)| i);
+                span.set_attribute(names::URL_PATH, path[..cut].to_string());
+            }
             span.set_attribute(names::URL_SCHEME, scheme);
             span.set_attribute(names::NETWORK_PROTOCOL_VERSION, version);
         }

@@ -11,7 +11,8 @@
 //!
 //! What one request records, per the HTTP semantic conventions:
 //! - a span `{method} {route}` (kind server) with `http.request.method`, `http.route`,
-//!   `url.path`, `url.scheme`, `network.protocol.version`, `http.response.status_code`
+//!   `url.scheme`, `network.protocol.version`, `http.response.status_code` (the raw
+//!   `url.path` only when opted in: `ServerLayer::with_raw_path`)
 //!   and, on 5xx or a service error, `error.type`; parented on an incoming W3C
 //!   `traceparent` (a malformed one starts a new trace);
 //! - `http.server.request.duration`, `http.server.active_requests`,

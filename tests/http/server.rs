@@ -43,7 +43,8 @@ pub(crate) fn app(admin: Router) -> Router {
             }),
         )
         .merge(admin)
-        .layer(ferrotel::http::ServerLayer::new())
+        // Raw paths opted in (the tests find spans by them); capped at 64 characters.
+        .layer(ferrotel::http::ServerLayer::new().with_raw_path(64))
 }
 
 const LABELS: [(&str, &str); 1] = [("service_name", "http-test")];
@@ -447,5 +448,61 @@ fn unknown_methods_keep_the_original_on_the_span() {
     assert_eq!(
         attr(&span.attributes, "http.request.method_original").as_deref(),
         Some("PURGE")
+    );
+}
+
+/// The raw path is personal data: by default server spans carry the route template only
+/// (before: `url.path` was always exported); opted in, it is cut to the limit.
+#[test]
+fn raw_paths_leave_only_when_opted_in_and_capped() {
+    let w = world();
+    let route = || Router::new().route("/reset/{token}", axum::routing::get(|| async { "reset" }));
+    let long = format!("/reset/{}", "x".repeat(200));
+    let cases = [
+        (
+            route().layer(ferrotel::http::ServerLayer::new()),
+            "6cf92f3577b34da6a3ce929d0e0e4736",
+            "/reset/SECRET-TOKEN-123".to_string(),
+        ),
+        (
+            route().layer(ferrotel::http::ServerLayer::new().with_raw_path(20)),
+            "7cf92f3577b34da6a3ce929d0e0e4736",
+            long.clone(),
+        ),
+    ];
+    for (app, trace, path) in &cases {
+        let tp = format!("00-{trace}-00f067aa0ba902b7-01");
+        w.block_on(async {
+            let req = axum::http::Request::builder()
+                .uri(path.as_str())
+                .header("traceparent", tp)
+                .body(Body::empty())
+                .unwrap();
+            let resp = app.clone().oneshot(req).await.unwrap();
+            axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        });
+    }
+    let span_of = |trace: &str| {
+        w.receiver.wait_for("the reset span", |r| {
+            r.spans().iter().any(|(_, s)| hex(&s.trace_id) == trace)
+        });
+        let spans = w.receiver.spans();
+        spans
+            .iter()
+            .find(|(_, s)| hex(&s.trace_id) == trace)
+            .map(|(_, s)| s.clone())
+            .unwrap()
+    };
+    let default = span_of(cases[0].1);
+    assert_eq!(
+        attr(&default.attributes, "http.route").as_deref(),
+        Some("/reset/{token}")
+    );
+    assert_eq!(attr(&default.attributes, "url.path"), None);
+    assert!(!format!("{:?}", default.attributes).contains("SECRET-TOKEN"));
+    let opted = span_of(cases[1].1);
+    assert_eq!(
+        attr(&opted.attributes, "url.path").as_deref(),
+        Some(&long[..20])
     );
 }
