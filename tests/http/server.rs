@@ -306,7 +306,9 @@ fn reqwest_calls_are_traced_into_the_server_and_measured() {
             let client = reqwest::Client::new();
             let http = ferrotel::http::ClientTelemetry::new();
             let ok = http
-                .send(client.get(format!("http://{app}/users/client?token=secret")))
+                .send(client.get(format!(
+                    "http://agent:pa55word@{app}/users/client?token=secret"
+                )))
                 .await
                 .unwrap();
             let missing = http
@@ -356,6 +358,10 @@ fn reqwest_calls_are_traced_into_the_server_and_measured() {
     assert!(
         full.ends_with("/users/client") && !full.contains("secret"),
         "no query in url.full: {full}"
+    );
+    assert!(
+        !full.contains("agent") && !full.contains("pa55word"),
+        "no credentials in url.full: {full}"
     );
 
     let s = scrape();
