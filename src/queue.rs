@@ -131,8 +131,8 @@ impl Queue {
         // Binds a queue built before init, so its depth is observed from now on.
         let _ = self.inner.bound.get();
         Ticket(Guard::new(Waiting {
-            queue: Some(self.inner.clone()),
-            at: Some(Instant::now()),
+            queue: self.inner.clone(),
+            at: Instant::now(),
         }))
     }
 }
@@ -143,16 +143,15 @@ impl Queue {
 #[must_use = "a ticket records the wait when dequeued; dropped, the item counts as cancelled"]
 pub struct Ticket(Guard<Waiting>);
 
-#[derive(Default)]
 struct Waiting {
-    queue: Option<Arc<Inner>>,
-    at: Option<Instant>,
+    queue: Arc<Inner>,
+    at: Instant,
 }
 
 impl std::fmt::Debug for Waiting {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ticket")
-            .field("waited", &self.at.map(|a| a.elapsed()))
+            .field("waited", &self.at.elapsed())
             .finish()
     }
 }
@@ -160,9 +159,10 @@ impl std::fmt::Debug for Waiting {
 impl Ticket {
     /// The item left the queue: records the wait and starts timing the work.
     pub fn dequeued(self) -> Work {
-        let waiting = self.0.end_into(End::Finished);
+        let queue = self.0.op().queue.clone();
+        self.0.end(End::Finished);
         Work(Guard::new(Processing {
-            queue: waiting.queue,
+            queue,
             at: Instant::now(),
         }))
     }
@@ -170,18 +170,17 @@ impl Ticket {
 
 impl Operation for Waiting {
     fn end(&mut self, end: End) {
-        let Some(queue) = &self.queue else { return };
+        let queue = &self.queue;
         queue.depth.fetch_sub(1, Ordering::Relaxed);
         let Some(bound) = queue.bound.get() else {
             return;
         };
         match end.error_type() {
             None => {
-                let waited = self.at.map(|a| a.elapsed()).unwrap_or_default();
                 bound
                     .instruments
                     .wait
-                    .record(waited.as_secs_f64(), &queue.attrs);
+                    .record(self.at.elapsed().as_secs_f64(), &queue.attrs);
             }
             // Never dequeued: it is no longer waiting, and it was never processed.
             Some(e) => {
@@ -199,7 +198,7 @@ impl Operation for Waiting {
 pub struct Work(Guard<Processing>);
 
 struct Processing {
-    queue: Option<Arc<Inner>>,
+    queue: Arc<Inner>,
     at: Instant,
 }
 
@@ -226,7 +225,7 @@ impl Work {
 
 impl Operation for Processing {
     fn end(&mut self, end: End) {
-        let Some(queue) = &self.queue else { return };
+        let queue = &self.queue;
         let Some(bound) = queue.bound.get() else {
             return;
         };

@@ -75,17 +75,6 @@ impl<O: Operation> Guard<O> {
         self.done = true;
         self.op.end(end);
     }
-
-    /// Ends the operation as `end` says and hands the state back, for guards that go on
-    /// as another (a queue ticket becomes work).
-    pub(crate) fn end_into(mut self, end: End) -> O
-    where
-        O: Default,
-    {
-        self.done = true;
-        self.op.end(end);
-        std::mem::take(&mut self.op)
-    }
 }
 
 impl<O: Operation> Drop for Guard<O> {
@@ -102,7 +91,6 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    #[derive(Default)]
     struct Log(Arc<Mutex<Vec<End>>>);
 
     impl Operation for Log {
@@ -117,15 +105,9 @@ mod tests {
         Guard::new(Log(seen.clone())).end(End::Finished);
         Guard::new(Log(seen.clone())).end(End::Failed("timeout".into()));
         drop(Guard::new(Log(seen.clone())));
-        let _ = Guard::new(Log(seen.clone())).end_into(End::Finished);
         assert_eq!(
             *seen.lock().unwrap(),
-            vec![
-                End::Finished,
-                End::Failed("timeout".into()),
-                End::Cancelled,
-                End::Finished
-            ]
+            vec![End::Finished, End::Failed("timeout".into()), End::Cancelled,]
         );
         assert_eq!(End::Cancelled.error_type(), Some("cancelled"));
         assert_eq!(End::Finished.error_type(), None);
