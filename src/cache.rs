@@ -64,14 +64,11 @@ impl Cache {
     /// A cache called `name` (`cache.name`): one per logical cache, not per key.
     #[must_use]
     pub fn new(name: impl Into<Arc<str>>) -> Self {
-        Cache::build(name.into(), None)
-    }
-
-    fn build(name: Arc<str>, meter: Option<&Meter>) -> Self {
+        let name: Arc<str> = name.into();
         Cache {
             inner: Arc::new(Inner {
                 name: KeyValue::new(names::CACHE_NAME, StringValue::from(name)),
-                bound: Bound::new("cache", meter, Instruments::new),
+                bound: Bound::new("cache", None, Instruments::new),
             }),
         }
     }
@@ -86,11 +83,12 @@ impl Cache {
     /// ```
     #[must_use]
     pub fn with_meter(self, meter: &Meter) -> Self {
-        let name = match &self.inner.name.value {
-            opentelemetry::Value::String(s) => Arc::from(s.as_str()),
-            other => Arc::from(other.to_string()),
-        };
-        Cache::build(name, Some(meter))
+        Cache {
+            inner: Arc::new(Inner {
+                name: self.inner.name.clone(),
+                bound: Bound::new("cache", Some(meter), Instruments::new),
+            }),
+        }
     }
 
     /// Starts timing one operation (`get`, `set`, `delete`, …).
