@@ -330,17 +330,26 @@ impl Config {
     /// else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else the default the code gave,
     /// else `unknown_service:{executable}`.
     pub fn service_name(&self) -> String {
-        match self.resolve() {
-            Ok(r) => r.service_name,
-            // The name itself cannot be invalid; another value was. The same order.
-            Err(_) => self
-                .code
-                .service_name
-                .clone()
-                .or_else(|| self.vars.get(env::OTEL_SERVICE_NAME).map(str::to_string))
-                .or_else(|| self.code.default_service_name.clone())
-                .unwrap_or_else(resolve::unknown_service),
-        }
+        // Only what the name depends on is read: another bad value does not hide it.
+        let attribute = self
+            .code
+            .resource_attributes
+            .get("service.name")
+            .cloned()
+            .or_else(|| {
+                let v = self.vars.get(env::OTEL_RESOURCE_ATTRIBUTES)?;
+                let pairs = parse::parse_pairs(env::OTEL_RESOURCE_ATTRIBUTES, v, false).ok()?;
+                pairs
+                    .into_iter()
+                    .rev()
+                    .find(|(k, _)| k == "service.name")
+                    .map(|(_, v)| v)
+            });
+        resolve::service_name(
+            &self.code,
+            self.vars.get(env::OTEL_SERVICE_NAME),
+            attribute.as_deref(),
+        )
     }
 }
 

@@ -187,9 +187,6 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         .unwrap_or_default()
         .into_iter()
         .collect();
-    let env_service_name = vars
-        .get(env::OTEL_SERVICE_NAME)
-        .map(|s| s.trim().to_string());
     let log_format = match vars.get(env::FERROTEL_LOG_FORMAT) {
         None => LogFormat::Text,
         Some(v) => match v.trim().to_ascii_lowercase().as_str() {
@@ -419,13 +416,11 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         instruments.genai_tenant_limit = n;
     }
 
-    let service_name = code
-        .service_name
-        .clone()
-        .or(env_service_name)
-        .or_else(|| resource_attributes.get("service.name").cloned())
-        .or_else(|| code.default_service_name.clone())
-        .unwrap_or_else(unknown_service);
+    let service_name = service_name(
+        code,
+        vars.get(env::OTEL_SERVICE_NAME),
+        resource_attributes.get("service.name").map(String::as_str),
+    );
 
     Ok(Resolved {
         disabled: code.disabled.unwrap_or(disabled),
@@ -453,6 +448,18 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         health_ttl,
         instruments,
     })
+}
+
+/// `service.name`, the one place its precedence is written: the code's, else
+/// `OTEL_SERVICE_NAME`, else `service.name` among the resource attributes, else the
+/// code's default, else `unknown_service:{executable}`.
+pub(crate) fn service_name(code: &Code, env_name: Option<&str>, attribute: Option<&str>) -> String {
+    code.service_name
+        .clone()
+        .or_else(|| env_name.map(|s| s.trim().to_string()))
+        .or_else(|| attribute.map(str::to_string))
+        .or_else(|| code.default_service_name.clone())
+        .unwrap_or_else(unknown_service)
 }
 
 /// `unknown_service:{executable}`, as the specification names a service nobody named.
