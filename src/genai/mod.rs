@@ -96,14 +96,20 @@ pub struct GenAi {
     pub(super) inner: Arc<Inner>,
 }
 
+/// What the `with_*` methods set; `None` follows the pipeline's settings.
+#[derive(Debug, Clone, Copy, Default)]
+struct Overrides {
+    capture: Option<bool>,
+    content_max: Option<usize>,
+    tenant_limit: Option<usize>,
+}
+
 #[derive(Debug)]
 pub(super) struct Inner {
     /// The meter given to `with_meter`; `None` is the global one.
     meter: Option<Meter>,
     bound: Bound<Instruments>,
-    capture: Option<bool>,
-    content_max: Option<usize>,
-    tenant_limit: Option<usize>,
+    overrides: Overrides,
     tenants: RwLock<HashSet<Arc<str>>>,
     /// `provider/model` pairs already warned about as unpriced.
     pub(super) warned: Mutex<HashSet<String>>,
@@ -119,7 +125,7 @@ impl GenAi {
     /// Records through the global meter.
     #[must_use]
     pub fn new() -> Self {
-        GenAi::build(None, None, None, None)
+        GenAi::build(None, Overrides::default())
     }
 
     /// Records through `meter`.
@@ -132,39 +138,25 @@ impl GenAi {
     /// ```
     #[must_use]
     pub fn with_meter(meter: &Meter) -> Self {
-        GenAi::build(Some(meter), None, None, None)
+        GenAi::build(Some(meter), Overrides::default())
     }
 
-    fn build(
-        meter: Option<&Meter>,
-        capture: Option<bool>,
-        content_max: Option<usize>,
-        tenant_limit: Option<usize>,
-    ) -> Self {
+    fn build(meter: Option<&Meter>, overrides: Overrides) -> Self {
         GenAi {
             inner: Arc::new(Inner {
                 meter: meter.cloned(),
                 bound: Bound::new("genai", meter, Instruments::new),
-                capture,
-                content_max,
-                tenant_limit,
+                overrides,
                 tenants: RwLock::new(HashSet::new()),
                 warned: Mutex::new(HashSet::new()),
             }),
         }
     }
 
-    fn with(self, f: impl FnOnce(&mut Inner)) -> Self {
-        let mut next = GenAi::build(
-            self.inner.meter.as_ref(),
-            self.inner.capture,
-            self.inner.content_max,
-            self.inner.tenant_limit,
-        );
-        if let Some(inner) = Arc::get_mut(&mut next.inner) {
-            f(inner);
-        }
-        next
+    fn with(self, f: impl FnOnce(&mut Overrides)) -> Self {
+        let mut overrides = self.inner.overrides;
+        f(&mut overrides);
+        GenAi::build(self.inner.meter.as_ref(), overrides)
     }
 
     /// Records prompts and completions (redacted, truncated) on spans. Wins over the
@@ -193,7 +185,7 @@ impl GenAi {
 
     /// Whether message content is captured (opt-in).
     pub fn captures_content(&self) -> bool {
-        self.inner.capture.unwrap_or_else(|| {
+        self.inner.overrides.capture.unwrap_or_else(|| {
             self.binding()
                 .map(|b| b.settings.genai_capture)
                 .unwrap_or(false)
@@ -201,7 +193,7 @@ impl GenAi {
     }
 
     pub(super) fn content_max(&self) -> usize {
-        self.inner.content_max.unwrap_or_else(|| {
+        self.inner.overrides.content_max.unwrap_or_else(|| {
             self.binding()
                 .map_or(1000, |b| b.settings.genai_content_max)
         })
@@ -210,7 +202,7 @@ impl GenAi {
     /// The label a tenant is recorded under: its own name for the first `limit` tenants
     /// seen, `other` for the rest, so the number of series stays bounded.
     pub(super) fn tenant_label(&self, tenant: &str) -> Arc<str> {
-        let limit = self.inner.tenant_limit.unwrap_or_else(|| {
+        let limit = self.inner.overrides.tenant_limit.unwrap_or_else(|| {
             self.binding()
                 .map_or(100, |b| b.settings.genai_tenant_limit)
         });
