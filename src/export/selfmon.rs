@@ -164,25 +164,20 @@ pub(crate) fn register_queue_gauges(meter: &Meter, signal: Signal, queues: Vec<Q
         return;
     }
     let probes = Arc::new(probes);
-    let p = probes.clone();
-    meter
-        .i64_observable_up_down_counter(size.name)
-        .with_unit(size.unit)
-        .with_description(size.description)
-        .with_callback(move |o| {
-            for (probe, attrs) in p.iter() {
-                o.observe(probe.len_and_capacity().0 as i64, attrs);
-            }
-        })
-        .build();
-    meter
-        .i64_observable_up_down_counter(cap.name)
-        .with_unit(cap.unit)
-        .with_description(cap.description)
-        .with_callback(move |o| {
-            for (probe, attrs) in probes.iter() {
-                o.observe(probe.len_and_capacity().1 as i64, attrs);
-            }
-        })
-        .build();
+    // One gauge reads the queue's length, the other its capacity.
+    type Pick = fn((usize, usize)) -> usize;
+    let gauges: [(_, Pick); 2] = [(size, |(len, _)| len), (cap, |(_, capacity)| capacity)];
+    for (spec, pick) in gauges {
+        let probes = probes.clone();
+        meter
+            .i64_observable_up_down_counter(spec.name)
+            .with_unit(spec.unit)
+            .with_description(spec.description)
+            .with_callback(move |o| {
+                for (probe, attrs) in probes.iter() {
+                    o.observe(pick(probe.len_and_capacity()) as i64, attrs);
+                }
+            })
+            .build();
+    }
 }
