@@ -28,7 +28,7 @@ mod sanitize;
 
 pub use rows::Rows;
 
-pub use sanitize::{sanitize, summarize};
+pub use sanitize::{sanitize, summarize, Dialect};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -88,10 +88,12 @@ pub struct Db {
 #[derive(Debug)]
 struct DbInner {
     system: &'static str,
+    dialect: Dialect,
     namespace: Option<String>,
     server_address: Option<String>,
     max_text: usize,
     slow: Option<Duration>,
+    raw_errors: bool,
     bound: Arc<Bound<Instruments>>,
 }
 
@@ -102,10 +104,12 @@ impl Db {
         Db {
             inner: Arc::new(DbInner {
                 system,
+                dialect: Dialect::from_system(system),
                 namespace: None,
                 server_address: None,
                 max_text: MAX_QUERY_TEXT,
                 slow: None,
+                raw_errors: false,
                 bound: Arc::new(Bound::new("db", None, Instruments::new)),
             }),
         }
@@ -114,10 +118,12 @@ impl Db {
     fn with(self, f: impl FnOnce(&mut DbInner)) -> Self {
         let mut inner = DbInner {
             system: self.inner.system,
+            dialect: self.inner.dialect,
             namespace: self.inner.namespace.clone(),
             server_address: self.inner.server_address.clone(),
             max_text: self.inner.max_text,
             slow: self.inner.slow,
+            raw_errors: self.inner.raw_errors,
             bound: self.inner.bound.clone(),
         };
         f(&mut inner);
@@ -138,6 +144,21 @@ impl Db {
     pub fn with_meter(self, meter: &Meter) -> Self {
         let bound = Arc::new(Bound::new("db", Some(meter), Instruments::new));
         self.with(|i| i.bound = bound)
+    }
+
+    /// Reads statements as `dialect` instead of the one `db.system.name` implies
+    /// ([`Dialect::from_system`]; unknown systems read as [`Dialect::Generic`]).
+    ///
+    /// ```
+    /// use ferrotel::db::{Db, Dialect};
+    /// let db = Db::new("yugabytedb").with_dialect(Dialect::Postgres);
+    /// let q = db.query(r"SELECT 'C:\', secret FROM t");
+    /// assert_eq!(q.text(), "SELECT ?, secret FROM t");
+    /// q.finish(None);
+    /// ```
+    #[must_use]
+    pub fn with_dialect(self, dialect: Dialect) -> Self {
+        self.with(|i| i.dialect = dialect)
     }
 
     /// `db.namespace`: the database (or schema) name.
@@ -165,6 +186,19 @@ impl Db {
     #[must_use]
     pub fn with_slow_query_threshold(self, threshold: Duration) -> Self {
         self.with(|i| i.slow = Some(threshold))
+    }
+
+    /// Records failures' messages as the database wrote them. By default a message
+    /// passes through the sanitizer first ([`Dialect::Generic`]: quoted values and
+    /// numbers become `?`), because databases quote the offending value
+    /// (`invalid input syntax for type integer: "alice@example.com"`).
+    ///
+    /// ```
+    /// let db = ferrotel::db::Db::new("postgresql").with_raw_error_messages();
+    /// ```
+    #[must_use]
+    pub fn with_raw_error_messages(self) -> Self {
+        self.with(|i| i.raw_errors = true)
     }
 
     /// Starts measuring one operation running `sql`; see [`Query`].
@@ -238,7 +272,7 @@ impl Query {
             summary,
             operation,
             collection,
-        } = sanitize::analyze(sql, db.max_text);
+        } = sanitize::analyze(sql, db.dialect, db.max_text);
         let name = summary.clone().unwrap_or_else(|| db.system.to_string());
         let span = tracing::info_span!(
             target: "ferrotel::db",
@@ -302,14 +336,29 @@ impl Query {
     }
 
     /// Records failure: `error.type` from the error's kind (an sqlx error's class),
-    /// `db.response.status_code` from the database's code, and a `WARN` event in the span.
+    /// `db.response.status_code` from the database's code, and a `WARN` event in the
+    /// span with the error's message, sanitized unless
+    /// [`with_raw_error_messages`](Db::with_raw_error_messages).
     pub fn fail<E: std::error::Error + 'static>(mut self, error: &E) {
+        let kind = error_type(error);
         let op = self.0.op_mut();
         op.status_code = status_code(error);
+        let message = if op.db.raw_errors {
+            error.to_string()
+        } else {
+            sanitize(&error.to_string(), MAX_QUERY_TEXT)
+        };
         op.span.in_scope(|| {
-            tracing::warn!(target: "ferrotel::db", error = %error, "database operation failed");
+            tracing::event!(
+                target: "ferrotel::db",
+                tracing::Level::WARN,
+                error.type = kind.as_ref(),
+                db.response.status_code = op.status_code.as_deref(),
+                error = message.as_str(),
+                "database operation failed"
+            );
         });
-        self.0.end(End::Failed(error_type(error)));
+        self.0.end(End::Failed(kind));
     }
 }
 

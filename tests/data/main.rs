@@ -161,6 +161,81 @@ fn sqlite_operations_record_sanitized_spans_and_metrics() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The database quotes the offending value in its message; the message is recorded
+/// sanitized (kind and code beside it), raw only when the `Db` opts in.
+#[test]
+fn database_error_messages_lose_their_literals() {
+    let w = world();
+    let statements = [
+        "CREATE TABLE accounts (email TEXT)",
+        "CREATE TRIGGER reject BEFORE INSERT ON accounts BEGIN \
+         SELECT RAISE(ABORT, 'invalid input for email: \"alice@example.com\" (card 4111111111111111)'); END",
+    ];
+    let insert = "INSERT INTO accounts (email) VALUES (?)";
+    let sanitized = Db::new("sqlite").with_namespace("messages");
+    let raw = Db::new("sqlite")
+        .with_namespace("raw-messages")
+        .with_raw_error_messages();
+    w.runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        for sql in statements {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        for db in [&sanitized, &raw] {
+            let err = db
+                .run(insert, sqlx::query(insert).bind("x").execute(&pool))
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains("alice@example.com"), "{err}");
+        }
+    });
+    let failures = |r: &support::Receiver| {
+        r.logs()
+            .into_iter()
+            .filter(|(_, l)| format!("{:?}", l.body).contains("database operation failed"))
+            .filter_map(|(_, l)| attr(&l.attributes, "error").map(|e| (e, l)))
+            .filter(|(e, _)| e.contains("invalid input for email"))
+            .collect::<Vec<_>>()
+    };
+    w.receiver
+        .wait_for("both failure records", |r| failures(r).len() == 2);
+    let records = failures(&w.receiver);
+    let mut messages: Vec<&str> = records.iter().map(|(e, _)| e.as_str()).collect();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [
+            "error returned from database: (code: 1811) invalid input for email: \"alice@example.com\" (card 4111111111111111)",
+            "error returned from database: (code: ?) invalid input for email: ? (card ?)",
+        ]
+    );
+    for (_, record) in &records {
+        assert_eq!(
+            attr(&record.attributes, "error.type").as_deref(),
+            Some("database")
+        );
+        assert!(attr(&record.attributes, "db.response.status_code").is_some());
+    }
+    // The sanitized failure's span event carries the same sanitized text.
+    let (_, sanitized_record) = records.iter().find(|(e, _)| e.contains('?')).unwrap();
+    w.receiver.wait_for("the failed insert's span", |r| {
+        r.spans()
+            .iter()
+            .any(|(_, s)| s.span_id == sanitized_record.span_id)
+    });
+    let spans = w.receiver.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, s)| s.span_id == sanitized_record.span_id)
+        .unwrap();
+    let shown = format!("{:?}", span.events);
+    assert!(
+        shown.contains("invalid input for email: ? (card ?)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("alice@example.com"), "{shown}");
+}
+
 #[test]
 fn slow_operations_warn_inside_their_span() {
     let w = world();

@@ -30,16 +30,214 @@ fn is_ident(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '$'
 }
 
-fn tokenize(sql: &str) -> Vec<Token> {
+/// How a database reads the characters SQL dialects disagree on: `"`, `[`, `#`, a
+/// backslash in a string, Oracle's `q'[…]'`. It decides what the sanitizer hides.
+///
+/// [`Db`](crate::db::Db) picks it from its `db.system.name`; [`Dialect::Generic`] is for
+/// text of unknown origin and reads every dialect's literals as literals.
+///
+/// | dialect | `"…"` | `[…]` | `#` | `\` in `'…'` |
+/// |---|---|---|---|---|
+/// | `Generic` | a literal (a name after `FROM`, `INTO`, `UPDATE`, `JOIN`, `TABLE`, `.`) | brackets | an operator | an escape or the end: ambiguous, the rest is hidden |
+/// | `Postgres` | a name | brackets (`ARRAY[…]`, `a[1]`) | an operator (`#>>`) | a character (an escape in `E'…'`) |
+/// | `Sqlite` | as `Generic` (SQLite reads it as a string when no column matches) | a name | an operator | a character |
+/// | `MySql` | a literal (`\` escapes) | brackets | a comment | an escape |
+/// | `MsSql` | a name | a name | an operator | a character |
+/// | `Oracle` | a name | brackets | an operator | a character; `q'[…]'` is a literal |
+///
+/// Whatever cannot be closed — an unterminated string, name or comment, or a
+/// `Generic` ambiguity — hides everything after it.
+///
+/// ```
+/// use ferrotel::db::Dialect;
+/// assert_eq!(Dialect::Postgres.sanitize(r"SELECT 'C:\', 'x' FROM t", 100), "SELECT ?, ? FROM t");
+/// assert_eq!(Dialect::MySql.sanitize(r#"SELECT "it\"s" FROM t # note"#, 100), "SELECT ? FROM t");
+/// assert_eq!(Dialect::Generic.sanitize(r"SELECT 'C:\', 'secret' FROM t", 100), "SELECT ?");
+/// assert_eq!(Dialect::from_system("postgresql"), Dialect::Postgres);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// Unknown origin: every dialect's literal is a literal; an ambiguity hides the rest.
+    #[default]
+    Generic,
+    /// PostgreSQL (and CockroachDB, Redshift).
+    Postgres,
+    /// SQLite.
+    Sqlite,
+    /// MySQL and MariaDB.
+    MySql,
+    /// Microsoft SQL Server.
+    MsSql,
+    /// Oracle Database.
+    Oracle,
+}
+
+impl Dialect {
+    /// The dialect of a `db.system.name` value; [`Dialect::Generic`] for any other.
+    ///
+    /// ```
+    /// use ferrotel::db::Dialect;
+    /// assert_eq!(Dialect::from_system("mariadb"), Dialect::MySql);
+    /// assert_eq!(Dialect::from_system("h2"), Dialect::Generic);
+    /// ```
+    pub fn from_system(system: &str) -> Dialect {
+        match system {
+            "postgresql" | "cockroachdb" | "aws.redshift" | "redshift" => Dialect::Postgres,
+            "sqlite" => Dialect::Sqlite,
+            "mysql" | "mariadb" | "tidb" => Dialect::MySql,
+            "microsoft.sql_server" | "mssql" => Dialect::MsSql,
+            "oracle.db" | "oracle" => Dialect::Oracle,
+            _ => Dialect::Generic,
+        }
+    }
+
+    /// `sql` as [`sanitize`] renders it, read in this dialect.
+    ///
+    /// ```
+    /// use ferrotel::db::Dialect;
+    /// assert_eq!(Dialect::Postgres.sanitize("SELECT data #>> '{a,b}' FROM docs", 100), "SELECT data #>> ? FROM docs");
+    /// ```
+    pub fn sanitize(self, sql: &str, max_chars: usize) -> String {
+        sanitize_tokens(&tokenize(sql, self), max_chars)
+    }
+
+    /// `sql`'s summary as [`summarize`] gives it, read in this dialect.
+    ///
+    /// ```
+    /// use ferrotel::db::Dialect;
+    /// assert_eq!(Dialect::Postgres.summarize("SELECT data #>> '{a}' FROM docs").as_deref(), Some("SELECT docs"));
+    /// ```
+    pub fn summarize(self, sql: &str) -> Option<String> {
+        summary_of(&operations(&tokenize(sql, self)))
+    }
+
+    /// What `"` opens.
+    fn double_quote(self) -> Quote {
+        match self {
+            Dialect::Postgres | Dialect::MsSql | Dialect::Oracle => Quote::Name,
+            Dialect::MySql => Quote::String,
+            Dialect::Generic | Dialect::Sqlite => Quote::StringUnlessNamePosition,
+        }
+    }
+
+    /// How a backslash inside a plain `'…'` reads.
+    fn backslash(self) -> Backslash {
+        match self {
+            Dialect::MySql => Backslash::Escape,
+            Dialect::Generic => Backslash::Ambiguous,
+            _ => Backslash::Plain,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    Name,
+    String,
+    StringUnlessNamePosition,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backslash {
+    /// `\x` is one escaped character.
+    Escape,
+    /// A backslash is an ordinary character.
+    Plain,
+    /// Either: a `\` before the closing quote makes the end unknowable.
+    Ambiguous,
+}
+
+/// Where a quoted run ended.
+enum Close {
+    /// Just after the closing quote.
+    At(usize),
+    /// Never: it runs to the end of the text, or its end cannot be known.
+    Never,
+}
+
+/// Scans a string opened by `quote` at `open`: doubled quotes are one character and a
+/// backslash reads as `backslash` says.
+fn close_string(chars: &[char], open: usize, quote: char, backslash: Backslash) -> Close {
+    let mut i = open + 1;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' && backslash != Backslash::Plain {
+            match chars.get(i + 1) {
+                Some(&q) if q == quote && backslash == Backslash::Ambiguous => return Close::Never,
+                _ => i += 2,
+            }
+            continue;
+        }
+        if c == quote {
+            if chars.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return Close::At(i + 1);
+        }
+        i += 1;
+    }
+    Close::Never
+}
+
+/// Oracle's `q'<d>…<d>'` at `open` (the quote after `q`): the delimiter pairs `[]`, `{}`,
+/// `()`, `<>`, or any other character closes itself.
+fn close_q_quote(chars: &[char], open: usize) -> Close {
+    let Some(&d) = chars.get(open + 1) else {
+        return Close::Never;
+    };
+    let close = match d {
+        '[' => ']',
+        '{' => '}',
+        '(' => ')',
+        '<' => '>',
+        other => other,
+    };
+    let mut i = open + 2;
+    while i + 1 < chars.len() {
+        if chars[i] == close && chars[i + 1] == '\'' {
+            return Close::At(i + 2);
+        }
+        i += 1;
+    }
+    Close::Never
+}
+
+/// Words after which a quoted token is a table name, never a value.
+fn names_follow(prev: Option<&Token>) -> bool {
+    match prev {
+        Some(Token::Punct('.')) => true,
+        Some(Token::Word(w)) => ["FROM", "INTO", "UPDATE", "JOIN", "TABLE"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k)),
+        _ => false,
+    }
+}
+
+fn tokenize(sql: &str, dialect: Dialect) -> Vec<Token> {
     let chars: Vec<char> = sql.chars().collect();
     let n = chars.len();
     let mut out = Vec::new();
     let mut i = 0;
+    // Pushes a literal that ends at `close`, or a literal hiding the rest of the text.
+    macro_rules! literal_until {
+        ($close:expr) => {{
+            out.push(Token::Literal);
+            match $close {
+                Close::At(end) => {
+                    i = end;
+                    continue;
+                }
+                Close::Never => break,
+            }
+        }};
+    }
     while i < n {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
         // Comments.
-        if c == '-' && next == Some('-') || c == '#' {
+        if c == '-' && next == Some('-') || c == '#' && dialect == Dialect::MySql {
             while i < n && chars[i] != '\n' {
                 i += 1;
             }
@@ -67,22 +265,8 @@ fn tokenize(sql: &str) -> Vec<Token> {
             i += 1;
             continue;
         }
-        // String literals, with '' and backslash escapes; an unterminated one runs to the end.
         if c == '\'' {
-            i += 1;
-            while i < n {
-                match chars[i] {
-                    '\\' => i += 2,
-                    '\'' if chars.get(i + 1) == Some(&'\'') => i += 2,
-                    '\'' => {
-                        i += 1;
-                        break;
-                    }
-                    _ => i += 1,
-                }
-            }
-            out.push(Token::Literal);
-            continue;
+            literal_until!(close_string(&chars, i, '\'', dialect.backslash()));
         }
         // Dollar: $1 parameter, or a $tag$ … $tag$ string.
         if c == '$' {
@@ -100,20 +284,18 @@ fn tokenize(sql: &str) -> Vec<Token> {
                 j += 1;
             }
             if j < n && chars[j] == '$' {
-                let tag: Vec<char> = chars[i..=j].to_vec();
-                i = j + 1;
-                loop {
-                    if i >= n {
-                        break;
+                let tag = &chars[i..=j];
+                let mut k = j + 1;
+                let close = loop {
+                    if k >= n {
+                        break Close::Never;
                     }
-                    if chars[i..].starts_with(&tag) {
-                        i += tag.len();
-                        break;
+                    if chars[k..].starts_with(tag) {
+                        break Close::At(k + tag.len());
                     }
-                    i += 1;
-                }
-                out.push(Token::Literal);
-                continue;
+                    k += 1;
+                };
+                literal_until!(close);
             }
             out.push(Token::Punct('$'));
             i += 1;
@@ -135,15 +317,35 @@ fn tokenize(sql: &str) -> Vec<Token> {
             out.push(Token::Literal);
             continue;
         }
-        // Quoted identifiers: kept as written.
-        if c == '"' || c == '`' || c == '[' {
+        if c == '"' {
+            let name = match dialect.double_quote() {
+                Quote::Name => true,
+                Quote::String => false,
+                Quote::StringUnlessNamePosition => names_follow(out.last()),
+            };
+            if !name {
+                let backslash = match dialect {
+                    Dialect::MySql => Backslash::Escape,
+                    Dialect::Generic => Backslash::Ambiguous,
+                    _ => Backslash::Plain,
+                };
+                literal_until!(close_string(&chars, i, '"', backslash));
+            }
+        }
+        // Quoted names, kept as written; one never closed hides the rest.
+        let brackets_name = matches!(dialect, Dialect::MsSql | Dialect::Sqlite);
+        if c == '"' || c == '`' || (c == '[' && brackets_name) {
             let close = if c == '[' { ']' } else { c };
             let start = i;
             i += 1;
             while i < n && chars[i] != close {
                 i += 1;
             }
-            i = (i + 1).min(n);
+            if i == n {
+                out.push(Token::Literal);
+                break;
+            }
+            i += 1;
             out.push(Token::Word(chars[start..i].iter().collect()));
             continue;
         }
@@ -168,15 +370,22 @@ fn tokenize(sql: &str) -> Vec<Token> {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
-            // Prefixed strings: E'…', N'…', X'…', B'…' are literals as a whole.
-            if i < n
-                && chars[i] == '\''
-                && matches!(
-                    word.to_ascii_uppercase().as_str(),
-                    "E" | "N" | "X" | "B" | "U&"
-                )
-            {
-                continue;
+            if i < n && chars[i] == '\'' {
+                let upper = word.to_ascii_uppercase();
+                // Oracle's alternative quoting: q'[…]', nq'{…}'.
+                if matches!(upper.as_str(), "Q" | "NQ")
+                    && matches!(dialect, Dialect::Oracle | Dialect::Generic)
+                {
+                    literal_until!(close_q_quote(&chars, i));
+                }
+                // E'…' reads backslash escapes in every dialect that has it.
+                if upper == "E" {
+                    literal_until!(close_string(&chars, i, '\'', Backslash::Escape));
+                }
+                // N'…', X'…', B'…': the prefix belongs to the literal.
+                if matches!(upper.as_str(), "N" | "X" | "B") {
+                    continue;
+                }
             }
             if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
                 out.push(Token::Literal);
@@ -225,17 +434,34 @@ fn collapse_in_lists(tokens: Vec<Token>) -> Vec<Token> {
     out
 }
 
+/// Characters that glue into one operator when written together (`>=`, `#>>`, `||`).
+fn is_operator(c: char) -> bool {
+    matches!(
+        c,
+        '<' | '>' | '=' | '!' | '#' | '|' | '&' | '~' | '^' | '%' | '*' | '+' | '-' | '/' | ':'
+    )
+}
+
 fn render(tokens: &[Token]) -> String {
     let mut s = String::new();
     let mut prev: Option<&Token> = None;
     for t in tokens {
+        let after_open = matches!(
+            prev,
+            Some(Token::Punct('(')) | Some(Token::Punct('[')) | Some(Token::Punct('.'))
+        );
         let text: &str = match t {
             Token::Word(w) => w,
             Token::Literal => "?",
             Token::Param(p) => p,
             Token::Punct(c) => {
-                let glue = matches!(c, ',' | ')' | ';' | '.')
-                    || matches!(prev, Some(Token::Punct('(')) | Some(Token::Punct('.')));
+                let operator_run =
+                    is_operator(*c) && matches!(prev, Some(Token::Punct(p)) if is_operator(*p));
+                let subscript = *c == '[' && matches!(prev, Some(Token::Word(_)));
+                let glue = matches!(c, ',' | ')' | ']' | ';' | '.' | ':')
+                    || after_open
+                    || operator_run
+                    || subscript;
                 if !glue && !s.is_empty() {
                     s.push(' ');
                 }
@@ -244,8 +470,7 @@ fn render(tokens: &[Token]) -> String {
                 continue;
             }
         };
-        let glue = matches!(prev, Some(Token::Punct('(')) | Some(Token::Punct('.')));
-        if !glue && !s.is_empty() {
+        if !after_open && !s.is_empty() {
             s.push(' ');
         }
         s.push_str(text);
@@ -255,7 +480,9 @@ fn render(tokens: &[Token]) -> String {
 }
 
 /// `sql` with literals replaced by `?`, comments removed, whitespace folded, `IN`
-/// lists collapsed, and cut to at most `max_chars` characters.
+/// lists collapsed, and cut to at most `max_chars` characters; read as
+/// [`Dialect::Generic`] (text of unknown origin). A [`Db`](crate::db::Db) reads its own
+/// system's dialect.
 ///
 /// ```
 /// use ferrotel::db::sanitize;
@@ -266,7 +493,7 @@ fn render(tokens: &[Token]) -> String {
 /// assert_eq!(sanitize("UPDATE t SET a = $1 WHERE b = :b", 1000), "UPDATE t SET a = $1 WHERE b = :b");
 /// ```
 pub fn sanitize(sql: &str, max_chars: usize) -> String {
-    sanitize_tokens(&tokenize(sql), max_chars)
+    Dialect::Generic.sanitize(sql, max_chars)
 }
 
 fn sanitize_tokens(tokens: &[Token], max_chars: usize) -> String {
@@ -286,8 +513,8 @@ pub(crate) struct Analysis {
     pub(crate) collection: Option<String>,
 }
 
-pub(crate) fn analyze(sql: &str, max_chars: usize) -> Analysis {
-    let tokens = tokenize(sql);
+pub(crate) fn analyze(sql: &str, dialect: Dialect, max_chars: usize) -> Analysis {
+    let tokens = tokenize(sql, dialect);
     let parts = operations(&tokens);
     let (operation, collection) = match parts.first() {
         Some((op, target)) => (Some(op.clone()), target.clone()),
@@ -302,7 +529,8 @@ pub(crate) fn analyze(sql: &str, max_chars: usize) -> Analysis {
 }
 
 /// The operation and collection of each statement, e.g. `SELECT users` or
-/// `INSERT orders SELECT carts`; `None` when no known operation is found.
+/// `INSERT orders SELECT carts`; `None` when no known operation is found. Read as
+/// [`Dialect::Generic`].
 ///
 /// ```
 /// use ferrotel::db::summarize;
@@ -311,7 +539,7 @@ pub(crate) fn analyze(sql: &str, max_chars: usize) -> Analysis {
 /// assert_eq!(summarize("hello world"), None);
 /// ```
 pub fn summarize(sql: &str) -> Option<String> {
-    summary_of(&operations(&tokenize(sql)))
+    Dialect::Generic.summarize(sql)
 }
 
 fn summary_of(parts: &[(String, Option<String>)]) -> Option<String> {
