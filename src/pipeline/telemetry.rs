@@ -11,7 +11,7 @@ use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Dispatch;
 
@@ -259,7 +259,7 @@ impl Telemetry {
             ps.push(Box::new(TraceContextPropagator::new()));
         }
         if self.propagate.1 {
-            ps.push(Box::new(BaggagePropagator::new()));
+            ps.push(Box::new(crate::propagation::QuietBaggage::new()));
         }
         TextMapCompositePropagator::new(ps)
     }

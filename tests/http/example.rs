@@ -40,10 +40,27 @@ fn axum_service_serves_measures_and_stops() {
         Some(1.0)
     );
 
+    // A malformed baggage header carrying a token: the SDK's propagator would print the
+    // whole header once per bad entry; here one line, without the content, and the
+    // well-formed entry still propagates.
+    let baggage = "tenant=acme,Bearer sk-live-SECRET123,also bad";
+    for _ in 0..3 {
+        let (status, _, _) = request(app, "GET", "/hello/otel", &[("baggage", baggage)], "");
+        assert_eq!(status, 200);
+    }
+
     let after = run.stop();
     assert!(
         after.iter().any(|l| l.contains("telemetry flushed")),
         "{after:?}"
+    );
+    // Printed after the start-up lines `url_after` consumed, so all in `after`.
+    let everything = after.join("\n");
+    assert!(!everything.contains("SECRET123"), "{everything}");
+    let warnings: Vec<_> = after.iter().filter(|l| l.contains("baggage")).collect();
+    assert!(
+        (1..=3).contains(&warnings.len()) && warnings[0].contains("malformed baggage header"),
+        "{warnings:?}"
     );
 }
 
