@@ -8,16 +8,18 @@
 //! work.finish();                          // or work.fail(&err)
 //! ```
 //!
-//! `queue.depth` is observed from the tickets in flight (enqueued, not yet dequeued);
+//! `queue.depth` counts the tickets in flight (enqueued, not yet dequeued) as an
+//! up-down counter moved by each ticket, so a queue registers no callback and leaves
+//! nothing behind in the meter when dropped;
 //! `queue.wait.duration` is the time between enqueue and dequeue;
 //! `queue.process.duration` and `queue.processed` (with `error.type` on failure) cover
 //! the work. A ticket or work item dropped unfinished counts as `error.type=cancelled`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::metrics::{Counter, Histogram, Meter, ObservableUpDownCounter};
+use opentelemetry::metrics::{Counter, Histogram, Meter, UpDownCounter};
 use opentelemetry::KeyValue;
 
 use crate::failure::error_type;
@@ -30,12 +32,11 @@ struct Instruments {
     wait: Histogram<f64>,
     process: Histogram<f64>,
     processed: Counter<u64>,
-    _depth: ObservableUpDownCounter<i64>,
+    depth: UpDownCounter<i64>,
 }
 
 impl Instruments {
-    /// The queue's instruments, with its depth observed from `queue` while it lives.
-    fn new(meter: &Meter, queue: Weak<Inner>) -> Self {
+    fn new(meter: &Meter) -> Self {
         let hist = |spec: &catalog::InstrumentSpec| {
             spec.f64_histogram(
                 meter,
@@ -44,22 +45,11 @@ impl Instruments {
                 ],
             )
         };
-        let spec = &catalog::QUEUE_DEPTH;
-        let depth = meter
-            .i64_observable_up_down_counter(spec.name)
-            .with_unit(spec.unit)
-            .with_description(spec.description)
-            .with_callback(move |o| {
-                if let Some(q) = queue.upgrade() {
-                    o.observe(q.depth.load(Ordering::Relaxed), &q.attrs);
-                }
-            })
-            .build();
         Instruments {
             wait: hist(&catalog::QUEUE_WAIT_DURATION),
             process: hist(&catalog::QUEUE_PROCESS_DURATION),
             processed: catalog::QUEUE_PROCESSED.u64_counter(meter),
-            _depth: depth,
+            depth: catalog::QUEUE_DEPTH.i64_up_down_counter(meter),
         }
     }
 }
@@ -89,7 +79,7 @@ impl std::fmt::Debug for Queue {
 }
 
 impl Queue {
-    /// A queue called `name` (`queue.name`), with its depth observed from now on.
+    /// A queue called `name` (`queue.name`).
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         Queue::build(name.into(), None)
@@ -109,15 +99,13 @@ impl Queue {
     }
 
     fn build(name: String, meter: Option<&Meter>) -> Self {
-        let inner = Arc::new_cyclic(|weak: &Weak<Inner>| {
-            let weak = weak.clone();
-            Inner {
+        Queue {
+            inner: Arc::new(Inner {
                 attrs: [KeyValue::new(names::QUEUE_NAME, name)],
                 depth: AtomicI64::new(0),
-                bound: Bound::new("queue", meter, move |m| Instruments::new(m, weak.clone())),
-            }
-        });
-        Queue { inner }
+                bound: Bound::new("queue", meter, Instruments::new),
+            }),
+        }
     }
 
     /// Items enqueued and not yet dequeued.
@@ -128,11 +116,18 @@ impl Queue {
     /// An item entered the queue: keep the ticket with it.
     pub fn enqueued(&self) -> Ticket {
         self.inner.depth.fetch_add(1, Ordering::Relaxed);
-        // Binds a queue built before init, so its depth is observed from now on.
-        let _ = self.inner.bound.get();
+        // Only a ticket whose arrival was counted takes itself off the depth metric.
+        let counted = match self.inner.bound.get() {
+            Some(bound) => {
+                bound.instruments.depth.add(1, &self.inner.attrs);
+                true
+            }
+            None => false,
+        };
         Ticket(Guard::new(Waiting {
             queue: self.inner.clone(),
             at: Instant::now(),
+            counted,
         }))
     }
 }
@@ -146,6 +141,8 @@ pub struct Ticket(Guard<Waiting>);
 struct Waiting {
     queue: Arc<Inner>,
     at: Instant,
+    /// Whether `enqueued` added this ticket to the depth metric.
+    counted: bool,
 }
 
 impl std::fmt::Debug for Waiting {
@@ -175,6 +172,9 @@ impl Operation for Waiting {
         let Some(bound) = queue.bound.get() else {
             return;
         };
+        if self.counted {
+            bound.instruments.depth.add(-1, &queue.attrs);
+        }
         match end.error_type() {
             None => {
                 bound

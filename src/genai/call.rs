@@ -250,21 +250,35 @@ impl CallOp {
                 ],
             );
         }
-        let first = self
-            .genai
-            .inner
-            .warned
-            .lock()
-            .map(|mut w| w.insert(format!("{}/{}", self.provider, self.model)))
-            .unwrap_or(false);
-        if first {
-            tracing::warn!(
+        let key = format!("{}/{}", self.provider, self.model);
+        // Some(true): first warning for this model; Some(false): the set just filled.
+        let warn = self.genai.inner.warned.lock().ok().and_then(|mut w| {
+            if w.contains(&key) {
+                None
+            } else if w.len() < super::MAX_WARNED_MODELS {
+                Some(w.insert(key))
+            } else if w.len() == super::MAX_WARNED_MODELS {
+                // One marker past the cap, so the overflow is told once.
+                w.insert(String::new());
+                Some(false)
+            } else {
+                None
+            }
+        });
+        match warn {
+            Some(true) => tracing::warn!(
                 target: "ferrotel::genai",
                 provider = %self.provider,
                 model = %self.model,
                 reason = why,
                 "no price for this call: its cost is not recorded (gen_ai.client.cost.unpriced counts such calls); add an override to the price table"
-            );
+            ),
+            Some(false) => tracing::warn!(
+                target: "ferrotel::genai",
+                models = super::MAX_WARNED_MODELS,
+                "unpriced models past this many are not named in warnings; gen_ai.client.cost.unpriced still counts them"
+            ),
+            None => {}
         }
     }
 }

@@ -97,6 +97,9 @@ pub struct GenAi {
 }
 
 /// What the `with_*` methods set; `None` follows the pipeline's settings.
+/// Most distinct unpriced `provider/model` pairs a handle warns about by name.
+pub(super) const MAX_WARNED_MODELS: usize = 256;
+
 #[derive(Debug, Clone, Copy, Default)]
 struct Overrides {
     capture: Option<bool>,
@@ -111,7 +114,8 @@ pub(super) struct Inner {
     bound: Bound<Instruments>,
     overrides: Overrides,
     tenants: RwLock<HashSet<Arc<str>>>,
-    /// `provider/model` pairs already warned about as unpriced.
+    /// `provider/model` pairs already warned about as unpriced, at most
+    /// [`MAX_WARNED_MODELS`]; past it, unpriced calls are only counted.
     pub(super) warned: Mutex<HashSet<String>>,
 }
 

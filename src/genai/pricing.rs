@@ -113,6 +113,11 @@ enum Resolved {
 /// date reaches a long-running process.
 const RESOLVED_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// Most `(provider, model)` pairs whose resolution is kept: a caller passing arbitrary
+/// model names cannot grow the table without bound. Models past it are resolved on each
+/// call (slower, same cost).
+pub(crate) const MAX_RESOLVED_MODELS: usize = 1024;
+
 impl std::fmt::Debug for PriceTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PriceTable")
@@ -238,7 +243,11 @@ impl PriceTable {
             || matches!(known, Some(Resolved::Linear(_, at)) if at.elapsed() > RESOLVED_TTL)
         {
             if let Ok(mut r) = self.resolved.write() {
-                r.insert(key, resolution);
+                if r.len() < MAX_RESOLVED_MODELS || r.contains_key(&key) {
+                    r.insert(key, resolution);
+                } else {
+                    warn_table_full();
+                }
             }
         }
         match resolution {
@@ -246,6 +255,12 @@ impl PriceTable {
             Resolved::Unknown => Err(Unpriced::UnknownModel),
             Resolved::Dynamic => self.calculate(provider, model, usage),
         }
+    }
+
+    /// How many `(provider, model)` resolutions are kept (at most [`MAX_RESOLVED_MODELS`]).
+    #[cfg(test)]
+    pub(crate) fn resolved_len(&self) -> usize {
+        self.resolved.read().map_or(0, |r| r.len())
     }
 
     /// Works out once whether a model's prices are plain per-token rates: prices the
@@ -359,6 +374,18 @@ pub(crate) fn global() -> Arc<PriceTable> {
         .unwrap_or_else(|_| Arc::new(PriceTable::bundled()))
 }
 
+/// Says once per process that the resolution table is full.
+fn warn_table_full() {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            target: "ferrotel::genai",
+            models = MAX_RESOLVED_MODELS,
+            "the price table remembers this many models; further models are priced on each call"
+        );
+    }
+}
+
 fn lock() -> &'static RwLock<Arc<PriceTable>> {
     static TABLE: OnceLock<RwLock<Arc<PriceTable>>> = OnceLock::new();
     TABLE.get_or_init(|| RwLock::new(Arc::new(PriceTable::bundled())))
@@ -414,6 +441,19 @@ mod tests {
             t.cost("openai", "no-such-model", &TokenUsage::new(1, 1)),
             Err(Unpriced::UnknownModel)
         );
+    }
+
+    #[test]
+    fn the_resolution_table_stops_at_its_cap() {
+        let t = PriceTable::bundled();
+        for i in 0..MAX_RESOLVED_MODELS + 100 {
+            assert!(t
+                .cost("nobody", &format!("m-{i}"), &TokenUsage::new(1, 1))
+                .is_err());
+        }
+        assert_eq!(t.resolved_len(), MAX_RESOLVED_MODELS);
+        // Past the cap, known models still price correctly.
+        assert!(t.cost("openai", "gpt-4o", &TokenUsage::new(1, 1)).is_ok());
     }
 
     #[test]
