@@ -28,9 +28,12 @@
 //! `rpc.response.status_code` (`OK`, `UNAVAILABLE`, …) and `error.type` (the status code)
 //! when the call failed. The status is read from the response headers or, for a normal
 //! response, its trailers: the measurement ends with the response stream. A method the
-//! server does not implement (`UNIMPLEMENTED`) is labelled `_OTHER`, so a scanner
-//! calling random paths creates no series.
+//! server does not implement (`UNIMPLEMENTED`) is labelled `_OTHER`; so is any method
+//! past the first [`METHOD_LIMIT`] distinct ones, or outside the list given to
+//! [`ServerLayer::with_methods`], so a scanner calling random paths (rejected by an
+//! interceptor before routing, say) cannot grow the series.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -42,6 +45,7 @@ use opentelemetry::KeyValue;
 use tonic::Code;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use crate::instrument::labels::{self, Admitted};
 use crate::instrument::Bound;
 use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::{catalog, names};
@@ -93,12 +97,36 @@ enum Side {
     Client,
 }
 
+/// Distinct `rpc.method` label values a layer records by default before later ones
+/// share `_OTHER` (see [`ServerLayer::with_method_limit`]).
+pub const METHOD_LIMIT: usize = 100;
+
+/// Which methods get their own `rpc.method` label.
+#[derive(Debug)]
+enum Methods {
+    /// The first `limit` distinct methods seen.
+    Budget(Admitted, usize),
+    /// Exactly these.
+    Known(HashSet<String>),
+}
+
+impl Methods {
+    fn label(&self, method: &str) -> Arc<str> {
+        match self {
+            Methods::Budget(admitted, limit) => admitted.label(method, *limit),
+            Methods::Known(known) if known.contains(method) => Arc::from(method),
+            Methods::Known(_) => Arc::from(labels::OTHER),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
     side: Side,
     duration: Arc<Bound<Histogram<f64>>>,
     /// Client side: the `server.address` label when the request URI has no host.
     server_address: Option<String>,
+    methods: Arc<Methods>,
 }
 
 impl Shared {
@@ -114,6 +142,17 @@ impl Shared {
             side,
             duration: Arc::new(Bound::new("grpc", meter, duration)),
             server_address: None,
+            methods: Arc::new(Methods::Budget(Admitted::new(labels::OTHER), METHOD_LIMIT)),
+        })
+    }
+
+    /// The same layer with `methods` deciding the `rpc.method` labels.
+    fn with_methods(&self, methods: Methods) -> Arc<Shared> {
+        Arc::new(Shared {
+            side: self.side,
+            duration: self.duration.clone(),
+            server_address: self.server_address.clone(),
+            methods: Arc::new(methods),
         })
     }
 }
@@ -170,13 +209,13 @@ impl Drop for Measurement {
         let code = self.status.unwrap_or(Code::Cancelled);
         let status = code_name(code);
         let method = if code == Code::Unimplemented {
-            "_OTHER"
+            Arc::from(labels::OTHER)
         } else {
-            self.method.as_str()
+            self.shared.methods.label(&self.method)
         };
         let mut attrs = Vec::with_capacity(5);
         attrs.push(KeyValue::new(names::RPC_SYSTEM_NAME, "grpc"));
-        attrs.push(KeyValue::new(names::RPC_METHOD, method.to_string()));
+        attrs.push(KeyValue::new(names::RPC_METHOD, method));
         attrs.push(KeyValue::new(names::RPC_RESPONSE_STATUS_CODE, status));
         if let Some(addr) = &self.server_address {
             attrs.push(KeyValue::new(names::SERVER_ADDRESS, addr.clone()));
@@ -235,6 +274,33 @@ macro_rules! call_layer {
                     shared: Shared::new(Some(meter), $side),
                 }
             }
+
+            /// Only these methods (`package.Service/Method`) get their own `rpc.method`
+            /// label; any other is `_OTHER`. Without it, the first [`METHOD_LIMIT`]
+            /// distinct methods do (a method the server does not implement never counts).
+            #[doc = concat!("\n```\nlet layer = ", $example, ".with_methods([\"grpc.health.v1.Health/Check\"]);\n```")]
+            #[must_use]
+            pub fn with_methods<I, S>(self, methods: I) -> Self
+            where
+                I: IntoIterator<Item = S>,
+                S: Into<String>,
+            {
+                let known = methods.into_iter().map(Into::into).collect();
+                $name {
+                    shared: self.shared.with_methods(Methods::Known(known)),
+                }
+            }
+
+            /// How many distinct methods get their own `rpc.method` label before later
+            /// ones share `_OTHER` (default [`METHOD_LIMIT`]).
+            #[doc = concat!("\n```\nlet layer = ", $example, ".with_method_limit(20);\n```")]
+            #[must_use]
+            pub fn with_method_limit(self, distinct: usize) -> Self {
+                let budget = Methods::Budget(Admitted::new(labels::OTHER), distinct);
+                $name {
+                    shared: self.shared.with_methods(budget),
+                }
+            }
         }
 
         impl<S> tower_layer::Layer<S> for $name {
@@ -277,6 +343,7 @@ impl ClientLayer {
                 side: Side::Client,
                 duration: self.shared.duration.clone(),
                 server_address: Some(host.into()),
+                methods: self.shared.methods.clone(),
             }),
         }
     }

@@ -39,6 +39,7 @@ use opentelemetry::KeyValue;
 
 use crate::failure::error_type;
 use crate::instrument::guard::{End, Guard, Operation};
+use crate::instrument::labels::{self, Admitted};
 use crate::instrument::Bound;
 use crate::{catalog, names};
 
@@ -85,6 +86,16 @@ pub struct Db {
     inner: Arc<DbInner>,
 }
 
+/// Distinct `db.query.summary` and `db.collection.name` label values a [`Db`] records
+/// by default before later ones share `_OTHER` ([`Db::with_label_limit`]).
+pub const LABEL_LIMIT: usize = 100;
+
+#[derive(Debug)]
+struct Labels {
+    summaries: Admitted,
+    collections: Admitted,
+}
+
 #[derive(Debug)]
 struct DbInner {
     system: &'static str,
@@ -94,6 +105,9 @@ struct DbInner {
     max_text: usize,
     slow: Option<Duration>,
     raw_errors: bool,
+    label_limit: usize,
+    /// Summaries and collections admitted as labels, shared by clones.
+    labels: Arc<Labels>,
     bound: Arc<Bound<Instruments>>,
 }
 
@@ -110,6 +124,11 @@ impl Db {
                 max_text: MAX_QUERY_TEXT,
                 slow: None,
                 raw_errors: false,
+                label_limit: LABEL_LIMIT,
+                labels: Arc::new(Labels {
+                    summaries: Admitted::new(labels::OTHER),
+                    collections: Admitted::new(labels::OTHER),
+                }),
                 bound: Arc::new(Bound::new("db", None, Instruments::new)),
             }),
         }
@@ -124,6 +143,8 @@ impl Db {
             max_text: self.inner.max_text,
             slow: self.inner.slow,
             raw_errors: self.inner.raw_errors,
+            label_limit: self.inner.label_limit,
+            labels: self.inner.labels.clone(),
             bound: self.inner.bound.clone(),
         };
         f(&mut inner);
@@ -199,6 +220,19 @@ impl Db {
     #[must_use]
     pub fn with_raw_error_messages(self) -> Self {
         self.with(|i| i.raw_errors = true)
+    }
+
+    /// How many distinct `db.query.summary` and `db.collection.name` values (each) get
+    /// their own metric label; later ones are recorded as `_OTHER`, so statements built
+    /// from data (generated table names) cannot grow the series. Spans always carry the
+    /// real values. Default [`LABEL_LIMIT`].
+    ///
+    /// ```
+    /// let db = ferrotel::db::Db::new("postgresql").with_label_limit(500);
+    /// ```
+    #[must_use]
+    pub fn with_label_limit(self, distinct: usize) -> Self {
+        self.with(|i| i.label_limit = distinct)
     }
 
     /// Starts measuring one operation running `sql`; see [`Query`].
@@ -300,10 +334,12 @@ impl Query {
             attrs.push(KeyValue::new(names::DB_OPERATION_NAME, op));
         }
         if let Some(c) = collection {
-            attrs.push(KeyValue::new(names::DB_COLLECTION_NAME, c));
+            let label = db.labels.collections.label(&c, db.label_limit);
+            attrs.push(KeyValue::new(names::DB_COLLECTION_NAME, label));
         }
         if let Some(s) = summary {
-            attrs.push(KeyValue::new(names::DB_QUERY_SUMMARY, s));
+            let label = db.labels.summaries.label(&s, db.label_limit);
+            attrs.push(KeyValue::new(names::DB_QUERY_SUMMARY, label));
         }
         if let Some(a) = &db.server_address {
             attrs.push(KeyValue::new(names::SERVER_ADDRESS, a.clone()));

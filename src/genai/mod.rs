@@ -33,11 +33,12 @@ pub use pricing::{set_price_table, PriceError, PriceTable, Rates, Unpriced};
 pub use usage::TokenUsage;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use opentelemetry::metrics::{Counter, Histogram, Meter};
 
 use crate::catalog;
+use crate::instrument::labels::Admitted;
 use crate::instrument::{Binding, Bound};
 
 #[derive(Debug)]
@@ -113,7 +114,7 @@ pub(super) struct Inner {
     meter: Option<Meter>,
     bound: Bound<Instruments>,
     overrides: Overrides,
-    tenants: RwLock<HashSet<Arc<str>>>,
+    tenants: Admitted,
     /// `provider/model` pairs already warned about as unpriced, at most
     /// [`MAX_WARNED_MODELS`]; past it, unpriced calls are only counted.
     pub(super) warned: Mutex<HashSet<String>>,
@@ -151,7 +152,7 @@ impl GenAi {
                 meter: meter.cloned(),
                 bound: Bound::new("genai", meter, Instruments::new),
                 overrides,
-                tenants: RwLock::new(HashSet::new()),
+                tenants: Admitted::new("other"),
                 warned: Mutex::new(HashSet::new()),
             }),
         }
@@ -210,22 +211,7 @@ impl GenAi {
             self.binding()
                 .map_or(100, |b| b.settings.genai_tenant_limit)
         });
-        if let Ok(set) = self.inner.tenants.read() {
-            if let Some(t) = set.get(tenant) {
-                return t.clone();
-            }
-        }
-        if let Ok(mut set) = self.inner.tenants.write() {
-            if let Some(t) = set.get(tenant) {
-                return t.clone();
-            }
-            if set.len() < limit {
-                let t: Arc<str> = Arc::from(tenant);
-                set.insert(t.clone());
-                return t;
-            }
-        }
-        Arc::from("other")
+        self.inner.tenants.label(tenant, limit)
     }
 
     /// Starts a call to `provider` (`gen_ai.provider.name`: `openai`, `anthropic`, …)

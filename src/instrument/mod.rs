@@ -12,6 +12,7 @@
 //! settings by accident.
 
 pub(crate) mod guard;
+pub(crate) mod labels;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{OnceLock, RwLock};

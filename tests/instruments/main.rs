@@ -185,3 +185,92 @@ proptest::proptest! {
         }
     }
 }
+
+/// Route-like labels a caller's data can invent: tables named from data, gRPC methods
+/// a scanner calls. Past the budget they share `_OTHER`; spans keep the real names.
+#[test]
+fn data_driven_labels_stop_at_their_budget() {
+    let capture = ferrotel::testing::Capture::new();
+    let meter = capture.meter();
+    let db = Db::new("postgresql")
+        .with_meter(&meter)
+        .with_label_limit(10);
+    capture.in_scope(|| {
+        for i in 0..300 {
+            db.query(&format!("SELECT * FROM events_{i} WHERE id = 1"))
+                .finish(Some(1));
+        }
+    });
+    let points = capture.points("db.client.operation.duration");
+    let label = |key: &str| {
+        let mut values: Vec<String> = points.iter().map(|p| p.attributes[key].clone()).collect();
+        values.sort();
+        values.dedup();
+        values
+    };
+    for key in ["db.query.summary", "db.collection.name"] {
+        let values = label(key);
+        assert_eq!(values.len(), 11, "{key}: {values:?}");
+        assert!(values.iter().any(|v| v == "_OTHER"), "{key}: {values:?}");
+    }
+    let other = points
+        .iter()
+        .find(|p| p.attributes["db.collection.name"] == "_OTHER")
+        .unwrap();
+    assert_eq!(other.count, Some(290));
+    // The span of the 300th statement still names its table.
+    assert!(capture
+        .spans()
+        .iter()
+        .any(|s| s.name == "SELECT events_299"));
+}
+
+/// A scanner calling random gRPC paths that an interceptor rejects before routing
+/// (UNAUTHENTICATED, not UNIMPLEMENTED): the budget, or the list of known methods,
+/// keeps `rpc.method` bounded.
+#[test]
+fn grpc_methods_from_random_paths_share_other() {
+    use tower::{Layer, ServiceExt};
+    let capture = ferrotel::testing::Capture::new();
+    let meter = capture.meter();
+    let rejecting = tower::service_fn(|_req: http::Request<String>| async {
+        let mut response = http::Response::new(String::new());
+        response
+            .headers_mut()
+            .insert("grpc-status", http::HeaderValue::from_static("16"));
+        Ok::<_, std::convert::Infallible>(response)
+    });
+    let known = "shop.Orders/Get";
+    let budgeted = ferrotel::grpc::ServerLayer::with_meter(&meter).with_method_limit(5);
+    let listed = ferrotel::grpc::ServerLayer::with_meter(&meter).with_methods([known]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    capture.in_scope(|| {
+        rt.block_on(async {
+            for (layer, tag) in [(budgeted, "budget"), (listed, "listed")] {
+                for i in 0..50 {
+                    let path = if i == 0 {
+                        format!("/{known}")
+                    } else {
+                        format!("/scan.{tag}{i}/Probe")
+                    };
+                    let req = http::Request::post(path).body(String::new()).unwrap();
+                    let response = layer.layer(rejecting).oneshot(req).await.unwrap();
+                    drop(response);
+                }
+            }
+        })
+    });
+    let mut methods: Vec<String> = capture
+        .points("rpc.server.call.duration")
+        .iter()
+        .map(|p| p.attributes["rpc.method"].clone())
+        .collect();
+    methods.sort();
+    methods.dedup();
+    // The budget: the known method and four scanned paths, then _OTHER; the list: only
+    // the known method and _OTHER.
+    assert_eq!(methods.len(), 6, "{methods:?}");
+    assert!(methods.iter().any(|m| m == "_OTHER"));
+    assert!(methods.iter().any(|m| m == known));
+    assert!(!methods.iter().any(|m| m.contains("listed")), "{methods:?}");
+}
