@@ -64,6 +64,22 @@ async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_o
     );
     // Give the batches time to be in flight towards the collector.
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // A flush is held to the shutdown timeout too, not each signal's export timeout
+    // (60 s here) in turn; a collector that never answers makes it say so per signal.
+    let start = Instant::now();
+    let flushed = telemetry.force_flush();
+    let took = start.elapsed();
+    assert!(took < BOUND, "force_flush took {took:?}");
+    if expect_ok {
+        flushed.expect("a healthy collector takes the flush");
+    } else {
+        // One deadline for the whole flush: every signal still waiting is cut at it.
+        let err = flushed.expect_err("an unreachable collector fails the flush");
+        assert!(!err.failures.is_empty(), "{err}");
+        for failure in &err.failures {
+            assert_eq!(failure.reason, format!("timed out after {TIMEOUT:?}"), "{err}");
+        }
+    }
     let start = Instant::now();
     let result = telemetry.shutdown();
     let took = start.elapsed();
