@@ -61,6 +61,17 @@ pub const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
 pub const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
 /// Span batch: most spans in one export.
 pub const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
+/// Span batch: queue capacity in bytes; spans beyond it are dropped and counted.
+pub const FERROTEL_BSP_MAX_QUEUE_BYTES: &str = "FERROTEL_BSP_MAX_QUEUE_BYTES";
+/// Log batch: queue capacity in bytes; records beyond it are dropped and counted.
+pub const FERROTEL_BLRP_MAX_QUEUE_BYTES: &str = "FERROTEL_BLRP_MAX_QUEUE_BYTES";
+/// Longest string attribute value, in characters, for every signal.
+pub const OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+/// Longest string span attribute value (wins over the general limit).
+pub const OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str = "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+/// Longest string log record attribute value and body (wins over the general limit).
+pub const OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT: &str =
+    "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT";
 /// Log batch: delay between exports, ms.
 pub const OTEL_BLRP_SCHEDULE_DELAY: &str = "OTEL_BLRP_SCHEDULE_DELAY";
 /// Log batch: time limit of one export, ms.
@@ -129,6 +140,11 @@ pub const ALL: &[&str] = &[
     OTEL_BSP_SCHEDULE_DELAY,
     OTEL_BSP_EXPORT_TIMEOUT,
     OTEL_BSP_MAX_QUEUE_SIZE,
+    FERROTEL_BSP_MAX_QUEUE_BYTES,
+    FERROTEL_BLRP_MAX_QUEUE_BYTES,
+    OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+    OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT,
     OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
     OTEL_BLRP_SCHEDULE_DELAY,
     OTEL_BLRP_EXPORT_TIMEOUT,

@@ -145,21 +145,58 @@ pub(crate) const MAX_QUEUE_ITEMS: usize = 1 << 20;
 
 const QUEUE_RULE: &str = "a whole number from 1 to 1048576";
 
+/// The largest byte capacity of one queue: 16 GiB.
+pub(crate) const MAX_QUEUE_BYTES: usize = 16 << 30;
+
+const BYTES_RULE: &str = "a whole number of bytes from 1 to 17179869184 (16 GiB)";
+
+/// The variables one batched signal reads.
+pub(crate) struct BatchVars {
+    pub(crate) delay: &'static str,
+    pub(crate) timeout: &'static str,
+    pub(crate) queue: &'static str,
+    pub(crate) batch: &'static str,
+    pub(crate) bytes: &'static str,
+    /// The signal's own value length limit, which wins over the general one.
+    pub(crate) value_length: &'static str,
+}
+
 pub(crate) fn parse_batch(
     vars: &Vars,
     default: BatchSettings,
-    [delay, timeout, queue, batch]: [&'static str; 4],
+    names: BatchVars,
 ) -> Result<BatchSettings, Error> {
+    let BatchVars {
+        delay,
+        timeout,
+        queue,
+        batch,
+        bytes,
+        value_length,
+    } = names;
+    let value_chars = match vars.count(value_length)? {
+        Some(n) => Some(n),
+        None => vars.count(env::OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)?,
+    };
     let s = BatchSettings {
         schedule_delay: vars.millis(delay)?.unwrap_or(default.schedule_delay),
         export_timeout: vars.millis(timeout)?.unwrap_or(default.export_timeout),
         max_queue_size: vars.count(queue)?.unwrap_or(default.max_queue_size),
         max_export_batch_size: vars.count(batch)?.unwrap_or(default.max_export_batch_size),
+        max_queue_bytes: vars.count(bytes)?.unwrap_or(default.max_queue_bytes),
+        max_value_chars: value_chars.unwrap_or(default.max_value_chars),
     };
     for (var, n) in [(queue, s.max_queue_size), (batch, s.max_export_batch_size)] {
         if n > MAX_QUEUE_ITEMS {
             return Err(invalid(var, vars.get(var).unwrap_or_default(), QUEUE_RULE));
         }
+    }
+    if s.max_queue_bytes > MAX_QUEUE_BYTES {
+        return Err(invalid(
+            bytes,
+            vars.get(bytes).unwrap_or_default(),
+            BYTES_RULE,
+        ));
     }
     if s.max_export_batch_size > s.max_queue_size {
         return Err(Error::InvalidEnv {

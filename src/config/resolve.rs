@@ -217,22 +217,26 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     let span_batch = parse::parse_batch(
         vars,
         BatchSettings::SPANS,
-        [
-            env::OTEL_BSP_SCHEDULE_DELAY,
-            env::OTEL_BSP_EXPORT_TIMEOUT,
-            env::OTEL_BSP_MAX_QUEUE_SIZE,
-            env::OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
-        ],
+        parse::BatchVars {
+            delay: env::OTEL_BSP_SCHEDULE_DELAY,
+            timeout: env::OTEL_BSP_EXPORT_TIMEOUT,
+            queue: env::OTEL_BSP_MAX_QUEUE_SIZE,
+            batch: env::OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+            bytes: env::FERROTEL_BSP_MAX_QUEUE_BYTES,
+            value_length: env::OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+        },
     )?;
     let log_batch = parse::parse_batch(
         vars,
         BatchSettings::LOGS,
-        [
-            env::OTEL_BLRP_SCHEDULE_DELAY,
-            env::OTEL_BLRP_EXPORT_TIMEOUT,
-            env::OTEL_BLRP_MAX_QUEUE_SIZE,
-            env::OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
-        ],
+        parse::BatchVars {
+            delay: env::OTEL_BLRP_SCHEDULE_DELAY,
+            timeout: env::OTEL_BLRP_EXPORT_TIMEOUT,
+            queue: env::OTEL_BLRP_MAX_QUEUE_SIZE,
+            batch: env::OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
+            bytes: env::FERROTEL_BLRP_MAX_QUEUE_BYTES,
+            value_length: env::OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+        },
     )?;
     let mut prometheus_host = vars
         .get(env::OTEL_EXPORTER_PROMETHEUS_HOST)

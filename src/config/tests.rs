@@ -191,6 +191,18 @@ fn every_bad_value_names_its_variable() {
             "from 1 to 1048576",
         ),
         ("OTEL_BLRP_SCHEDULE_DELAY", "soon", "milliseconds"),
+        (
+            "FERROTEL_BSP_MAX_QUEUE_BYTES",
+            "17179869185",
+            "from 1 to 17179869184",
+        ),
+        ("FERROTEL_BLRP_MAX_QUEUE_BYTES", "lots", "whole number"),
+        ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "0", "greater than 0"),
+        (
+            "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            "-5",
+            "whole number",
+        ),
         ("OTEL_SDK_DISABLED", "yes", "true or false"),
         (
             "OTEL_PROPAGATORS",
@@ -400,4 +412,24 @@ fn disabled_and_empty_values() {
     let c = Config::from_vars([("OTEL_SDK_DISABLED", "TRUE"), ("OTEL_SERVICE_NAME", "")]).unwrap();
     assert!(c.resolve().unwrap().is_disabled());
     assert!(c.service_name().starts_with("unknown_service"));
+}
+
+#[test]
+fn value_length_limits_and_byte_capacities() {
+    let r = Config::from_vars([
+        ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "300"),
+        ("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50"),
+        ("FERROTEL_BSP_MAX_QUEUE_BYTES", "1048576"),
+    ])
+    .unwrap()
+    .resolve()
+    .unwrap();
+    let (spans, logs) = (r.batch(Signal::Traces), r.batch(Signal::Logs));
+    assert_eq!((spans.max_value_chars, logs.max_value_chars), (300, 50));
+    assert_eq!(
+        (spans.max_queue_bytes, logs.max_queue_bytes),
+        (1 << 20, 16 << 20)
+    );
+    let d = Config::default().resolve().unwrap().batch(Signal::Traces);
+    assert_eq!((d.max_value_chars, d.max_queue_bytes), (4096, 16 << 20));
 }

@@ -115,6 +115,13 @@ pub struct BatchSettings {
     pub max_queue_size: usize,
     /// Most items in one export (at most the queue size).
     pub max_export_batch_size: usize,
+    /// Queue capacity in bytes (an estimate of each item's memory), counting items until
+    /// their export has finished: items beyond it are dropped and counted like a full
+    /// queue. Default 16 MiB.
+    pub max_queue_bytes: usize,
+    /// Longest string attribute value (and log body), in characters; longer ones are cut
+    /// before they are queued. Default 4096.
+    pub max_value_chars: usize,
 }
 
 impl BatchSettings {
@@ -123,12 +130,16 @@ impl BatchSettings {
         export_timeout: Duration::from_millis(30000),
         max_queue_size: 2048,
         max_export_batch_size: 512,
+        max_queue_bytes: 16 << 20,
+        max_value_chars: 4096,
     };
     pub(crate) const LOGS: BatchSettings = BatchSettings {
         schedule_delay: Duration::from_millis(1000),
         export_timeout: Duration::from_millis(30000),
         max_queue_size: 2048,
         max_export_batch_size: 512,
+        max_queue_bytes: 16 << 20,
+        max_value_chars: 4096,
     };
 }
 

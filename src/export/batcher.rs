@@ -1,6 +1,12 @@
 //! The one generic batcher: a bounded queue per exporter, drained by a task on the
 //! export runtime. Recording is one `try_send`: a full queue drops the item and counts
 //! it, never waits. Spans and log records go through the same code.
+//!
+//! A queue is bounded twice: by items and by bytes. Each item's long string values are
+//! cut first ([`Item::cut`]), then its memory is estimated ([`Item::footprint`]); those
+//! bytes count against the queue until the export that carries the item has finished, so
+//! a flood of large spans cannot hold more than the byte capacity, in the queue or in
+//! flight.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +22,149 @@ use tokio::sync::mpsc;
 
 use super::selfmon::{error_type, QueueProbe, QueueStats, SignalMeters};
 use crate::config::BatchSettings;
+
+/// What a queue holds: something whose long strings can be cut and whose memory can be
+/// estimated.
+pub(crate) trait Item: Send + 'static {
+    /// Cuts string values (attributes, a log body) to at most `max_chars` characters.
+    fn cut(&mut self, max_chars: usize);
+    /// The estimated bytes the item holds, itself included.
+    fn footprint(&self) -> usize;
+}
+
+/// `s` cut to `max_chars` characters, or `None` when it is not longer.
+fn shortened(s: &str, max_chars: usize) -> Option<String> {
+    s.char_indices()
+        .nth(max_chars)
+        .map(|(at, _)| s[..at].to_string())
+}
+
+fn cut_value(value: &mut opentelemetry::Value, max_chars: usize) {
+    use opentelemetry::{Array, StringValue, Value};
+    match value {
+        Value::String(s) => {
+            if let Some(short) = shortened(s.as_str(), max_chars) {
+                *s = StringValue::from(short);
+            }
+        }
+        Value::Array(Array::String(items)) => {
+            for s in items {
+                if let Some(short) = shortened(s.as_str(), max_chars) {
+                    *s = StringValue::from(short);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn value_bytes(value: &opentelemetry::Value) -> usize {
+    use opentelemetry::{Array, Value};
+    match value {
+        Value::String(s) => s.as_str().len(),
+        Value::Array(Array::String(items)) => items
+            .iter()
+            .map(|s| s.as_str().len() + std::mem::size_of_val(s))
+            .sum(),
+        Value::Array(Array::I64(v)) => v.len() * 8,
+        Value::Array(Array::F64(v)) => v.len() * 8,
+        Value::Array(Array::Bool(v)) => v.len(),
+        _ => 0,
+    }
+}
+
+fn attributes_bytes(attributes: &[opentelemetry::KeyValue]) -> usize {
+    attributes
+        .iter()
+        .map(|kv| {
+            std::mem::size_of::<opentelemetry::KeyValue>()
+                + kv.key.as_str().len()
+                + value_bytes(&kv.value)
+        })
+        .sum()
+}
+
+impl Item for SpanData {
+    fn cut(&mut self, max_chars: usize) {
+        let attributes = self
+            .attributes
+            .iter_mut()
+            .chain(
+                self.events
+                    .events
+                    .iter_mut()
+                    .flat_map(|e| e.attributes.iter_mut()),
+            )
+            .chain(
+                self.links
+                    .links
+                    .iter_mut()
+                    .flat_map(|l| l.attributes.iter_mut()),
+            );
+        for kv in attributes {
+            cut_value(&mut kv.value, max_chars);
+        }
+    }
+
+    fn footprint(&self) -> usize {
+        let events: usize = self
+            .events
+            .events
+            .iter()
+            .map(|e| std::mem::size_of_val(e) + e.name.len() + attributes_bytes(&e.attributes))
+            .sum();
+        let links: usize = self
+            .links
+            .links
+            .iter()
+            .map(|l| std::mem::size_of_val(l) + attributes_bytes(&l.attributes))
+            .sum();
+        std::mem::size_of::<SpanData>()
+            + self.name.len()
+            + attributes_bytes(&self.attributes)
+            + events
+            + links
+    }
+}
+
+fn any_value_bytes(value: &opentelemetry::logs::AnyValue) -> usize {
+    use opentelemetry::logs::AnyValue;
+    std::mem::size_of::<AnyValue>()
+        + match value {
+            AnyValue::String(s) => s.as_str().len(),
+            AnyValue::Bytes(b) => b.len(),
+            AnyValue::ListAny(items) => items.iter().map(any_value_bytes).sum(),
+            AnyValue::Map(map) => map
+                .iter()
+                .map(|(k, v)| k.as_str().len() + any_value_bytes(v))
+                .sum(),
+            _ => 0,
+        }
+}
+
+impl Item for OwnedLog {
+    /// The body is cut; attributes are only counted, since the SDK's record offers no
+    /// way to edit them (the byte capacity still holds).
+    fn cut(&mut self, max_chars: usize) {
+        use opentelemetry::logs::{AnyValue, LogRecord};
+        let short = match self.0.body() {
+            Some(AnyValue::String(s)) => shortened(s.as_str(), max_chars),
+            _ => None,
+        };
+        if let Some(short) = short {
+            self.0.set_body(AnyValue::from(short));
+        }
+    }
+
+    fn footprint(&self) -> usize {
+        let attributes: usize = self
+            .0
+            .attributes_iter()
+            .map(|(k, v)| k.as_str().len() + any_value_bytes(v))
+            .sum();
+        std::mem::size_of::<OwnedLog>() + self.0.body().map_or(0, any_value_bytes) + attributes
+    }
+}
 
 /// What a batch queue hands its items to.
 pub(crate) trait Sink<T>: Send + Sync + 'static {
@@ -62,12 +211,14 @@ enum Control {
 /// A bounded queue drained by a task on the export runtime.
 #[derive(Debug)]
 pub(crate) struct Batcher<T> {
-    items: mpsc::Sender<T>,
+    items: mpsc::Sender<(T, usize)>,
     control: mpsc::UnboundedSender<Control>,
     stats: Arc<QueueStats>,
     meters: SignalMeters,
     closed: AtomicBool,
     flush_timeout: Duration,
+    max_bytes: usize,
+    max_chars: usize,
 }
 
 impl std::fmt::Debug for Control {
@@ -79,7 +230,7 @@ impl std::fmt::Debug for Control {
     }
 }
 
-impl<T: Send + 'static> Batcher<T> {
+impl<T: Item> Batcher<T> {
     pub(crate) fn start<S: Sink<T>>(
         runtime: &tokio::runtime::Handle,
         sink: S,
@@ -104,6 +255,8 @@ impl<T: Send + 'static> Batcher<T> {
             meters,
             closed: AtomicBool::new(false),
             flush_timeout: settings.export_timeout,
+            max_bytes: settings.max_queue_bytes,
+            max_chars: settings.max_value_chars,
         }
     }
 
@@ -122,11 +275,17 @@ impl<T: Send + 'static> Batcher<T> {
         })
     }
 
-    /// Never blocks: a full queue drops the item and counts it.
-    pub(crate) fn push(&self, item: T) {
-        if self.items.try_send(item).is_ok() {
+    /// Never blocks: a queue full by count or by bytes drops the item and counts it.
+    pub(crate) fn push(&self, mut item: T) {
+        item.cut(self.max_chars);
+        let bytes = item.footprint();
+        let held = self.stats.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
+        if held.saturating_add(bytes) <= self.max_bytes
+            && self.items.try_send((item, bytes)).is_ok()
+        {
             self.stats.accepted.fetch_add(1, Ordering::Relaxed);
         } else {
+            self.stats.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             self.meters.processed.add(1, &self.meters.queue_full_attrs);
         }
@@ -167,7 +326,7 @@ impl<T: Send + 'static> Batcher<T> {
 }
 
 async fn drain<T: Send + 'static, S: Sink<T>>(
-    mut rx: mpsc::Receiver<T>,
+    mut rx: mpsc::Receiver<(T, usize)>,
     mut control: mpsc::UnboundedReceiver<Control>,
     sink: S,
     settings: BatchSettings,
@@ -175,9 +334,11 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
     meters: SignalMeters,
 ) {
     let mut buf: Vec<T> = Vec::with_capacity(settings.max_export_batch_size);
+    // The bytes of the items in `buf`: released once their export has finished.
+    let mut buf_bytes = 0usize;
     let mut tick = tokio::time::interval(settings.schedule_delay);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let export = |batch: Vec<T>, limit: Duration| {
+    let export = |batch: Vec<T>, bytes: usize, limit: Duration| {
         let n = batch.len() as u64;
         let fut = sink.export(batch);
         let stats = &stats;
@@ -188,6 +349,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 Ok(r) => r,
                 Err(_) => Err(OTelSdkError::Timeout(limit)),
             };
+            stats.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
             match &result {
                 Ok(()) => {
                     stats.exported.fetch_add(n, Ordering::Relaxed);
@@ -221,7 +383,10 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 loop {
                     while buf.len() < settings.max_export_batch_size {
                         match rx.try_recv() {
-                            Ok(item) => buf.push(item),
+                            Ok((item, bytes)) => {
+                                buf.push(item);
+                                buf_bytes += bytes;
+                            }
                             Err(_) => break,
                         }
                     }
@@ -234,7 +399,8 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                         break;
                     }
                     let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
-                    if let Err(e) = export(batch, left.min(settings.export_timeout)).await {
+                    let bytes = std::mem::take(&mut buf_bytes);
+                    if let Err(e) = export(batch, bytes, left.min(settings.export_timeout)).await {
                         result = Err(e);
                     }
                 }
@@ -252,11 +418,13 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 }
             }
             item = rx.recv() => match item {
-                Some(item) => {
+                Some((item, bytes)) => {
                     buf.push(item);
+                    buf_bytes += bytes;
                     if buf.len() >= settings.max_export_batch_size {
                         let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
-                        let _ = export(batch, settings.export_timeout).await;
+                        let bytes = std::mem::take(&mut buf_bytes);
+                        let _ = export(batch, bytes, settings.export_timeout).await;
                     }
                 }
                 None => return,
@@ -264,7 +432,8 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
             _ = tick.tick() => {
                 if !buf.is_empty() {
                     let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
-                    let _ = export(batch, settings.export_timeout).await;
+                    let bytes = std::mem::take(&mut buf_bytes);
+                    let _ = export(batch, bytes, settings.export_timeout).await;
                 }
             }
         }

@@ -16,7 +16,7 @@ mod metric_sink;
 mod runtime;
 mod selfmon;
 
-pub(crate) use batcher::{Batcher, LogBatcher, Logs, Sink, SpanBatcher, Spans};
+pub(crate) use batcher::{Batcher, Item, LogBatcher, Logs, Sink, SpanBatcher, Spans};
 pub(crate) use metric_sink::MetricSink;
 pub(crate) use runtime::{start_runtime, Alive};
 pub(crate) use selfmon::{register_queue_gauges, QueueStats, SignalMeters};

@@ -18,8 +18,10 @@ pub(crate) struct QueueStats {
     pub(crate) accepted: AtomicU64,
     pub(crate) exported: AtomicU64,
     pub(crate) failed: AtomicU64,
-    /// Items refused because the queue was full.
+    /// Items refused because the queue was full (by count or by bytes).
     pub(crate) dropped: AtomicU64,
+    /// The estimated bytes of the items queued or being exported.
+    pub(crate) queued_bytes: std::sync::atomic::AtomicUsize,
     /// Set once the queue is shut down: what is still unsent then is lost.
     pub(crate) closed: AtomicBool,
     /// Whether the last export failed, so failures are logged once per outage.

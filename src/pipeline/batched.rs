@@ -25,7 +25,7 @@ pub(crate) struct Queues<T> {
 
 /// Starts a queue for the OTLP sink and one for the console sink, where configured,
 /// and registers their self-monitoring gauges.
-fn start<T: Send + 'static>(
+fn start<T: export::Item>(
     signal: Signal,
     config: &Resolved,
     runtime: &tokio::runtime::Handle,

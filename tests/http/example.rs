@@ -130,3 +130,56 @@ fn grpc_service_answers_health_checks_and_measures_them() {
         "{after:?}"
     );
 }
+
+/// The flood that took this example from 18 MB to 250–280 MB: with the collector
+/// never answering, thousands of requests whose path parameter (recorded by the handler's
+/// `#[instrument]` span) is 60 kB. Values are cut to 4,096 characters and the queue is
+/// bounded by bytes, so memory stays under a ceiling; the drops are counted.
+#[test]
+fn a_flood_of_large_values_stays_under_the_memory_ceiling() {
+    // Accepts connections and never answers: every export waits out its timeout.
+    let hole = crate::support::black_hole();
+    let mut run = Example::start(
+        "axum_service",
+        &[
+            ("APP_ADDR", "127.0.0.1:0"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &format!("http://{hole}")),
+            ("FERROTEL_SHUTDOWN_TIMEOUT", "1000"),
+        ],
+    );
+    let app = run.url_after("listening on http://");
+    let admin = run.url_after("admin endpoints also on http://");
+    let big = "a".repeat(60_000);
+    let start = run.rss();
+    let mut peak = start;
+    for i in 0..3_000 {
+        let (status, _, _) = request(app, "GET", &format!("/hello/{big}{i}"), &[], "");
+        assert_eq!(status, 200);
+        if i % 250 == 0 {
+            peak = peak.max(run.rss());
+        }
+    }
+    peak = peak.max(run.rss());
+    const CEILING: u64 = 64 << 20;
+    eprintln!(
+        "flood: RSS {} MiB at start, {} MiB at peak",
+        start >> 20,
+        peak >> 20
+    );
+    assert!(
+        peak - start < CEILING,
+        "3,000 requests of 60 kB grew RSS from {start} to {peak} bytes"
+    );
+    let (_, _, text) = request(admin, "GET", "/metrics", &[], "");
+    let s = ferrotel::testing::parse_exposition(&text).unwrap();
+    let dropped = s
+        .find("otel_sdk_processor_span_processed_total", &[])
+        .filter(|x| x.labels.get("error_type").map(String::as_str) == Some("queue_full"))
+        .map(|x| x.value)
+        .sum::<f64>();
+    assert!(
+        dropped > 0.0,
+        "the spans past the queue's capacity are counted"
+    );
+    run.stop();
+}

@@ -243,3 +243,73 @@ fn otel_propagators_selects_what_is_extracted() {
         t.shutdown().unwrap();
     }
 }
+
+/// Long string values are cut before they are queued: span attributes (and event
+/// attributes) and log bodies, at the general limit or the signal's own.
+#[test]
+fn long_values_are_cut_to_the_value_length_limit() {
+    let rx = Receiver::start();
+    let telemetry = ferrotel::init(crate::config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("grpc")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "100"),
+        ("OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "50"),
+    ]))
+    .unwrap();
+    let long = "é".repeat(5_000);
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("upload", payload = %long, short = "kept");
+        let _e = span.enter();
+        tracing::info!("{long}");
+    });
+    telemetry.shutdown().unwrap();
+    let spans = rx.spans();
+    let (_, upload) = spans.iter().find(|(_, s)| s.name == "upload").unwrap();
+    let payload = attr(&upload.attributes, "payload").unwrap();
+    assert_eq!(payload.chars().count(), 100);
+    assert!(payload.chars().all(|c| c == 'é'));
+    assert_eq!(attr(&upload.attributes, "short").as_deref(), Some("kept"));
+    let logs = rx.logs();
+    let body = logs
+        .iter()
+        .filter_map(|(_, l)| l.body.as_ref())
+        .map(|b| format!("{b:?}"))
+        .find(|b| b.contains('é'))
+        .expect("the long log record arrived");
+    assert_eq!(body.matches('é').count(), 50, "{body}");
+}
+
+/// A queue is bounded by bytes as well as items: spans that would take it past its
+/// byte capacity are dropped and counted, like a full queue.
+#[test]
+fn queues_are_bounded_by_bytes() {
+    let hole = crate::support::black_hole();
+    let telemetry = ferrotel::init(
+        crate::config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &format!("http://{hole}")),
+            ("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "1000000"),
+            ("FERROTEL_BSP_MAX_QUEUE_BYTES", "1048576"),
+        ])
+        .with_shutdown_timeout(std::time::Duration::from_millis(500)),
+    )
+    .unwrap();
+    let big = "x".repeat(60_000);
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        for _ in 0..100 {
+            let span = tracing::info_span!("big", payload = %big);
+            drop(span.enter());
+        }
+    });
+    // About 17 spans of 60 kB fit in 1 MiB; the rest were refused at once, not queued.
+    let dropped = telemetry.undelivered().spans;
+    assert!((80..=100).contains(&dropped), "{dropped} spans dropped");
+    let scrape = crate::support::scrape(telemetry.prometheus_addr().unwrap());
+    let full = scrape
+        .value(
+            "otel_sdk_processor_span_processed_total",
+            &[("error_type", "queue_full")],
+        )
+        .unwrap_or(0.0);
+    assert_eq!(full as u64, dropped);
+    let _ = telemetry.shutdown();
+}

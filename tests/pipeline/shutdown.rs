@@ -77,7 +77,11 @@ async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_o
         let err = flushed.expect_err("an unreachable collector fails the flush");
         assert!(!err.failures.is_empty(), "{err}");
         for failure in &err.failures {
-            assert_eq!(failure.reason, format!("timed out after {TIMEOUT:?}"), "{err}");
+            assert_eq!(
+                failure.reason,
+                format!("timed out after {TIMEOUT:?}"),
+                "{err}"
+            );
         }
     }
     let start = Instant::now();

@@ -491,6 +491,22 @@ impl Example {
         }
     }
 
+    /// The example's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The example's resident memory in bytes (Linux: `/proc/PID/status`).
+    pub fn rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kb * 1024
+    }
+
     /// The next line that satisfies `pred`; panics after a generous bound.
     pub fn next(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
