@@ -26,8 +26,19 @@ fn list(v: &Yaml) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `host:port` (or `scheme://host:port/path`) → (host, port).
+/// The value the collector uses when the variable is unset: `${env:NAME:-default}` →
+/// `default`; anything else as it is.
+fn defaulted(v: &str) -> &str {
+    v.strip_prefix("${env:")
+        .and_then(|r| r.strip_suffix('}'))
+        .and_then(|r| r.split_once(":-"))
+        .map_or(v, |(_, default)| default)
+}
+
+/// `host:port` (or `scheme://host:port/path`, or either as a `${env:…:-default}`) →
+/// (host, port).
 fn host_port(url: &str) -> (String, u16) {
+    let url = defaulted(url);
     let rest = url.split("://").last().unwrap();
     let hp = rest.split('/').next().unwrap();
     let (h, p) = hp
@@ -63,6 +74,7 @@ const EXPORTERS: &[&str] = &[
     "loadbalancing",
 ];
 const EXTENSIONS: &[&str] = &["health_check"];
+const CONNECTORS: &[&str] = &["spanmetrics"];
 
 /// Checks one collector config; returns it.
 fn collector(path: &str) -> Yaml {
@@ -78,14 +90,19 @@ fn collector(path: &str) -> Yaml {
         }
         names
     };
-    let receivers = defined("receivers", RECEIVERS);
+    let connectors = defined("connectors", CONNECTORS);
+    // A connector is an exporter of one pipeline and a receiver of another.
+    let receivers: BTreeSet<String> = defined("receivers", RECEIVERS)
+        .union(&connectors)
+        .cloned()
+        .collect();
     let processors = defined("processors", PROCESSORS);
-    let exporters = defined("exporters", EXPORTERS);
+    let exporters: BTreeSet<String> = defined("exporters", EXPORTERS)
+        .union(&connectors)
+        .cloned()
+        .collect();
     let extensions = defined("extensions", EXTENSIONS);
-    assert!(
-        c.get("connectors").is_none(),
-        "{path}: connectors are not checked yet"
-    );
+    let mut connector_ends: BTreeSet<(String, &str)> = BTreeSet::new();
     for e in list(&c["service"]["extensions"]) {
         assert!(
             extensions.contains(&e),
@@ -116,6 +133,9 @@ fn collector(path: &str) -> Yaml {
                     set.contains(n),
                     "{path}: pipeline {name} uses undefined {kind} {n}"
                 );
+                if connectors.contains(n) {
+                    connector_ends.insert((n.clone(), kind));
+                }
                 used.insert(n.clone());
             }
         }
@@ -136,6 +156,14 @@ fn collector(path: &str) -> Yaml {
             used.contains(n),
             "{path}: {n} is defined but in no pipeline"
         );
+    }
+    for n in &connectors {
+        for end in ["receivers", "exporters"] {
+            assert!(
+                connector_ends.contains(&(n.clone(), end)),
+                "{path}: connector {n} is in no pipeline's {end}"
+            );
+        }
     }
     c
 }
@@ -172,7 +200,7 @@ fn collector_pipelines_reference_defined_components() {
 fn a_pipeline_with_an_undefined_component_is_caught() {
     // The check above must be able to fail: a copy with one typo.
     let text = std::fs::read_to_string(root().join("otel-collector.yaml")).unwrap();
-    let bad = text.replacen("exporters: [otlp/tempo]", "exporters: [otlp/tempoo]", 1);
+    let bad = text.replacen("exporters: [otlp/tempo,", "exporters: [otlp/tempoo,", 1);
     assert_ne!(bad, text);
     let dir = std::env::temp_dir().join(format!("ferrotel-configs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -307,10 +335,12 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
 
     // Prometheus scrapes what the collector and the demo expose, under compose names.
     let exporter = port(s(&col["exporters"]["prometheus"]["endpoint"]));
-    let own = col["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]
-        ["port"]
-        .as_u64()
-        .unwrap() as u16;
+    let own: u16 = defaulted(s(
+        &col["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]
+            ["port"],
+    ))
+    .parse()
+    .unwrap();
     let demo_port = port(&env_of(demo, "DEMO_ADDR"));
     let demo_rs = std::fs::read_to_string(root().join("examples/demo.rs")).unwrap();
     assert!(
