@@ -161,9 +161,17 @@ def service_overview():
     b.ts("5xx ratio by route", "Share of each route's requests answered with a 5xx.", "percentunit",
          [target(ratio(H + "_count", 'http_response_status_code=~"5.."', by=["http_route"]), "{{http_route}}")],
          thresholds=RED)
-    b.ts("Latency percentiles", "p50, p95 and p99 of server request duration over all routes; exemplars link to traces in Tempo.",
-         "s", [target(quantile(q, H), f"p{int(q * 100)}", chr(65 + i), exemplar=True)
-               for i, q in enumerate([0.5, 0.95, 0.99])], w=24)
+    b.ts("Latency percentiles", "p50, p95 and p99 of server request duration over all routes.",
+         "s", [target(quantile(q, H), f"p{int(q * 100)}", chr(65 + i))
+               for i, q in enumerate([0.5, 0.95, 0.99])])
+    # Span metrics exist only where traces pass through the collector (its spanmetrics
+    # connector); they are the one source of exemplars (trace ids on buckets).
+    b.ts("Server span latency with exemplars",
+         "p95 of server span duration by span name, derived by the collector's spanmetrics connector from the traces it forwards. "
+         "Its exemplars (dots) link each bucket to a trace in Tempo. Empty for services whose traces skip the collector; "
+         "ferrotel's own metrics carry no exemplars.",
+         "s", [target(quantile(0.95, "traces_span_metrics_duration_seconds", ["span_name"],
+                               'span_kind="SPAN_KIND_SERVER"'), "p95 {{span_name}}", exemplar=True)])
     burn = {"mode": "absolute", "steps": [{"color": "green", "value": None},
                                           {"color": "orange", "value": 6},
                                           {"color": "red", "value": 14.4}]}
@@ -232,8 +240,8 @@ def llm():
          [target(ratio(D + "_count", 'error_type!=""', ["gen_ai_request_model"], M), "{{gen_ai_request_model}}")], thresholds=RED)
     b.row("Latency")
     b.ts("LLM call duration", "p50 and p95 of whole LLM calls by model.", "s",
-         [target(quantile(0.5, D, ["gen_ai_request_model"], M), "p50 {{gen_ai_request_model}}", "A", exemplar=True),
-          target(quantile(0.95, D, ["gen_ai_request_model"], M), "p95 {{gen_ai_request_model}}", "B", exemplar=True)])
+         [target(quantile(0.5, D, ["gen_ai_request_model"], M), "p50 {{gen_ai_request_model}}", "A"),
+          target(quantile(0.95, D, ["gen_ai_request_model"], M), "p95 {{gen_ai_request_model}}", "B")])
     b.ts("Time to first token", "p50 and p95 of the wait for the first streamed chunk: what a user of a streaming reply feels.",
          "s", [target(quantile(0.5, "gen_ai_client_operation_time_to_first_chunk_seconds", ["gen_ai_request_model"], M), "p50 {{gen_ai_request_model}}", "A"),
                target(quantile(0.95, "gen_ai_client_operation_time_to_first_chunk_seconds", ["gen_ai_request_model"], M), "p95 {{gen_ai_request_model}}", "B")])
@@ -266,7 +274,7 @@ def data():
     b.ts("Operations by query", "Database operations per second by db.query.summary (sanitized: no literals).", "ops",
          [target(rate(D + "_count", by=["db_system_name", "db_query_summary"]), "{{db_system_name}} {{db_query_summary}}")], stack=True)
     b.ts("Operation duration p95", "95th percentile by query summary; SlowDatabaseQueries files a ticket above 500 ms for 10 minutes.",
-         "s", [target(quantile(0.95, D, ["db_query_summary"]), "{{db_query_summary}}", exemplar=True)],
+         "s", [target(quantile(0.95, D, ["db_query_summary"]), "{{db_query_summary}}")],
          thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 0.5}]})
     b.ts("Operation error ratio", "Share of database operations that failed, by query summary.", "percentunit",
          [target(ratio(D + "_count", 'error_type!=""', ["db_query_summary"]), "{{db_query_summary}}")], w=8, thresholds=RED)

@@ -335,10 +335,8 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
 
     // Prometheus scrapes what the collector and the demo expose, under compose names.
     let exporter = port(s(&col["exporters"]["prometheus"]["endpoint"]));
-    let own: u16 = defaulted(s(
-        &col["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]
-            ["port"],
-    ))
+    let own: u16 = defaulted(s(&col["service"]["telemetry"]["metrics"]["readers"][0]
+        ["pull"]["exporter"]["prometheus"]["port"]))
     .parse()
     .unwrap();
     let demo_port = port(&env_of(demo, "DEMO_ADDR"));

@@ -10,6 +10,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod collector;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -51,8 +53,20 @@ fn program(names: &[&'static str]) -> &'static str {
 }
 
 fn start(name: &'static str, args: &[String], ready: SocketAddr, ready_path: &str) -> Daemon {
+    start_with_env(name, args, &[], ready, ready_path)
+}
+
+/// Like [`start`], with environment variables set for the process.
+fn start_with_env(
+    name: &'static str,
+    args: &[String],
+    env: &[(&str, String)],
+    ready: SocketAddr,
+    ready_path: &str,
+) -> Daemon {
     let child = Command::new(name)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -79,12 +93,24 @@ fn start(name: &'static str, args: &[String], ready: SocketAddr, ready_path: &st
     }
 }
 
-/// The repository's prometheus.yml, pointed at this test's processes: the demo's job
-/// scrapes `demo` (every second), collector jobs are left out (no collector runs here),
-/// rule files are the repository's (or `rules` when given), alerts go to `alertmanager`.
+/// What a test's Prometheus scrapes: the jobs of the repository's prometheus.yml whose
+/// target is given here, pointed at this test's processes; the others are left out.
+#[derive(Default)]
+struct Targets {
+    /// `demo:8080`, the demo's own /metrics (the pull path).
+    demo: Option<SocketAddr>,
+    /// `otel-collector:8889`, the collector's Prometheus exporter (the OTLP path).
+    collector: Option<SocketAddr>,
+    /// `otel-collector:8888`, the collector's own telemetry.
+    collector_self: Option<SocketAddr>,
+}
+
+/// The repository's prometheus.yml, pointed at this test's processes (`targets`),
+/// scraping every second, with the repository's rule files (or `rules` when given), and
+/// alerts to `alertmanager`. Exemplar storage is on, as in docker-compose.yml.
 fn prometheus(
     name: &str,
-    demo: SocketAddr,
+    targets: Targets,
     alertmanager: Option<SocketAddr>,
     rules: Option<Vec<PathBuf>>,
 ) -> (Daemon, SocketAddr) {
@@ -105,22 +131,30 @@ fn prometheus(
     };
     config["rule_files"] = Yaml::Sequence(rule_files);
     let jobs = config["scrape_configs"].as_sequence_mut().unwrap();
-    let mut demo_jobs = 0;
+    let mut kept = 0;
     jobs.retain_mut(|job| {
-        let targets = &mut job["static_configs"][0]["targets"];
-        let target = targets[0].as_str().unwrap().to_string();
-        if target.starts_with("otel-collector:") {
-            return false;
+        let list = &mut job["static_configs"][0]["targets"];
+        let target = list[0].as_str().unwrap().to_string();
+        let here = match target.as_str() {
+            "demo:8080" => targets.demo,
+            "otel-collector:8889" => targets.collector,
+            "otel-collector:8888" => targets.collector_self,
+            other => panic!("a scrape target this test does not know: {other}"),
+        };
+        match here {
+            Some(addr) => {
+                *list = Yaml::Sequence(vec![addr.to_string().into()]);
+                kept += 1;
+                true
+            }
+            None => false,
         }
-        assert_eq!(
-            target, "demo:8080",
-            "a scrape target this test does not know"
-        );
-        *targets = Yaml::Sequence(vec![demo.to_string().into()]);
-        demo_jobs += 1;
-        true
     });
-    assert_eq!(demo_jobs, 1, "prometheus.yml scrapes the demo");
+    let wanted = [targets.demo, targets.collector, targets.collector_self]
+        .iter()
+        .flatten()
+        .count();
+    assert_eq!(kept, wanted, "prometheus.yml has a job for each target");
     match alertmanager {
         Some(am) => {
             config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] =
@@ -143,6 +177,7 @@ fn prometheus(
             format!("--config.file={}", file.display()),
             format!("--storage.tsdb.path={}", dir.join("data").display()),
             format!("--web.listen-address={addr}"),
+            "--enable-feature=exemplar-storage".to_string(),
         ],
         addr,
         "/-/ready",
@@ -216,46 +251,11 @@ fn demo_env<'a>(redis: &'a str, sqlite: &'a str, otlp: &'a str) -> Vec<(&'a str,
     ]
 }
 
-#[test]
-fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
-    let redis = RedisServer::start(0);
-    let receiver = Receiver::start();
-    let dir = temp_dir("dashboards");
-    let sqlite = dir.join("demo.db").display().to_string();
-    let (url, otlp) = (redis.url(), receiver.endpoint("http/protobuf"));
-    let mut demo = Example::start("demo", &demo_env(&url, &sqlite, &otlp));
-    let addr = demo.url_after("listening on http://");
-    let (_prom, prom) = prometheus("dashboards", addr, None, None);
-
-    // A realistic mix, and errors on top of it, for the whole test.
-    let target = format!("http://{addr}");
-    let load = |rate: &str, fault: &str| {
-        Example::start_with_args(
-            "loadgen",
-            &[
-                "--target",
-                &target,
-                "--duration",
-                "60s",
-                "--rate",
-                rate,
-                "--fault",
-                fault,
-            ],
-            &[],
-        )
-    };
-    let normal = load("10", "none");
-    let errors = load("2", "errors");
-    let slow = load("1", "slow-llm");
-
+/// Every dashboard variable has values and every panel query for which `applies` holds
+/// returns some finite series, within a minute of load (queries are retried: LLM calls
+/// happen only on cache misses, and a rate needs two scrapes of a series).
+fn every_panel_returns_data(prom: SocketAddr, applies: impl Fn(&str) -> bool) {
     // Template variables resolve to the demo's values.
-    wait_until("the demo's first scrapes", Duration::from_secs(60), || {
-        finite(&query(
-            prom,
-            "sum(rate(http_server_request_duration_seconds_count[1m]))",
-        )) > 0
-    });
     let boards = support::dashboards();
     assert_eq!(boards.len(), 4, "four dashboards");
     for (file, d) in &boards {
@@ -286,7 +286,10 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
         for p in d["panels"].as_array().unwrap() {
             for t in p["targets"].as_array().into_iter().flatten() {
                 let title = p["title"].as_str().unwrap().to_string();
-                pending.push((file.clone(), title, substitute(t["expr"].as_str().unwrap())));
+                let expr = substitute(t["expr"].as_str().unwrap());
+                if applies(&expr) {
+                    pending.push((file.clone(), title, expr));
+                }
             }
         }
     }
@@ -309,6 +312,53 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
         missing.len(),
         missing.join("\n\n")
     );
+}
+
+#[test]
+fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
+    let redis = RedisServer::start(0);
+    let receiver = Receiver::start();
+    let dir = temp_dir("dashboards");
+    let sqlite = dir.join("demo.db").display().to_string();
+    let (url, otlp) = (redis.url(), receiver.endpoint("http/protobuf"));
+    let mut demo = Example::start("demo", &demo_env(&url, &sqlite, &otlp));
+    let addr = demo.url_after("listening on http://");
+    let targets = Targets {
+        demo: Some(addr),
+        ..Targets::default()
+    };
+    let (_prom, prom) = prometheus("dashboards", targets, None, None);
+
+    // A realistic mix, and errors on top of it, for the whole test.
+    let target = format!("http://{addr}");
+    let load = |rate: &str, fault: &str| {
+        Example::start_with_args(
+            "loadgen",
+            &[
+                "--target",
+                &target,
+                "--duration",
+                "60s",
+                "--rate",
+                rate,
+                "--fault",
+                fault,
+            ],
+            &[],
+        )
+    };
+    let normal = load("10", "none");
+    let errors = load("2", "errors");
+    let slow = load("1", "slow-llm");
+
+    wait_until("the demo's first scrapes", Duration::from_secs(60), || {
+        finite(&query(
+            prom,
+            "sum(rate(http_server_request_duration_seconds_count[1m]))",
+        )) > 0
+    });
+    // The span metrics exist on the collector path only (tests/e2e/collector.rs).
+    every_panel_returns_data(prom, |expr| !expr.contains("traces_span_metrics"));
     // The spans behind the exemplar and trace links arrived over OTLP.
     assert!(!receiver.spans().is_empty());
     for l in [normal, errors, slow] {
@@ -443,9 +493,13 @@ rules:
     let mut demo = Example::start("demo", &demo_env(&url, &sqlite, &otlp));
     demo.next("Redis in use", |l| l.contains("caching in Redis"));
     let addr = demo.url_after("listening on http://");
+    let targets = Targets {
+        demo: Some(addr),
+        ..Targets::default()
+    };
     let (_prom, prom) = prometheus(
         "alerts",
-        addr,
+        targets,
         Some(am_addr),
         Some(vec![rules_file, recording]),
     );

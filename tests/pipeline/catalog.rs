@@ -1,92 +1,10 @@
-//! Every catalogue entry gets the same Prometheus name from the Rust exporter
-//! (the pull path) and from the Collector's OTLP translation (the collector path),
-//! and the README's metric table is the catalogue's.
+//! Every catalogue entry gets the Prometheus name the catalogue declares from the Rust
+//! exporter (the pull path; tests/e2e holds the collector path to it), and the README's
+//! metric table is the catalogue's.
 
 use std::collections::BTreeSet;
 
 use ferrotel::catalog::{Kind, CATALOG};
-
-/// The Collector's `prometheus` exporter naming (translator/prometheus
-/// `normalizeName` with metric suffixes on): split the name into alphanumeric
-/// tokens, append the unit word unless already present (annotations in braces
-/// dropped, `1` has no word), `per_{unit}` for `a/b`, `total` moved to the end of
-/// counters, `ratio` for gauges with unit `1`.
-fn collector_name(name: &str, unit: &str, kind: Kind) -> String {
-    fn unit_word(u: &str) -> &str {
-        match u {
-            "d" => "days",
-            "h" => "hours",
-            "min" => "minutes",
-            "s" => "seconds",
-            "ms" => "milliseconds",
-            "us" => "microseconds",
-            "ns" => "nanoseconds",
-            "By" => "bytes",
-            "KiBy" => "kibibytes",
-            "MiBy" => "mebibytes",
-            "GiBy" => "gibibytes",
-            "TiBy" => "tebibytes",
-            "KBy" => "kilobytes",
-            "MBy" => "megabytes",
-            "GBy" => "gigabytes",
-            "TBy" => "terabytes",
-            "m" => "meters",
-            "V" => "volts",
-            "A" => "amperes",
-            "J" => "joules",
-            "W" => "watts",
-            "g" => "grams",
-            "Cel" => "celsius",
-            "Hz" => "hertz",
-            "1" => "",
-            "%" => "percent",
-            other => other,
-        }
-    }
-    fn per_word(u: &str) -> &str {
-        match u {
-            "s" => "second",
-            "m" => "minute",
-            "h" => "hour",
-            "d" => "day",
-            "w" => "week",
-            "mo" => "month",
-            "y" => "year",
-            other => other,
-        }
-    }
-    let mut tokens: Vec<String> = name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect();
-    let mut parts = unit.splitn(2, '/');
-    let main = parts.next().unwrap_or("").trim();
-    if !main.is_empty() && !main.contains(['{', '}']) {
-        let w = unit_word(main);
-        if !w.is_empty() && !tokens.iter().any(|t| t == w) {
-            tokens.push(w.to_string());
-        }
-    }
-    if let Some(per) = parts.next().map(str::trim) {
-        if !per.is_empty() && !per.contains(['{', '}']) {
-            let w = per_word(per);
-            if !tokens.iter().any(|t| t == w) {
-                tokens.push("per".into());
-                tokens.push(w.to_string());
-            }
-        }
-    }
-    if kind == Kind::Counter {
-        tokens.retain(|t| t != "total");
-        tokens.push("total".into());
-    }
-    if unit == "1" && kind == Kind::Gauge {
-        tokens.retain(|t| t != "ratio");
-        tokens.push("ratio".into());
-    }
-    tokens.join("_")
-}
 
 /// The family name the Rust exporter (through ferrotel's own exposition) gives an
 /// instrument, found by the scope it was recorded under.
@@ -148,67 +66,23 @@ fn rust_name(
     families.into_iter().next().unwrap()
 }
 
+/// The pull path names each entry as the catalogue declares. The collector path is held
+/// to the pull path by the real collector in tests/e2e (collector.rs).
 #[test]
-fn collector_rules_match_known_translations() {
-    assert_eq!(
-        collector_name("system.filesystem.usage", "By", Kind::UpDownCounter),
-        "system_filesystem_usage_bytes"
-    );
-    assert_eq!(
-        collector_name("http.server.request.duration", "s", Kind::Histogram),
-        "http_server_request_duration_seconds"
-    );
-    assert_eq!(
-        collector_name("requests.total", "{request}", Kind::Counter),
-        "requests_total"
-    );
-    assert_eq!(
-        collector_name("cpu.utilization", "1", Kind::Gauge),
-        "cpu_utilization_ratio"
-    );
-    assert_eq!(
-        collector_name("net.io", "By/s", Kind::Counter),
-        "net_io_bytes_per_second_total"
-    );
-    assert_eq!(collector_name("a__b", "", Kind::Gauge), "a_b");
-}
-
-#[test]
-fn both_paths_name_every_catalogue_entry_alike() {
+fn the_pull_path_names_every_catalogue_entry_as_declared() {
     let mut mismatches = Vec::new();
     for spec in CATALOG {
         let rust = rust_name(spec.name, spec.unit, spec.kind, spec.description);
-        let collector = collector_name(spec.name, spec.unit, spec.kind);
         let declared = spec.prometheus_name();
-        if rust != collector || rust != declared {
-            mismatches.push(format!(
-                "{}: rust {rust}, collector {collector}, catalogue {declared}",
-                spec.name
-            ));
+        if rust != declared {
+            mismatches.push(format!("{}: rust {rust}, catalogue {declared}", spec.name));
         }
     }
     assert!(
         mismatches.is_empty(),
-        "Prometheus names differ between paths:\n{}",
+        "Prometheus names differ from the catalogue:\n{}",
         mismatches.join("\n")
     );
-}
-
-#[test]
-fn the_check_catches_names_that_differ_between_paths() {
-    // Names a careless catalogue entry could have: each is named differently by the two exporters.
-    for (name, unit, kind) in [
-        ("process.cpu.time.seconds", "s", Kind::Counter),
-        ("jobs.processed.total", "{job}", Kind::Counter),
-        ("cpu.utilization", "1", Kind::UpDownCounter),
-        ("queue..depth", "{item}", Kind::Gauge),
-    ] {
-        assert_ne!(
-            rust_name(name, unit, kind, "probe"),
-            collector_name(name, unit, kind),
-            "{name}"
-        );
-    }
 }
 
 #[test]

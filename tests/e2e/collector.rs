@@ -1,0 +1,235 @@
+//! The collector path with real parts: the collector built from `collector/` running the
+//! repository's `otel-collector.yaml` unchanged (addresses through the `${env:…}`
+//! variables the file declares), this test's OTLP receiver standing in for Tempo and
+//! Loki, and Prometheus scraping the collector with the repository's jobs and rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::*;
+use ferrotel::catalog::{Kind, CATALOG};
+
+/// The built collector running `otel-collector.yaml`, killed when dropped.
+pub(crate) struct Collector {
+    _daemon: Daemon,
+    /// OTLP/gRPC and OTLP/HTTP receivers.
+    #[allow(dead_code)]
+    pub(crate) grpc: SocketAddr,
+    pub(crate) http: SocketAddr,
+    /// The Prometheus exporter (`otel-collector:8889`) and the collector's own
+    /// telemetry (`otel-collector:8888`).
+    pub(crate) exporter: SocketAddr,
+    pub(crate) own: SocketAddr,
+}
+
+impl Collector {
+    /// Starts the collector on loopback ports, sending traces (as to Tempo) and logs (as
+    /// to Loki) to `downstream`; ready once its health check answers.
+    pub(crate) fn start(downstream: &Receiver) -> Collector {
+        let [grpc, http, health, exporter, own] = [(); 5].map(|_| dead_addr());
+        let env = [
+            ("OTLP_GRPC_LISTEN", grpc.to_string()),
+            ("OTLP_HTTP_LISTEN", http.to_string()),
+            ("HEALTH_CHECK_LISTEN", health.to_string()),
+            ("PROMETHEUS_EXPORTER_LISTEN", exporter.to_string()),
+            ("SELF_METRICS_HOST", "127.0.0.1".to_string()),
+            ("SELF_METRICS_PORT", own.port().to_string()),
+            ("TEMPO_OTLP_ENDPOINT", downstream.endpoint("grpc")),
+            ("LOKI_OTLP_ENDPOINT", downstream.endpoint("http/protobuf")),
+        ];
+        let config = root().join("otel-collector.yaml");
+        let daemon = start_with_env(
+            "ferrotel-otelcol",
+            &[format!("--config={}", config.display())],
+            &env,
+            health,
+            "/",
+        );
+        Collector {
+            _daemon: daemon,
+            grpc,
+            http,
+            exporter,
+            own,
+        }
+    }
+}
+
+/// Family name → label keys (without `le`), for the series `keep` selects.
+fn families(
+    scrape: &ferrotel::testing::Scrape,
+    keep: impl Fn(&ferrotel::testing::Sample) -> bool,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for sample in scrape.samples.iter().filter(|s| keep(s)) {
+        let family = scrape
+            .kinds
+            .keys()
+            .filter(|f| {
+                sample
+                    .name
+                    .strip_prefix(f.as_str())
+                    .is_some_and(|rest| ["", "_bucket", "_sum", "_count"].contains(&rest))
+            })
+            .max_by_key(|f| f.len())
+            .cloned()
+            .unwrap_or_else(|| sample.name.clone());
+        out.entry(family)
+            .or_default()
+            .extend(sample.labels.keys().filter(|k| *k != "le").cloned());
+    }
+    out
+}
+
+/// Every catalogue instrument, recorded once with every attribute it declares, is
+/// exposed by the collector (OTLP in, Prometheus exporter out) under the same name and
+/// label keys as on ferrotel's own /metrics. This is the collector's real translation,
+/// not a re-implementation of it.
+#[test]
+fn every_catalogue_instrument_has_the_same_name_and_labels_on_both_paths() {
+    let downstream = Receiver::start();
+    let collector = Collector::start(&downstream);
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_vars([
+            ("OTEL_SERVICE_NAME", "catalog-probe"),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                &format!("http://{}", collector.http),
+            ),
+            ("OTEL_METRICS_EXPORTER", "otlp,prometheus"),
+            ("OTEL_TRACES_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "none"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "500"),
+        ])
+        .unwrap()
+        .without_global_subscriber()
+        .without_prometheus_listener(),
+    )
+    .unwrap();
+    let meter = telemetry.meter("catalog-probe");
+    for spec in CATALOG {
+        let attrs: Vec<opentelemetry::KeyValue> = spec
+            .attributes
+            .iter()
+            .map(|k| opentelemetry::KeyValue::new(*k, "x"))
+            .collect();
+        match spec.kind {
+            Kind::Counter => meter
+                .u64_counter(spec.name)
+                .with_unit(spec.unit)
+                .with_description(spec.description)
+                .build()
+                .add(1, &attrs),
+            Kind::UpDownCounter => meter
+                .i64_up_down_counter(spec.name)
+                .with_unit(spec.unit)
+                .with_description(spec.description)
+                .build()
+                .add(1, &attrs),
+            Kind::Histogram => meter
+                .f64_histogram(spec.name)
+                .with_unit(spec.unit)
+                .with_description(spec.description)
+                .build()
+                .record(1.0, &attrs),
+            Kind::Gauge => meter
+                .f64_gauge(spec.name)
+                .with_unit(spec.unit)
+                .with_description(spec.description)
+                .build()
+                .record(1.0, &attrs),
+            _ => unreachable!("a kind this test does not know"),
+        }
+    }
+    // Names a careless catalogue entry could have, which the two paths name differently:
+    // the comparison below must be able to fail.
+    let careless_meter = telemetry.meter("careless-probe");
+    for (name, unit) in [
+        ("process.cpu.time.seconds", "s"),
+        ("jobs.processed.total", "{job}"),
+    ] {
+        careless_meter
+            .u64_counter(name)
+            .with_unit(unit)
+            .build()
+            .add(1, &[]);
+    }
+    careless_meter
+        .i64_up_down_counter("cpu.utilization")
+        .with_unit("1")
+        .build()
+        .add(1, &[]);
+    let careless = |s: &ferrotel::testing::Sample| {
+        s.labels.get("otel_scope_name").map(String::as_str) == Some("careless-probe")
+    };
+    let probe = |s: &ferrotel::testing::Sample| {
+        s.labels.get("otel_scope_name").map(String::as_str) == Some("catalog-probe")
+    };
+    let pull = families(
+        &ferrotel::testing::parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap(),
+        probe,
+    );
+    assert_eq!(pull.len(), CATALOG.len(), "{:?}", pull.keys());
+    let careless_pull = families(
+        &ferrotel::testing::parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap(),
+        careless,
+    );
+    let (mut push, mut careless_push) = (BTreeMap::new(), BTreeMap::new());
+    wait_until(
+        "every instrument through the collector",
+        Duration::from_secs(60),
+        || {
+            let (_, text) = http_get(collector.exporter, "/metrics");
+            let scrape = ferrotel::testing::parse_exposition(&text).unwrap();
+            push = families(&scrape, probe);
+            careless_push = families(&scrape, careless);
+            push.len() >= CATALOG.len() && careless_push.len() == 3
+        },
+    );
+    assert_eq!(careless_pull.len(), 3);
+    for name in careless_pull.keys() {
+        assert!(
+            !careless_push.contains_key(name),
+            "{name} is named alike on both paths: {careless_push:?}"
+        );
+    }
+    let (_, text) = http_get(collector.exporter, "/metrics");
+    let exposed = ferrotel::testing::parse_exposition(&text).unwrap();
+    let _ = telemetry.shutdown();
+    // The collector adds every resource attribute as a label (its target_info lists
+    // them, with job and instance; service.instance.id, which instance comes from, is
+    // not repeated there) and the scope's version and schema URL; everything else must
+    // be the same, label for label.
+    let resource: BTreeSet<String> = exposed
+        .find("target_info", &[("job", "catalog-probe")])
+        .flat_map(|s| s.labels.keys().cloned())
+        .chain(
+            [
+                "otel_scope_version",
+                "otel_scope_schema_url",
+                "service_instance_id",
+            ]
+            .map(String::from),
+        )
+        .collect();
+    assert!(resource.contains("host_name"), "{resource:?}");
+    let mut differ = Vec::new();
+    for (name, keys) in &pull {
+        match push.get(name) {
+            None => differ.push(format!("{name}: not exposed by the collector")),
+            Some(other) => {
+                let own: BTreeSet<String> = other
+                    .iter()
+                    .filter(|k| !resource.contains(*k) || keys.contains(*k))
+                    .cloned()
+                    .collect();
+                if &own != keys {
+                    differ.push(format!("{name}: pull {keys:?}\n  collector {own:?}"));
+                }
+            }
+        }
+    }
+    for name in push.keys().filter(|n| !pull.contains_key(*n)) {
+        differ.push(format!("{name}: only on the collector path"));
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
