@@ -89,10 +89,10 @@ tests.append(case('TelemetryQueueNearlyFull', q(2000), '10m', True, {'service_na
 tests.append(case('TelemetryQueueNearlyFull', q(100), '10m', False, {}))
 # The collector's own telemetry.
 col = 'service_name="otel-collector",job="otel-collector-self",instance="otel-collector:8888"'
-cf = lambda v: [{'series': 'otelcol_exporter_send_failed_spans_total{%s,exporter="otlp/tempo"}' % col, 'values': v}]
+cf = lambda v: [{'series': 'otelcol_exporter_send_failed_spans{%s,exporter="otlp/tempo"}' % col, 'values': v}]
 tests.append(case('CollectorExportFailing', cf('0+10x30'), '20m', True, {'service_name': 'otel-collector', 'exporter': 'otlp/tempo'}))
 tests.append(case('CollectorExportFailing', cf('10x30'), '20m', False, {}))
-cr = lambda v: [{'series': 'otelcol_receiver_refused_log_records_total{%s,receiver="otlp",transport="grpc"}' % col, 'values': v}]
+cr = lambda v: [{'series': 'otelcol_receiver_refused_log_records{%s,receiver="otlp",transport="grpc"}' % col, 'values': v}]
 tests.append(case('CollectorRefusingData', cr('0+50x20'), '15m', True, {'service_name': 'otel-collector', 'receiver': 'otlp'}))
 tests.append(case('CollectorRefusingData', cr('50x20'), '15m', False, {}))
 cq = lambda size: [{'series': 'otelcol_exporter_queue_size{%s,exporter="otlphttp/loki",data_type="logs"}' % col, 'values': f'{size}x20'},

@@ -12,7 +12,6 @@ use ferrotel::catalog::{Kind, CATALOG};
 pub(crate) struct Collector {
     _daemon: Daemon,
     /// OTLP/gRPC and OTLP/HTTP receivers.
-    #[allow(dead_code)]
     pub(crate) grpc: SocketAddr,
     pub(crate) http: SocketAddr,
     /// The Prometheus exporter (`otel-collector:8889`) and the collector's own
@@ -232,4 +231,151 @@ fn every_catalogue_instrument_has_the_same_name_and_labels_on_both_paths() {
         differ.push(format!("{name}: only on the collector path"));
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// Hex of a trace id as the receiver decoded it.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The demo under the load generator sending every signal over OTLP — one instance over
+/// gRPC, one over HTTP — to the collector, and Prometheus scraping only the collector
+/// (with the repository's jobs and rules): every dashboard panel returns data on this
+/// path too (but the scrape panels, which watch a service's own scrape target), both
+/// transports delivered, the span metrics carry exemplars whose trace ids are traces the
+/// downstream (Tempo's stand-in) received, and logs arrived downstream (Loki's).
+#[test]
+fn the_demo_through_the_collector_fills_every_panel_with_exemplars() {
+    let redis = RedisServer::start(0);
+    let downstream = Receiver::start();
+    let collector = Collector::start(&downstream);
+    let dir = temp_dir("collector-path");
+    let url = redis.url();
+    let mut demos = Vec::new();
+    for (protocol, endpoint) in [("grpc", collector.grpc), ("http/protobuf", collector.http)] {
+        let sqlite = dir
+            .join(format!("{}.db", protocol.replace('/', "-")))
+            .display()
+            .to_string();
+        let otlp = format!("http://{endpoint}");
+        let mut env = demo_env(&url, &sqlite, &otlp);
+        env.extend([
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_METRICS_EXPORTER", "otlp"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "1000"),
+        ]);
+        let mut demo = Example::start("demo", &env);
+        let addr = demo.url_after("listening on http://");
+        demos.push((demo, addr));
+    }
+    let targets = Targets {
+        collector: Some(collector.exporter),
+        collector_self: Some(collector.own),
+        ..Targets::default()
+    };
+    let (_prom, prom) = prometheus("collector-path", targets, None, None);
+
+    let load = |addr: SocketAddr, rate: &str, fault: &str| {
+        Example::start_with_args(
+            "loadgen",
+            &[
+                "--target",
+                &format!("http://{addr}"),
+                "--duration",
+                "60s",
+                "--rate",
+                rate,
+                "--fault",
+                fault,
+            ],
+            &[],
+        )
+    };
+    let (grpc_demo, http_demo) = (demos[0].1, demos[1].1);
+    let loads = [
+        load(grpc_demo, "10", "none"),
+        load(grpc_demo, "2", "errors"),
+        load(grpc_demo, "1", "slow-llm"),
+        load(http_demo, "5", "none"),
+    ];
+    wait_until(
+        "the first metrics through the collector",
+        Duration::from_secs(60),
+        || {
+            finite(&query(
+                prom,
+                r#"sum(rate(http_server_request_duration_seconds_count{service_name="chat-api"}[1m]))"#,
+            )) > 0
+        },
+    );
+    every_panel_returns_data(prom, |expr| {
+        !expr.contains("up{") && !expr.contains("scrape_")
+    });
+
+    // Both transports delivered metrics.
+    let transports: BTreeSet<String> = query(
+        prom,
+        "sum by (transport) (otelcol_receiver_accepted_metric_points)",
+    )
+    .iter()
+    .filter_map(|s| s["metric"]["transport"].as_str().map(String::from))
+    .collect();
+    assert!(
+        transports.contains("grpc") && transports.contains("http"),
+        "{transports:?}"
+    );
+
+    // Exemplars: trace ids on the span metrics' buckets, each a trace Tempo's stand-in got.
+    let end = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut exemplar_traces = BTreeSet::new();
+    wait_until("exemplars in Prometheus", Duration::from_secs(30), || {
+        let (_, body) = http_get(
+            prom,
+            &format!(
+                "/api/v1/query_exemplars?query={}&start={}&end={}",
+                encode(r#"traces_span_metrics_duration_seconds_bucket{service_name="chat-api"}"#),
+                end - 600,
+                end + 600
+            ),
+        );
+        let v: Value = serde_json::from_str(&body).unwrap();
+        exemplar_traces = v["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|series| series["exemplars"].as_array().cloned().unwrap_or_default())
+            .filter_map(|e| e["labels"]["trace_id"].as_str().map(String::from))
+            .collect();
+        !exemplar_traces.is_empty()
+    });
+    let received: BTreeSet<String> = downstream
+        .spans()
+        .iter()
+        .map(|(_, s)| hex(&s.trace_id))
+        .collect();
+    let unknown: Vec<&String> = exemplar_traces
+        .iter()
+        .filter(|t| !received.contains(*t))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "{} of {} exemplar trace ids were never received downstream ({} traces were): {unknown:?}",
+        unknown.len(),
+        exemplar_traces.len(),
+        received.len()
+    );
+    // Logs reached Loki's stand-in, with the demo's resource.
+    assert!(downstream
+        .logs()
+        .iter()
+        .any(|(r, _)| support::attr(&r.attributes, "service.name").as_deref() == Some("chat-api")));
+    for l in loads {
+        l.wait_success();
+    }
+    for (demo, _) in demos {
+        demo.stop();
+    }
 }

@@ -193,13 +193,22 @@ impl Receiver {
                 rt.block_on(async move {
                     let grpc_l = tokio::net::TcpListener::from_std(grpc_l).unwrap();
                     let http_l = tokio::net::TcpListener::from_std(http_l).unwrap();
+                    // Gzip, as the collector's exporters send by default.
+                    let gzip = tonic::codec::CompressionEncoding::Gzip;
                     let grpc = tonic::transport::Server::builder()
-                        .add_service(TraceServiceServer::new(Grpc(s.clone())))
-                        .add_service(MetricsServiceServer::new(Grpc(s.clone())))
-                        .add_service(LogsServiceServer::new(Grpc(s.clone())))
+                        .add_service(
+                            TraceServiceServer::new(Grpc(s.clone())).accept_compressed(gzip),
+                        )
+                        .add_service(
+                            MetricsServiceServer::new(Grpc(s.clone())).accept_compressed(gzip),
+                        )
+                        .add_service(
+                            LogsServiceServer::new(Grpc(s.clone())).accept_compressed(gzip),
+                        )
                         .serve_with_incoming(tonic::transport::server::TcpIncoming::from(grpc_l));
                     let app = axum::Router::new()
                         .route("/v1/{signal}", axum::routing::post(http_export))
+                        .layer(tower_http::decompression::RequestDecompressionLayer::new())
                         .with_state(s);
                     let http = axum::serve(http_l, app);
                     let _ = tokio::join!(grpc, http);
