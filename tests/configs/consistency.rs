@@ -540,6 +540,37 @@ fn scaling_out_configs_agree_and_prometheus_accepts_remote_write() {
     assert!(out.contains("SUCCESS"), "{out}");
 }
 
+/// The single collector, the agent and the gateway delete and mask the same things:
+/// personal data must not reach the backends on either path.
+#[test]
+fn every_collector_config_scrubs_alike() {
+    let single = yaml("otel-collector.yaml");
+    for f in ["scaling/otel-agent.yaml", "scaling/otel-gateway.yaml"] {
+        let other = yaml(f);
+        for processor in ["attributes/scrub", "redaction"] {
+            assert_eq!(
+                other["processors"][processor], single["processors"][processor],
+                "{f}: {processor} differs from otel-collector.yaml"
+            );
+        }
+        for (name, p) in other["service"]["pipelines"].as_mapping().unwrap() {
+            let processors = list(&p["processors"]);
+            assert!(
+                processors.contains(&"attributes/scrub".to_string()),
+                "{f}: {} pipeline does not scrub",
+                s(name)
+            );
+            if s(name) != "metrics" {
+                assert!(
+                    processors.contains(&"redaction".to_string()),
+                    "{f}: {} pipeline does not redact",
+                    s(name)
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_readme_shows_the_scaling_configs_as_they_are() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
