@@ -379,3 +379,92 @@ fn the_demo_through_the_collector_fills_every_panel_with_exemplars() {
         demo.stop();
     }
 }
+
+/// What a service sends carelessly — credential headers, a bearer token, an API key, an
+/// e-mail address and a card number in a prompt attribute and in a log body — arrives at
+/// Tempo's and Loki's stand-in deleted or masked by the repository's collector config;
+/// an epoch-millisecond timestamp beside them stays readable.
+#[test]
+fn the_collector_scrubs_what_a_service_sends() {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let downstream = Receiver::start();
+    let collector = Collector::start(&downstream);
+    let telemetry = ferrotel::init(
+        ferrotel::Config::from_vars([
+            ("OTEL_SERVICE_NAME", "careless-service"),
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                &format!("http://{}", collector.grpc),
+            ),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_BLRP_SCHEDULE_DELAY", "100"),
+        ])
+        .unwrap()
+        .without_global_subscriber()
+        .without_prometheus_listener(),
+    )
+    .unwrap();
+    let careless = "alice@example.com paid with 4111 1111 1111 1111 (Bearer abc.DEF-123) \
+                    key sk-live_abcdefghijklmnop0123 at 1733150000123";
+    let secrets = [
+        "alice@example.com",
+        "4111 1111 1111 1111",
+        "abc.DEF-123",
+        "sk-live_abcdefghijklmnop0123",
+    ];
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("chat gpt-4o", gen_ai.prompt = careless);
+        span.set_attribute("http.request.header.x-api-key", "k-0123456789");
+        span.set_attribute("http.request.header.authorization", "Basic dXNlcjpwYXNz");
+        span.set_attribute("user.email", "bob@example.com");
+        let _entered = span.enter();
+        tracing::info!("{careless}");
+    });
+    telemetry.shutdown().unwrap();
+    let span = |r: &Receiver| {
+        r.spans()
+            .into_iter()
+            .find(|(_, s)| s.name == "chat gpt-4o")
+            .map(|(_, s)| s)
+    };
+    let body = |r: &Receiver| {
+        r.logs()
+            .into_iter()
+            .filter_map(|(_, l)| l.body)
+            .map(|b| format!("{b:?}"))
+            .find(|b| b.contains("paid with"))
+    };
+    wait_until(
+        "the span and the log record downstream",
+        Duration::from_secs(30),
+        || span(&downstream).is_some() && body(&downstream).is_some(),
+    );
+    let span = span(&downstream).unwrap();
+    for key in [
+        "http.request.header.x-api-key",
+        "http.request.header.authorization",
+        "user.email",
+    ] {
+        assert!(
+            support::attr(&span.attributes, key).is_none(),
+            "{key} arrived"
+        );
+    }
+    let prompt = support::attr(&span.attributes, "gen_ai.prompt").unwrap();
+    let body = body(&downstream).unwrap();
+    for (what, text) in [("prompt", &prompt), ("log body", &body)] {
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{secret} arrived in the {what}: {text}"
+            );
+        }
+        assert!(text.contains("****"), "{what} shows it was masked: {text}");
+        assert!(
+            text.contains("1733150000123"),
+            "the timestamp was masked: {text}"
+        );
+    }
+}
