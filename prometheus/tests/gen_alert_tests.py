@@ -92,6 +92,11 @@ col = 'service_name="otel-collector",job="otel-collector-self",instance="otel-co
 cf = lambda v: [{'series': 'otelcol_exporter_send_failed_spans{%s,exporter="otlp/tempo"}' % col, 'values': v}]
 tests.append(case('CollectorExportFailing', cf('0+10x30'), '20m', True, {'service_name': 'otel-collector', 'exporter': 'otlp/tempo'}))
 tests.append(case('CollectorExportFailing', cf('10x30'), '20m', False, {}))
+# A backend down: items wait in the queue and nothing is sent (failures not yet counted).
+stall = lambda sent: [{'series': 'otelcol_exporter_queue_size{%s,exporter="otlphttp/loki",data_type="logs"}' % col, 'values': '3000x30'},
+                      {'series': 'otelcol_exporter_sent_log_records{%s,exporter="otlphttp/loki",data_type="logs"}' % col, 'values': sent}]
+tests.append(case('CollectorExportFailing', stall('500x30'), '20m', True, {'service_name': 'otel-collector', 'exporter': 'otlphttp/loki'}))
+tests.append(case('CollectorExportFailing', stall('500+100x30'), '20m', False, {}))
 cr = lambda v: [{'series': 'otelcol_receiver_refused_log_records{%s,receiver="otlp",transport="grpc"}' % col, 'values': v}]
 tests.append(case('CollectorRefusingData', cr('0+50x20'), '15m', True, {'service_name': 'otel-collector', 'receiver': 'otlp'}))
 tests.append(case('CollectorRefusingData', cr('50x20'), '15m', False, {}))

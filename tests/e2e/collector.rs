@@ -24,6 +24,11 @@ impl Collector {
     /// Starts the collector on loopback ports, sending traces (as to Tempo) and logs (as
     /// to Loki) to `downstream`; ready once its health check answers.
     pub(crate) fn start(downstream: &Receiver) -> Collector {
+        Collector::start_to(downstream.grpc, downstream.http)
+    }
+
+    /// Like [`start`](Collector::start), with Tempo's and Loki's addresses given.
+    pub(crate) fn start_to(tempo: SocketAddr, loki: SocketAddr) -> Collector {
         let [grpc, http, health, exporter, own] = [(); 5].map(|_| dead_addr());
         let env = [
             ("OTLP_GRPC_LISTEN", grpc.to_string()),
@@ -32,8 +37,8 @@ impl Collector {
             ("PROMETHEUS_EXPORTER_LISTEN", exporter.to_string()),
             ("SELF_METRICS_HOST", "127.0.0.1".to_string()),
             ("SELF_METRICS_PORT", own.port().to_string()),
-            ("TEMPO_OTLP_ENDPOINT", downstream.endpoint("grpc")),
-            ("LOKI_OTLP_ENDPOINT", downstream.endpoint("http/protobuf")),
+            ("TEMPO_OTLP_ENDPOINT", format!("http://{tempo}")),
+            ("LOKI_OTLP_ENDPOINT", format!("http://{loki}")),
         ];
         let config = root().join("otel-collector.yaml");
         let daemon = start_with_env(
@@ -467,4 +472,150 @@ fn the_collector_scrubs_what_a_service_sends() {
             "the timestamp was masked: {text}"
         );
     }
+}
+
+/// Tempo and Loki go away for a while under load: the repository's export-failure alert
+/// fires (its `for` and rate windows shortened here, as the Alertmanager test does),
+/// the collector keeps taking metrics (nothing refused, series still moving) with its
+/// memory under the limiter's refusal threshold, the waiting items are counted in the
+/// exporter queue, and when the backends return the alert resolves and what waited is
+/// delivered.
+#[test]
+fn a_backend_outage_fires_the_export_alert_and_loses_nothing() {
+    let redis = RedisServer::start(0);
+    let downstream = Receiver::start();
+    let (tempo, loki) = (
+        support::Switch::start(downstream.grpc),
+        support::Switch::start(downstream.http),
+    );
+    let collector = Collector::start_to(tempo.addr, loki.addr);
+    let dir = temp_dir("outage");
+
+    // The repository's alert rules, with CollectorExportFailing quick enough for a test.
+    let alerts =
+        std::fs::read_to_string(root().join("prometheus/rules/ferrotel-alerts.yml")).unwrap();
+    let mut rules: Yaml = serde_norway::from_str(&alerts).unwrap();
+    let mut found = false;
+    for g in rules["groups"].as_sequence_mut().unwrap() {
+        for r in g["rules"].as_sequence_mut().unwrap() {
+            if r["alert"].as_str() == Some("CollectorExportFailing") {
+                r["for"] = "3s".into();
+                let expr = r["expr"].as_str().unwrap().replace("[2m]", "[10s]");
+                r["expr"] = expr.into();
+                found = true;
+            }
+        }
+    }
+    assert!(found, "CollectorExportFailing is in the rules");
+    let rules_file = dir.join("alerts.yml");
+    std::fs::write(&rules_file, serde_norway::to_string(&rules).unwrap()).unwrap();
+    let recording = root().join("prometheus/rules/ferrotel-recording.yml");
+    let targets = Targets {
+        collector: Some(collector.exporter),
+        collector_self: Some(collector.own),
+        ..Targets::default()
+    };
+    let (_prom, prom) = prometheus("outage", targets, None, Some(vec![rules_file, recording]));
+
+    let sqlite = dir.join("demo.db").display().to_string();
+    let (url, otlp) = (redis.url(), format!("http://{}", collector.http));
+    let mut env = demo_env(&url, &sqlite, &otlp);
+    env.extend([
+        ("OTEL_METRICS_EXPORTER", "otlp"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "1000"),
+    ]);
+    let mut demo = Example::start("demo", &env);
+    let addr = demo.url_after("listening on http://");
+    let load = Example::start_with_args(
+        "loadgen",
+        &[
+            "--target",
+            &format!("http://{addr}"),
+            "--duration",
+            "150s",
+            "--rate",
+            "10",
+        ],
+        &[],
+    );
+    wait_until("spans downstream", Duration::from_secs(60), || {
+        !downstream.spans().is_empty()
+    });
+
+    let firing = r#"ALERTS{alertname="CollectorExportFailing",alertstate="firing"}"#;
+    let requests = r#"sum(http_server_request_duration_seconds_count{service_name="chat-api"})"#;
+    let value = |expr: &str| -> f64 {
+        query(prom, expr)
+            .first()
+            .and_then(|s| s["value"][1].as_str()?.parse().ok())
+            .unwrap_or(0.0)
+    };
+    assert!(
+        query(prom, firing).is_empty(),
+        "no alert while the backends are up"
+    );
+
+    // The outage.
+    tempo.set(false);
+    loki.set(false);
+    let cut = Instant::now();
+    let before = value(requests);
+    wait_until(
+        "CollectorExportFailing to fire",
+        Duration::from_secs(90),
+        || !query(prom, firing).is_empty(),
+    );
+    let exporters: BTreeSet<String> = query(prom, firing)
+        .iter()
+        .filter_map(|s| s["metric"]["exporter"].as_str().map(String::from))
+        .collect();
+    assert!(exporters.contains("otlp/tempo"), "{exporters:?}");
+    // Metrics keep flowing through the collector meanwhile, nothing is refused, the
+    // waiting items are in the queue, and memory stays below the refusal threshold
+    // (307 MiB in the 512 MiB container compose gives it).
+    wait_until("an outage of 30 s", Duration::from_secs(60), || {
+        cut.elapsed() > Duration::from_secs(30)
+    });
+    assert!(
+        value(requests) > before,
+        "request metrics stopped moving during the outage"
+    );
+    assert_eq!(value("sum(otelcol_receiver_refused_metric_points)"), 0.0);
+    assert!(value(r#"max(otelcol_exporter_queue_size{exporter="otlp/tempo"})"#) > 0.0);
+    let rss = value("max(otelcol_process_memory_rss)");
+    assert!(
+        rss > 0.0 && rss < 307.0 * 1024.0 * 1024.0,
+        "collector RSS {rss}"
+    );
+    let spans_before = downstream.spans().len();
+    let cut_at = std::time::SystemTime::now();
+
+    // The backends return: what waited is delivered and the alert resolves.
+    tempo.set(true);
+    loki.set(true);
+    wait_until(
+        "the queued spans delivered",
+        Duration::from_secs(90),
+        || downstream.spans().len() > spans_before,
+    );
+    wait_until(
+        "CollectorExportFailing to resolve",
+        Duration::from_secs(90),
+        || query(prom, firing).is_empty(),
+    );
+    // Spans that ended during the outage arrived afterwards.
+    let outage_ns = cut_at
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    assert!(
+        downstream
+            .spans()
+            .iter()
+            .any(|(_, s)| s.end_time_unix_nano < outage_ns
+                && s.end_time_unix_nano > outage_ns - 20_000_000_000),
+        "spans from the outage were delivered"
+    );
+    drop(load);
+    demo.stop();
 }
