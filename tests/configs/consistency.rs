@@ -508,7 +508,7 @@ fn scaling_out_configs_agree_and_prometheus_accepts_remote_write() {
     let rw = yaml("scaling/prometheus-remote-write.yml");
     let url = s(&rw["remote_write"][0]["url"]);
     assert_eq!(
-        s(&gateway["exporters"]["prometheusremotewrite"]["endpoint"]),
+        defaulted(s(&gateway["exporters"]["prometheusremotewrite"]["endpoint"])),
         url
     );
 
