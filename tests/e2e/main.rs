@@ -11,6 +11,7 @@
 mod support;
 
 mod collector;
+mod tiers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -103,6 +104,8 @@ struct Targets {
     collector: Option<SocketAddr>,
     /// `otel-collector:8888`, the collector's own telemetry.
     collector_self: Option<SocketAddr>,
+    /// Accept remote-write at /api/v1/write (standing in for Mimir).
+    remote_write_receiver: bool,
 }
 
 /// The repository's prometheus.yml, pointed at this test's processes (`targets`),
@@ -171,17 +174,16 @@ fn prometheus(
     let file = dir.join("prometheus.yml");
     std::fs::write(&file, serde_norway::to_string(&config).unwrap()).unwrap();
     let addr = dead_addr();
-    let daemon = start(
-        "prometheus",
-        &[
-            format!("--config.file={}", file.display()),
-            format!("--storage.tsdb.path={}", dir.join("data").display()),
-            format!("--web.listen-address={addr}"),
-            "--enable-feature=exemplar-storage".to_string(),
-        ],
-        addr,
-        "/-/ready",
-    );
+    let mut args = vec![
+        format!("--config.file={}", file.display()),
+        format!("--storage.tsdb.path={}", dir.join("data").display()),
+        format!("--web.listen-address={addr}"),
+        "--enable-feature=exemplar-storage".to_string(),
+    ];
+    if targets.remote_write_receiver {
+        args.push("--web.enable-remote-write-receiver".to_string());
+    }
+    let daemon = start("prometheus", &args, addr, "/-/ready");
     (daemon, addr)
 }
 
