@@ -50,7 +50,7 @@ pub use error::{Error, ShutdownError, ShutdownFailure, Undelivered};
 #[doc(inline)]
 pub use instrument::InstrumentSettings;
 #[doc(inline)]
-pub use pipeline::{init, Telemetry};
+pub use pipeline::{init, init_with_layers, BoxedLayer, Telemetry};
 #[doc(inline)]
 pub use signal::Signal;
 #[doc(inline)]

@@ -90,6 +90,11 @@ pub const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
 pub const OTEL_EXPORTER_PROMETHEUS_HOST: &str = "OTEL_EXPORTER_PROMETHEUS_HOST";
 /// Port of the built-in Prometheus listener (default `9464`; `0` picks a free one).
 pub const OTEL_EXPORTER_PROMETHEUS_PORT: &str = "OTEL_EXPORTER_PROMETHEUS_PORT";
+/// ferrotel: what becomes spans and log records over OTLP, in `EnvFilter` syntax
+/// (default `info`). `RUST_LOG` decides only what the console prints.
+pub const FERROTEL_TELEMETRY_FILTER: &str = "FERROTEL_TELEMETRY_FILTER";
+/// ferrotel: `false` skips the start-up line saying where telemetry goes.
+pub const FERROTEL_STARTUP_LOG: &str = "FERROTEL_STARTUP_LOG";
 /// ferrotel: console log format, `text` (default) or `json`.
 pub const FERROTEL_LOG_FORMAT: &str = "FERROTEL_LOG_FORMAT";
 /// ferrotel: bearer token required by `/metrics` and `/health` (default: none, open).
@@ -156,6 +161,8 @@ pub const ALL: &[&str] = &[
     OTEL_EXPORTER_PROMETHEUS_HOST,
     OTEL_EXPORTER_PROMETHEUS_PORT,
     FERROTEL_LOG_FORMAT,
+    FERROTEL_TELEMETRY_FILTER,
+    FERROTEL_STARTUP_LOG,
     FERROTEL_ADMIN_TOKEN,
     FERROTEL_HEALTH_CACHE_TTL,
     FERROTEL_DB_SLOW_QUERY_MS,

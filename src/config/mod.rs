@@ -36,6 +36,9 @@ pub(crate) struct Code {
     resource_attributes: BTreeMap<String, String>,
     log_format: Option<LogFormat>,
     log_filter: Option<String>,
+    telemetry_filter: Option<String>,
+    startup_line: Option<bool>,
+    log_bridge: Option<bool>,
     sampler: Option<Sampler>,
     otlp: Option<(String, Protocol)>,
     otlp_headers: Vec<(String, String)>,
@@ -207,12 +210,53 @@ impl Config {
         self
     }
 
-    /// `tracing` filter in `EnvFilter` syntax. Code wins over `RUST_LOG`. Default: `info`
-    /// (with the `opentelemetry*` crates at `warn`). A filter that does not parse is
-    /// reported by `init`, naming this setter.
+    /// What the console prints, in `EnvFilter` syntax. Code wins over `RUST_LOG`.
+    /// Default: `info` (with the `opentelemetry*` crates at `warn`). It does not decide
+    /// what is exported: see [`with_telemetry_filter`](Config::with_telemetry_filter). A
+    /// filter that does not parse is reported by `init`, naming this setter.
     #[must_use]
     pub fn with_log_filter(mut self, filter: impl Into<String>) -> Self {
         self.code.log_filter = Some(filter.into());
+        self
+    }
+
+    /// What becomes OpenTelemetry spans and log records, in `EnvFilter` syntax. Code wins
+    /// over `FERROTEL_TELEMETRY_FILTER`. Default: `info` (ferrotel's instrumentation spans
+    /// and every `info` event), whatever `RUST_LOG` says: quieting the console with
+    /// `RUST_LOG=warn` loses no span.
+    ///
+    /// ```
+    /// let config = ferrotel::Config::default().with_telemetry_filter("info,my_app=debug");
+    /// ```
+    #[must_use]
+    pub fn with_telemetry_filter(mut self, filter: impl Into<String>) -> Self {
+        self.code.telemetry_filter = Some(filter.into());
+        self
+    }
+
+    /// Skips the `INFO` line `init` logs about where telemetry goes (also
+    /// `FERROTEL_STARTUP_LOG=false`).
+    ///
+    /// ```
+    /// let config = ferrotel::Config::default().without_startup_line();
+    /// ```
+    #[must_use]
+    pub fn without_startup_line(mut self) -> Self {
+        self.code.startup_line = Some(false);
+        self
+    }
+
+    /// Does not install the `log` → `tracing` bridge. By default `init` makes records of
+    /// the `log` crate (`log::info!` in a dependency) `tracing` events, so they reach the
+    /// console and the OTLP log exporter with the current span's ids; it stays out when
+    /// another `log` logger is already set.
+    ///
+    /// ```
+    /// let config = ferrotel::Config::default().without_log_bridge();
+    /// ```
+    #[must_use]
+    pub fn without_log_bridge(mut self) -> Self {
+        self.code.log_bridge = Some(false);
         self
     }
 

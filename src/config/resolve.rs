@@ -35,6 +35,9 @@ pub struct Resolved {
     pub(crate) resource_attributes: BTreeMap<String, String>,
     pub(crate) log_format: LogFormat,
     pub(crate) log_filter: String,
+    pub(crate) telemetry_filter: String,
+    pub(crate) startup_line: bool,
+    pub(crate) log_bridge: bool,
     pub(crate) sampler: Sampler,
     pub(crate) propagate_tracecontext: bool,
     pub(crate) propagate_baggage: bool,
@@ -200,6 +203,16 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         parse::validate_filter(env::RUST_LOG, v)?;
         log_filter = v.to_string();
     }
+    let mut telemetry_filter = DEFAULT_FILTER.to_string();
+    if let Some(v) = vars.get(env::FERROTEL_TELEMETRY_FILTER) {
+        parse::validate_filter(env::FERROTEL_TELEMETRY_FILTER, v)?;
+        telemetry_filter = v.to_string();
+    }
+    let startup_line = vars
+        .get(env::FERROTEL_STARTUP_LOG)
+        .map(|v| parse::parse_bool(env::FERROTEL_STARTUP_LOG, v))
+        .transpose()?
+        .unwrap_or(true);
     let mut sampler = parse::parse_sampler(
         vars.get(env::OTEL_TRACES_SAMPLER),
         vars.get(env::OTEL_TRACES_SAMPLER_ARG),
@@ -378,6 +391,14 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         })?;
         log_filter = f.clone();
     }
+    if let Some(f) = &code.telemetry_filter {
+        parse::validate_filter("with_telemetry_filter", f).map_err(|_| Error::InvalidConfig {
+            field: "with_telemetry_filter",
+            value: f.clone(),
+            allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
+        })?;
+        telemetry_filter = f.clone();
+    }
     if let Some(s) = code.sampler {
         if let Some(r) = s.ratio().filter(|r| !(0.0..=1.0).contains(r)) {
             return Err(Error::InvalidConfig {
@@ -434,6 +455,9 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         resource_attributes,
         log_format: code.log_format.unwrap_or(log_format),
         log_filter,
+        telemetry_filter,
+        startup_line: code.startup_line.unwrap_or(startup_line),
+        log_bridge: code.log_bridge.unwrap_or(true),
         sampler,
         propagate_tracecontext,
         propagate_baggage,

@@ -45,6 +45,20 @@ impl Protocol {
     }
 }
 
+/// As `OTEL_EXPORTER_OTLP_PROTOCOL` spells it.
+///
+/// ```
+/// assert_eq!(ferrotel::Protocol::Grpc.to_string(), "grpc");
+/// ```
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Protocol::Grpc => "grpc",
+            Protocol::HttpProtobuf => "http/protobuf",
+        })
+    }
+}
+
 /// Which traces are recorded.
 ///
 /// The `ParentBased*` samplers follow the caller's decision when a request
@@ -78,6 +92,24 @@ impl Sampler {
         match self {
             Sampler::TraceIdRatio(r) | Sampler::ParentBasedTraceIdRatio(r) => Some(r),
             _ => None,
+        }
+    }
+}
+
+/// As `OTEL_TRACES_SAMPLER` (and `_ARG`) spell it.
+///
+/// ```
+/// assert_eq!(ferrotel::Sampler::ParentBasedTraceIdRatio(0.25).to_string(), "parentbased_traceidratio 0.25");
+/// ```
+impl std::fmt::Display for Sampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Sampler::AlwaysOn => f.write_str("always_on"),
+            Sampler::AlwaysOff => f.write_str("always_off"),
+            Sampler::TraceIdRatio(r) => write!(f, "traceidratio {r}"),
+            Sampler::ParentBasedAlwaysOn => f.write_str("parentbased_always_on"),
+            Sampler::ParentBasedAlwaysOff => f.write_str("parentbased_always_off"),
+            Sampler::ParentBasedTraceIdRatio(r) => write!(f, "parentbased_traceidratio {r}"),
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::error::Error;
 use crate::export;
 use crate::Signal;
 
+pub use subscriber::BoxedLayer;
 use telemetry::Providers;
 pub use telemetry::Telemetry;
 
@@ -52,14 +53,41 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 /// # Ok(()) }
 /// ```
 pub fn init(config: Config) -> Result<Telemetry, Error> {
+    init_with_layers(config, Vec::new())
+}
+
+/// [`init`], with the application's own `tracing` layers (Sentry, a file appender,
+/// tokio-console, …) added to the subscriber `init` builds. Each layer sees what its own
+/// filter lets through, independently of `RUST_LOG` and the telemetry filter; give it
+/// one (`Layer::with_filter`), or it makes every span and event of every level be built.
+///
+/// ```
+/// use tracing_subscriber::Layer;
+/// let audit = tracing_subscriber::fmt::layer()
+///     .with_writer(std::io::sink)
+///     .with_filter(tracing_subscriber::filter::LevelFilter::WARN);
+/// let telemetry = ferrotel::init_with_layers(
+///     ferrotel::Config::disabled().without_global_subscriber(),
+///     vec![Box::new(audit)],
+/// )
+/// .unwrap();
+/// ```
+pub fn init_with_layers(config: Config, layers: Vec<BoxedLayer>) -> Result<Telemetry, Error> {
     let config = config.resolve()?;
     let global = config.install_subscriber;
     if global && INSTALLED.swap(true, Ordering::SeqCst) {
         return Err(Error::AlreadyInitialized);
     }
-    let built = build(&config);
+    let built = build(&config, layers);
     match built {
         Ok(t) => {
+            let bridged = config.log_bridge && subscriber::bridge_log(&config);
+            if config.startup_line {
+                let line = startup_line(&config, &t, bridged);
+                tracing::dispatcher::with_default(&t.dispatch, || {
+                    tracing::info!(target: "ferrotel", "{line}");
+                });
+            }
             if global {
                 if tracing::dispatcher::set_global_default(t.dispatch.clone()).is_err() {
                     let _ = t.shutdown();
@@ -85,6 +113,55 @@ pub fn init(config: Config) -> Result<Telemetry, Error> {
             Err(e)
         }
     }
+}
+
+/// Where telemetry goes, in one line: what an operator needs when "nothing shows up".
+/// Addresses are written without a scheme, so the first `http://` a service prints stays
+/// its own listening address (tools read it from there).
+fn startup_line(config: &Resolved, t: &Telemetry, bridged: bool) -> String {
+    let shown = |url: &str| match url.split_once("://") {
+        Some(("https", rest)) => format!("{rest} (TLS)"),
+        Some((_, rest)) => rest.to_string(),
+        None => url.to_string(),
+    };
+    let mut parts = vec![format!("telemetry for {}", config.service_name)];
+    if config.disabled {
+        parts.push("disabled (OTEL_SDK_DISABLED)".into());
+        return parts.join("; ");
+    }
+    for signal in [Signal::Traces, Signal::Metrics, Signal::Logs] {
+        let e = config.exporters.get(signal);
+        let mut to = Vec::new();
+        if let Some(target) = config.otlp(signal).filter(|_| e.otlp) {
+            to.push(format!(
+                "otlp {} {}",
+                target.protocol,
+                shown(&target.endpoint)
+            ));
+        }
+        if e.prometheus {
+            to.push(match t.prometheus_addr() {
+                Some(addr) => format!("prometheus on {addr} /metrics"),
+                None => "prometheus (served by the application's router)".into(),
+            });
+        }
+        if e.console {
+            to.push("console".into());
+        }
+        if to.is_empty() {
+            to.push("nowhere".into());
+        }
+        parts.push(format!("{signal} to {}", to.join(" and ")));
+    }
+    parts.push(format!("sampler {}", config.sampler));
+    parts.push(format!(
+        "console filter {:?}, telemetry filter {:?}",
+        config.log_filter, config.telemetry_filter
+    ));
+    if config.log_bridge && !bridged {
+        parts.push("log records not bridged (another `log` logger is set)".into());
+    }
+    parts.join("; ")
 }
 
 /// Owns the export runtime until the handle takes it; dropped on an error path, it
@@ -115,8 +192,9 @@ fn admin(
     }
 }
 
-fn build(config: &Resolved) -> Result<Telemetry, Error> {
-    let mut layers = vec![subscriber::console(config)];
+fn build(config: &Resolved, user_layers: Vec<BoxedLayer>) -> Result<Telemetry, Error> {
+    let mut layers = user_layers;
+    layers.push(subscriber::console(config)?);
     if config.disabled {
         let noop = opentelemetry::metrics::noop::NoopMeterProvider::new().meter("ferrotel");
         return Ok(Telemetry {
@@ -128,7 +206,7 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
             exposition: None,
             prometheus_addr: None,
             otlp_traces_endpoint: None,
-            dispatch: subscriber::dispatch(config, layers)?,
+            dispatch: subscriber::dispatch(layers),
             span_stats: Vec::new(),
             log_stats: Vec::new(),
             metric_failures: Arc::new(AtomicU64::new(0)),
@@ -153,10 +231,13 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
 
     let (metrics, selfmon) = metrics::build(config, &resource, &handle, &alive)?;
     let (tracer_provider, span_stats) = batched::traces(config, &resource, &handle, &selfmon)?;
-    layers.push(subscriber::spans(tracer_provider.tracer("ferrotel")));
+    layers.push(subscriber::spans(
+        config,
+        tracer_provider.tracer("ferrotel"),
+    )?);
     let (logger_provider, log_stats) = batched::logs(config, &resource, &handle, &selfmon)?;
     if let Some(lp) = &logger_provider {
-        layers.push(subscriber::logs(lp));
+        layers.push(subscriber::logs(config, lp)?);
     }
 
     crate::runtime::register_process(&selfmon);
@@ -178,7 +259,7 @@ fn build(config: &Resolved) -> Result<Telemetry, Error> {
     #[cfg(not(feature = "axum"))]
     let prometheus_addr = None;
 
-    let dispatch = subscriber::dispatch(config, layers)?;
+    let dispatch = subscriber::dispatch(layers);
     drop(in_runtime);
     Ok(Telemetry {
         admin,

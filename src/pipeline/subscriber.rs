@@ -1,19 +1,44 @@
-//! The `tracing` subscriber: the console layer (text or JSON) and the layers that turn
-//! spans and events into OpenTelemetry spans and log records, behind one filter.
+//! The `tracing` subscriber: the console layer (text or JSON) behind the `RUST_LOG`
+//! filter, the layers that turn spans and events into OpenTelemetry spans and log
+//! records behind the telemetry filter (`FERROTEL_TELEMETRY_FILTER`), and the
+//! application's own layers. Each layer filters for itself, so quieting the console
+//! never drops a span.
 
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::trace::Tracer;
 use tracing::Dispatch;
-use tracing_subscriber::layer::{Layer, Layered, SubscriberExt};
+use tracing_subscriber::filter::{filter_fn, FilterExt};
+use tracing_subscriber::layer::{Layer, SubscriberExt};
 use tracing_subscriber::{EnvFilter, Registry};
 
 use super::logfmt;
 use crate::config::{LogFormat, Resolved};
 use crate::error::Error;
 
-type Base = Layered<EnvFilter, Registry>;
-/// A layer of the subscriber `init` builds.
-pub(crate) type BoxedLayer = Box<dyn Layer<Base> + Send + Sync>;
+/// A layer of the subscriber `init` builds, the application's own included (see
+/// [`init_with_layers`](crate::init_with_layers)).
+pub type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+fn env_filter(var: &'static str, directives: &str) -> Result<EnvFilter, Error> {
+    EnvFilter::builder()
+        .parse(directives)
+        .map_err(|_| Error::InvalidEnv {
+            var,
+            value: directives.to_string(),
+            allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
+        })
+}
+
+/// The telemetry filter, without the exporters' own targets.
+fn telemetry_filter(
+    config: &Resolved,
+) -> Result<impl tracing_subscriber::layer::Filter<Registry> + Send + Sync + 'static, Error> {
+    let env = env_filter(
+        crate::env::FERROTEL_TELEMETRY_FILTER,
+        &config.telemetry_filter,
+    )?;
+    Ok(env.and(filter_fn(|m| !is_exporter_internal(m.target()))))
+}
 
 /// Targets of the crates that carry exports; their own events never become telemetry.
 pub(crate) fn is_exporter_internal(target: &str) -> bool {
@@ -33,22 +58,25 @@ pub(crate) fn is_exporter_internal(target: &str) -> bool {
             .any(|c| target.strip_prefix(c).is_some_and(whole))
 }
 
-/// The console layer in the configured format.
-pub(crate) fn console(config: &Resolved) -> BoxedLayer {
-    match config.log_format {
+/// The console layer in the configured format, behind `RUST_LOG`.
+pub(crate) fn console(config: &Resolved) -> Result<BoxedLayer, Error> {
+    let filter = env_filter(crate::env::RUST_LOG, &config.log_filter)?;
+    Ok(match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .with_filter(filter)
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .fmt_fields(logfmt::NoSpanFields)
             .event_format(logfmt::JsonWithTrace)
+            .with_filter(filter)
             .boxed(),
-    }
+    })
 }
 
 /// Spans become OpenTelemetry spans, except the exporters' own.
-pub(crate) fn spans(tracer: Tracer) -> BoxedLayer {
-    tracing_opentelemetry::layer()
+pub(crate) fn spans(config: &Resolved, tracer: Tracer) -> Result<BoxedLayer, Error> {
+    Ok(tracing_opentelemetry::layer()
         .with_tracer(tracer)
         // busy_ns/idle_ns and thread.id/thread.name on every span: a clock read on
         // every enter and exit and a string per span, for attributes that mean little
@@ -56,31 +84,49 @@ pub(crate) fn spans(tracer: Tracer) -> BoxedLayer {
         // benches/overhead.rs).
         .with_tracked_inactivity(false)
         .with_threads(false)
-        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
-            !is_exporter_internal(m.target())
-        }))
-        .boxed()
+        .with_filter(telemetry_filter(config)?)
+        .boxed())
 }
 
 /// Events become OpenTelemetry log records, except the exporters' own.
-pub(crate) fn logs(provider: &SdkLoggerProvider) -> BoxedLayer {
-    opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(provider)
-        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
-            !is_exporter_internal(m.target())
-        }))
-        .boxed()
+pub(crate) fn logs(config: &Resolved, provider: &SdkLoggerProvider) -> Result<BoxedLayer, Error> {
+    Ok(
+        opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(provider)
+            .with_filter(telemetry_filter(config)?)
+            .boxed(),
+    )
 }
 
-/// The dispatcher: every layer behind the `RUST_LOG` filter.
-pub(crate) fn dispatch(config: &Resolved, layers: Vec<BoxedLayer>) -> Result<Dispatch, Error> {
-    let filter = EnvFilter::builder()
-        .parse(&config.log_filter)
-        .map_err(|_| Error::InvalidEnv {
-            var: crate::env::RUST_LOG,
-            value: config.log_filter.clone(),
-            allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
-        })?;
-    Ok(Dispatch::new(Registry::default().with(filter).with(layers)))
+/// The dispatcher over every layer, each with its own filter.
+pub(crate) fn dispatch(layers: Vec<BoxedLayer>) -> Dispatch {
+    Dispatch::new(Registry::default().with(layers))
+}
+
+/// Makes `log` records `tracing` events, up to the most verbose level either filter
+/// lets through. Whether it was installed: `false` when another `log` logger is set.
+pub(crate) fn bridge_log(config: &Resolved) -> bool {
+    let hint = |f: &str| {
+        EnvFilter::builder()
+            .parse(f)
+            .ok()
+            .and_then(|f| f.max_level_hint())
+    };
+    let level = match (hint(&config.log_filter), hint(&config.telemetry_filter)) {
+        (Some(a), Some(b)) => a.max(b),
+        _ => tracing::level_filters::LevelFilter::TRACE,
+    };
+    let level = match level.into_level() {
+        None => return false,
+        Some(tracing::Level::ERROR) => tracing_log::log::LevelFilter::Error,
+        Some(tracing::Level::WARN) => tracing_log::log::LevelFilter::Warn,
+        Some(tracing::Level::INFO) => tracing_log::log::LevelFilter::Info,
+        Some(tracing::Level::DEBUG) => tracing_log::log::LevelFilter::Debug,
+        Some(tracing::Level::TRACE) => tracing_log::log::LevelFilter::Trace,
+    };
+    tracing_log::LogTracer::builder()
+        .with_max_level(level)
+        .init()
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -313,3 +313,64 @@ fn queues_are_bounded_by_bytes() {
     assert_eq!(full as u64, dropped);
     let _ = telemetry.shutdown();
 }
+
+/// The console's filter decides what it prints, not what is exported: with `RUST_LOG`
+/// at `warn` the `info` spans and events still arrive, a user's own layer sees what its
+/// own filter lets through, and `log` records (from a dependency using the `log` crate)
+/// arrive as log records carrying the current span's ids.
+#[test]
+fn quieting_the_console_loses_no_telemetry_and_user_layers_and_log_records_join() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tracing_subscriber::Layer;
+
+    struct Count(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> Layer<S> for Count {
+        fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    let rx = Receiver::start();
+    let counted = Arc::new(AtomicUsize::new(0));
+    let warnings_only =
+        Count(counted.clone()).with_filter(tracing_subscriber::filter::LevelFilter::WARN);
+    let telemetry = ferrotel::init_with_layers(
+        crate::config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
+            ("RUST_LOG", "warn"),
+        ]),
+        vec![Box::new(warnings_only)],
+    )
+    .unwrap();
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let span = tracing::info_span!("GET /quiet");
+        let _entered = span.enter();
+        tracing::info!("an info event under a quiet console");
+        tracing::warn!("a warning");
+        log::info!("from the log crate");
+    });
+    telemetry.shutdown().unwrap();
+    assert_eq!(
+        counted.load(Ordering::Relaxed),
+        1,
+        "the user layer saw the one warning"
+    );
+    let spans = rx.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, s)| s.name == "GET /quiet")
+        .expect("the info span was exported although RUST_LOG=warn");
+    let logs = rx.logs();
+    for text in ["an info event under a quiet console", "from the log crate"] {
+        let (_, record) = logs
+            .iter()
+            .find(|(_, l)| format!("{:?}", l.body).contains(text))
+            .unwrap_or_else(|| panic!("{text:?} was not exported"));
+        assert_eq!(
+            record.span_id, span.span_id,
+            "{text:?} carries the span's id"
+        );
+        assert_eq!(record.trace_id, span.trace_id);
+    }
+}

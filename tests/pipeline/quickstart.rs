@@ -17,6 +17,23 @@ fn quickstart_exports_serves_metrics_and_stops_on_sigterm() {
         ],
     );
     let addr = run.url_after("metrics at http://");
+    // The start-up line says where telemetry goes, before the example's own address.
+    let startup = run
+        .printed()
+        .iter()
+        .find(|l| l.contains("telemetry for quickstart"))
+        .cloned()
+        .expect("the start-up line");
+    let otlp = endpoint.trim_start_matches("http://");
+    assert!(
+        startup.contains(&format!("traces to otlp grpc {otlp}")),
+        "{startup}"
+    );
+    assert!(
+        startup.contains("sampler parentbased_always_on"),
+        "{startup}"
+    );
+    assert!(!startup.contains("http://"), "{startup}");
     run.next("a first job", |l| l.contains("job done"));
     let done = run.next("a second job", |l| l.contains("job done"));
 

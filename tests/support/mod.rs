@@ -500,6 +500,11 @@ impl Example {
         }
     }
 
+    /// Every line read so far.
+    pub fn printed(&self) -> &[String] {
+        &self.seen
+    }
+
     /// The example's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
