@@ -23,6 +23,7 @@ mod resolve;
 mod types;
 
 pub use resolve::Resolved;
+pub(crate) use types::Propagator;
 pub use types::{BatchSettings, LogFormat, OtlpTarget, Protocol, Sampler};
 
 /// What code set with the `with_*` methods; `None` leaves the choice to the environment.

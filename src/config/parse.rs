@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::env;
-use super::types::{BatchSettings, Sampler};
+use super::types::{BatchSettings, Propagator, Sampler};
 use crate::error::Error;
 
 pub(crate) const SAMPLERS: &str = "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio";
@@ -119,23 +119,29 @@ pub(crate) fn parse_sampler(name: Option<&str>, arg: Option<&str>) -> Result<Sam
     })
 }
 
-pub(crate) fn parse_propagators(v: &str) -> Result<(bool, bool), Error> {
-    let (mut tc, mut bg) = (false, false);
+/// The propagators, in the order given (the composite extracts in that order).
+pub(crate) fn parse_propagators(v: &str) -> Result<Vec<Propagator>, Error> {
+    let mut out = Vec::new();
     for p in v.split(',').map(str::trim) {
-        match p {
-            "tracecontext" => tc = true,
-            "baggage" => bg = true,
-            "none" => {}
+        let chosen = match p {
+            "tracecontext" => Propagator::TraceContext,
+            "baggage" => Propagator::Baggage,
+            "b3" => Propagator::B3,
+            "b3multi" => Propagator::B3Multi,
+            "none" => continue,
             _ => {
                 return Err(invalid(
                     env::OTEL_PROPAGATORS,
                     v,
-                    "a comma-separated list of tracecontext, baggage, none",
+                    "a comma-separated list of tracecontext, baggage, b3, b3multi, none",
                 ))
             }
+        };
+        if !out.contains(&chosen) {
+            out.push(chosen);
         }
     }
-    Ok((tc, bg))
+    Ok(out)
 }
 
 /// The largest span or log queue, and batch, ferrotel accepts: about a million items, a

@@ -39,8 +39,7 @@ pub struct Resolved {
     pub(crate) startup_line: bool,
     pub(crate) log_bridge: bool,
     pub(crate) sampler: Sampler,
-    pub(crate) propagate_tracecontext: bool,
-    pub(crate) propagate_baggage: bool,
+    pub(crate) propagators: Vec<super::types::Propagator>,
     pub(crate) exporters: PerSignal<Exporters>,
     pub(crate) otlp: PerSignal<Option<OtlpTarget>>,
     pub(crate) metric_interval: Duration,
@@ -217,9 +216,12 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         vars.get(env::OTEL_TRACES_SAMPLER),
         vars.get(env::OTEL_TRACES_SAMPLER_ARG),
     )?;
-    let (propagate_tracecontext, propagate_baggage) = match vars.get(env::OTEL_PROPAGATORS) {
+    let propagators = match vars.get(env::OTEL_PROPAGATORS) {
         Some(v) => parse::parse_propagators(v)?,
-        None => (true, true),
+        None => vec![
+            super::types::Propagator::TraceContext,
+            super::types::Propagator::Baggage,
+        ],
     };
     let mut metric_interval = vars
         .millis(env::OTEL_METRIC_EXPORT_INTERVAL)?
@@ -459,8 +461,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         startup_line: code.startup_line.unwrap_or(startup_line),
         log_bridge: code.log_bridge.unwrap_or(true),
         sampler,
-        propagate_tracecontext,
-        propagate_baggage,
+        propagators,
         exporters,
         otlp,
         metric_interval,

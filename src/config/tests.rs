@@ -206,8 +206,8 @@ fn every_bad_value_names_its_variable() {
         ("OTEL_SDK_DISABLED", "yes", "true or false"),
         (
             "OTEL_PROPAGATORS",
-            "tracecontext,b3",
-            "tracecontext, baggage, none",
+            "tracecontext,jaeger",
+            "tracecontext, baggage, b3, b3multi, none",
         ),
         ("OTEL_RESOURCE_ATTRIBUTES", "team", "key=value"),
         ("FERROTEL_LOG_FORMAT", "xml", "text or json"),

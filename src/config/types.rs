@@ -195,6 +195,19 @@ pub struct OtlpTarget {
     pub timeout: Duration,
 }
 
+/// One propagator `OTEL_PROPAGATORS` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Propagator {
+    /// W3C `traceparent`/`tracestate`.
+    TraceContext,
+    /// W3C `baggage`.
+    Baggage,
+    /// Zipkin's B3, one `b3` header.
+    B3,
+    /// Zipkin's B3, `X-B3-*` headers.
+    B3Multi,
+}
+
 /// Which exporters a signal uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Exporters {

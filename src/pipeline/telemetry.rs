@@ -97,7 +97,7 @@ pub struct Telemetry {
     pub(crate) span_stats: Vec<Arc<QueueStats>>,
     pub(crate) log_stats: Vec<Arc<QueueStats>>,
     pub(crate) metric_failures: Arc<AtomicU64>,
-    pub(crate) propagate: (bool, bool),
+    pub(crate) propagators: Vec<crate::config::Propagator>,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) shut: AtomicBool,
     pub(crate) admin: Admin,
@@ -251,16 +251,25 @@ impl Telemetry {
         &self.dispatch
     }
 
-    /// The propagators `OTEL_PROPAGATORS` selected (W3C tracecontext and baggage by default).
+    /// The propagators `OTEL_PROPAGATORS` selected, in its order (W3C tracecontext and
+    /// baggage by default; `b3` and `b3multi` from `opentelemetry-propagator-b3`).
     pub fn propagator(&self) -> TextMapCompositePropagator {
-        let mut ps: Vec<Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync>> =
-            Vec::new();
-        if self.propagate.0 {
-            ps.push(Box::new(TraceContextPropagator::new()));
-        }
-        if self.propagate.1 {
-            ps.push(Box::new(crate::propagation::QuietBaggage::new()));
-        }
+        use crate::config::Propagator as P;
+        use opentelemetry_propagator_b3::{B3Encoding, Propagator as B3};
+        let ps = self
+            .propagators
+            .iter()
+            .map(
+                |p| -> Box<dyn opentelemetry::propagation::TextMapPropagator + Send + Sync> {
+                    match p {
+                        P::TraceContext => Box::new(TraceContextPropagator::new()),
+                        P::Baggage => Box::new(crate::propagation::QuietBaggage::new()),
+                        P::B3 => Box::new(B3::with_encoding(B3Encoding::SingleHeader)),
+                        P::B3Multi => Box::new(B3::with_encoding(B3Encoding::MultipleHeader)),
+                    }
+                },
+            )
+            .collect();
         TextMapCompositePropagator::new(ps)
     }
 

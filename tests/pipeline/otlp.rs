@@ -374,3 +374,54 @@ fn quieting_the_console_loses_no_telemetry_and_user_layers_and_log_records_join(
         assert_eq!(record.trace_id, span.trace_id);
     }
 }
+
+/// `OTEL_PROPAGATORS=b3` and `b3multi` (what Zipkin-era services and some meshes send):
+/// a trace continues from the B3 header(s), and the outgoing context is written in the
+/// same format.
+#[test]
+fn b3_headers_continue_a_trace() {
+    use ferrotel::opentelemetry::propagation::TextMapPropagator;
+    use std::collections::HashMap;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let trace = "80f198ee56343ba864fe8b2a57d3eff7";
+    let parent = "e457b5a2e4d86bd1";
+    let single: HashMap<String, String> =
+        [("b3".to_string(), format!("{trace}-{parent}-1"))].into();
+    let multi: HashMap<String, String> = [
+        ("x-b3-traceid", trace),
+        ("x-b3-spanid", parent),
+        ("x-b3-sampled", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (setting, carrier, header) in [("b3", single, "b3"), ("b3multi", multi, "x-b3-traceid")] {
+        let rx = Receiver::start();
+        let t = ferrotel::init(crate::config(&[
+            ("OTEL_PROPAGATORS", setting),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
+        ]))
+        .unwrap();
+        let parent_cx = t.propagator().extract(&carrier);
+        let mut outgoing: HashMap<String, String> = HashMap::new();
+        tracing::dispatcher::with_default(t.dispatch(), || {
+            let span = tracing::info_span!("continued");
+            let _ = span.set_parent(parent_cx);
+            let _entered = span.enter();
+            t.propagator()
+                .inject_context(&tracing::Span::current().context(), &mut outgoing);
+        });
+        t.shutdown().unwrap();
+        let spans = rx.spans();
+        let (_, span) = spans
+            .iter()
+            .find(|(_, s)| s.name == "continued")
+            .expect("the continued span");
+        assert_eq!(hex(&span.trace_id), trace, "{setting}");
+        assert_eq!(hex(&span.parent_span_id), parent, "{setting}");
+        assert!(
+            outgoing.get(header).is_some_and(|v| v.contains(trace)),
+            "{setting} writes {header}: {outgoing:?}"
+        );
+    }
+}
