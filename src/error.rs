@@ -8,7 +8,11 @@ use std::time::Duration;
 /// so the message alone tells an operator what to fix.
 ///
 /// ```
-/// let err = ferrotel::Config::from_vars([("OTEL_TRACES_SAMPLER_ARG", "1.5")]).unwrap_err();
+/// let err = ferrotel::Config::from_vars([
+///     ("OTEL_TRACES_SAMPLER_ARG", "1.5"),
+///     ("FERROTEL_STRICT_CONFIG", "true"),
+/// ])
+/// .unwrap_err();
 /// assert!(err.to_string().contains("OTEL_TRACES_SAMPLER_ARG"));
 /// ```
 #[derive(Debug, thiserror::Error)]

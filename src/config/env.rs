@@ -93,6 +93,9 @@ pub const OTEL_EXPORTER_PROMETHEUS_PORT: &str = "OTEL_EXPORTER_PROMETHEUS_PORT";
 /// ferrotel: what becomes spans and log records over OTLP, in `EnvFilter` syntax
 /// (default `info`). `RUST_LOG` decides only what the console prints.
 pub const FERROTEL_TELEMETRY_FILTER: &str = "FERROTEL_TELEMETRY_FILTER";
+/// ferrotel: `true` makes a value ferrotel cannot use an error of `init` instead of a
+/// warning (the default, as the OpenTelemetry SDK specification asks).
+pub const FERROTEL_STRICT_CONFIG: &str = "FERROTEL_STRICT_CONFIG";
 /// ferrotel: `false` skips the start-up line saying where telemetry goes.
 pub const FERROTEL_STARTUP_LOG: &str = "FERROTEL_STARTUP_LOG";
 /// ferrotel: console log format, `text` (default) or `json`.
@@ -163,6 +166,7 @@ pub const ALL: &[&str] = &[
     FERROTEL_LOG_FORMAT,
     FERROTEL_TELEMETRY_FILTER,
     FERROTEL_STARTUP_LOG,
+    FERROTEL_STRICT_CONFIG,
     FERROTEL_ADMIN_TOKEN,
     FERROTEL_HEALTH_CACHE_TTL,
     FERROTEL_DB_SLOW_QUERY_MS,

@@ -40,6 +40,7 @@ pub(crate) struct Code {
     telemetry_filter: Option<String>,
     startup_line: Option<bool>,
     log_bridge: Option<bool>,
+    strict: Option<bool>,
     sampler: Option<Sampler>,
     otlp: Option<(String, Protocol)>,
     otlp_headers: Vec<(String, String)>,
@@ -133,13 +134,67 @@ impl Config {
     /// Applies precedence — code, then the environment, then defaults — and checks
     /// every value. `init` calls this; call it to see what `init` would build.
     ///
+    /// A variable whose value ferrotel cannot use (an unknown propagator or exporter, a
+    /// malformed number or duration, …) is ignored as the OpenTelemetry SDK specification
+    /// asks: the default stands in, and [`Resolved::ignored`] says which and why (`init`
+    /// logs each as a warning). In strict mode ([`strict`](Config::strict) or
+    /// `FERROTEL_STRICT_CONFIG=true`) it is an error naming the variable. Code's own
+    /// settings (`with_*`) and `FERROTEL_ADMIN_TOKEN`, which guards the admin endpoints,
+    /// are always checked strictly.
+    ///
     /// ```
     /// let config = ferrotel::Config::default().with_sampler(ferrotel::Sampler::TraceIdRatio(2.0));
     /// let err = config.resolve().unwrap_err();
     /// assert!(err.to_string().contains("with_sampler"));
+    ///
+    /// let lenient = ferrotel::Config::from_vars([("OTEL_PROPAGATORS", "tracecontext,xray")]).unwrap();
+    /// let resolved = lenient.resolve().unwrap();
+    /// assert!(resolved.ignored()[0].contains("OTEL_PROPAGATORS"));
     /// ```
     pub fn resolve(&self) -> Result<Resolved, Error> {
-        resolve::resolve(&self.vars, &self.code)
+        let strict = match self.code.strict {
+            Some(strict) => strict,
+            None => self
+                .vars
+                .get(env::FERROTEL_STRICT_CONFIG)
+                .map(|v| parse::parse_bool(env::FERROTEL_STRICT_CONFIG, v))
+                .transpose()?
+                .unwrap_or(false),
+        };
+        let mut vars = self.vars.clone();
+        let mut ignored = Vec::new();
+        loop {
+            match resolve::resolve(&vars, &self.code) {
+                Ok(mut resolved) => {
+                    resolved.ignored = ignored;
+                    return Ok(resolved);
+                }
+                Err(e @ Error::InvalidEnv { var, .. })
+                    if !strict && var != env::FERROTEL_ADMIN_TOKEN && vars.0.contains_key(var) =>
+                {
+                    ignored.push(format!("{e}; ignored, the default stands"));
+                    vars.0.remove(var);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Makes every value ferrotel cannot use an error of `init`, naming the variable,
+    /// instead of a warning (also `FERROTEL_STRICT_CONFIG=true`).
+    ///
+    /// ```
+    /// let err = ferrotel::Config::from_vars([("OTEL_PROPAGATORS", "xray")])
+    ///     .unwrap()
+    ///     .strict()
+    ///     .resolve()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("OTEL_PROPAGATORS"));
+    /// ```
+    #[must_use]
+    pub fn strict(mut self) -> Self {
+        self.code.strict = Some(true);
+        self
     }
 
     /// A configuration that records nothing and exports nothing: the handle and every

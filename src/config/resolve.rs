@@ -38,6 +38,8 @@ pub struct Resolved {
     pub(crate) telemetry_filter: String,
     pub(crate) startup_line: bool,
     pub(crate) log_bridge: bool,
+    /// What the environment said that could not be used, and was ignored.
+    pub(crate) ignored: Vec<String>,
     pub(crate) sampler: Sampler,
     pub(crate) propagators: Vec<super::types::Propagator>,
     pub(crate) exporters: PerSignal<Exporters>,
@@ -60,6 +62,12 @@ impl Resolved {
     /// Whether everything is switched off (`OTEL_SDK_DISABLED=true`).
     pub fn is_disabled(&self) -> bool {
         self.disabled
+    }
+
+    /// Each environment variable whose value could not be used and was ignored (the
+    /// default stands in), with the reason; empty in strict mode, where each is an error.
+    pub fn ignored(&self) -> &[String] {
+        &self.ignored
     }
 
     /// The `service.name` that will be reported.
@@ -460,6 +468,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         telemetry_filter,
         startup_line: code.startup_line.unwrap_or(startup_line),
         log_bridge: code.log_bridge.unwrap_or(true),
+        ignored: Vec::new(),
         sampler,
         propagators,
         exporters,

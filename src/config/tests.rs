@@ -3,8 +3,10 @@
 use super::*;
 use crate::Signal;
 
+/// The error strict mode gives for `vars`.
 fn err(vars: &[(&str, &str)]) -> String {
     Config::from_vars(vars.iter().copied())
+        .and_then(|c| c.strict().resolve())
         .expect_err("should be rejected")
         .to_string()
 }
@@ -432,4 +434,53 @@ fn value_length_limits_and_byte_capacities() {
     );
     let d = Config::default().resolve().unwrap().batch(Signal::Traces);
     assert_eq!((d.max_value_chars, d.max_queue_bytes), (4096, 16 << 20));
+}
+
+/// As the SDK specification asks, a value that cannot be used is ignored with a warning
+/// naming the variable, and the default stands in; strict mode keeps the errors. The
+/// admin token, which guards the admin endpoints, is never ignored.
+#[test]
+fn unusable_values_are_ignored_with_a_warning_unless_strict() {
+    let vars = [
+        ("OTEL_PROPAGATORS", "tracecontext,xray"),
+        ("OTEL_TRACES_SAMPLER", "sometimes"),
+        ("OTEL_TRACES_EXPORTER", "zipkin"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc+tls"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "lots"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "10s"),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "authorization=Bearer%20s3cr3t-token,bad key=x",
+        ),
+        ("OTEL_SERVICE_NAME", "kept"),
+    ];
+    let r = Config::from_vars(vars).unwrap().resolve().unwrap();
+    let ignored = r.ignored().join("\n");
+    for (var, _) in &vars[..7] {
+        assert!(ignored.contains(var), "{var} not reported in:\n{ignored}");
+    }
+    assert!(!ignored.contains("s3cr3t"), "{ignored}");
+    assert_eq!(r.ignored().len(), 7);
+    // The defaults stand in; what was valid is kept.
+    assert_eq!(r.service_name(), "kept");
+    assert_eq!(r.batch(Signal::Traces).max_queue_size, 2048);
+    assert_eq!(r.sampler, Sampler::ParentBasedAlwaysOn);
+    // Strict mode, by variable or by code: the first one is an error.
+    for strict in [
+        Config::from_vars(
+            vars.iter()
+                .copied()
+                .chain([("FERROTEL_STRICT_CONFIG", "true")]),
+        ),
+        Config::from_vars(vars)
+            .map(Config::strict)
+            .and_then(|c| c.resolve().map(|_| c)),
+    ] {
+        assert!(strict.is_err());
+    }
+    let token = Config::from_vars([("FERROTEL_ADMIN_TOKEN", "short")]);
+    assert!(token
+        .unwrap_err()
+        .to_string()
+        .contains("FERROTEL_ADMIN_TOKEN"));
 }

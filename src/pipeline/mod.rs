@@ -82,12 +82,15 @@ pub fn init_with_layers(config: Config, layers: Vec<BoxedLayer>) -> Result<Telem
     match built {
         Ok(t) => {
             let bridged = config.log_bridge && subscriber::bridge_log(&config);
-            if config.startup_line {
-                let line = startup_line(&config, &t, bridged);
-                tracing::dispatcher::with_default(&t.dispatch, || {
+            tracing::dispatcher::with_default(&t.dispatch, || {
+                for ignored in config.ignored() {
+                    tracing::warn!(target: "ferrotel", "{ignored}");
+                }
+                if config.startup_line {
+                    let line = startup_line(&config, &t, bridged);
                     tracing::info!(target: "ferrotel", "{line}");
-                });
-            }
+                }
+            });
             if global {
                 if tracing::dispatcher::set_global_default(t.dispatch.clone()).is_err() {
                     let _ = t.shutdown();
@@ -158,6 +161,17 @@ fn startup_line(config: &Resolved, t: &Telemetry, bridged: bool) -> String {
         "console filter {:?}, telemetry filter {:?}",
         config.log_filter, config.telemetry_filter
     ));
+    let ignored: Vec<&str> = config
+        .ignored()
+        .iter()
+        .filter_map(|w| w.split(" for ").nth(1)?.split(':').next())
+        .collect();
+    if !ignored.is_empty() {
+        parts.push(format!(
+            "ignored from the environment: {}",
+            ignored.join(", ")
+        ));
+    }
     if config.log_bridge && !bridged {
         parts.push("log records not bridged (another `log` logger is set)".into());
     }
@@ -305,9 +319,11 @@ mod featureless {
         .without_global_subscriber();
         let e = super::init(grpc).unwrap_err().to_string();
         assert!(e.contains("`tonic` feature"), "{e}");
-        let e = Config::from_vars([("OTEL_METRICS_EXPORTER", "prometheus")])
-            .unwrap_err()
-            .to_string();
+        // An exporter this build lacks: a warning naming the feature, an error if strict.
+        let lenient = Config::from_vars([("OTEL_METRICS_EXPORTER", "prometheus")]).unwrap();
+        let ignored = lenient.resolve().unwrap().ignored().join("\n");
+        assert!(ignored.contains("`prometheus` feature"), "{ignored}");
+        let e = lenient.strict().resolve().unwrap_err().to_string();
         assert!(e.contains("`prometheus` feature"), "{e}");
         // With nothing asked for, the core starts: console-less, exporter-less, working.
         let t = super::init(Config::default().without_global_subscriber()).unwrap();

@@ -31,7 +31,7 @@ fn demo_under_load_with_injected_errors() {
             "--target",
             &target,
             "--duration",
-            "4s",
+            "6s",
             "--rate",
             "10",
             "--fault",

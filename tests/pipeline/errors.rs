@@ -92,11 +92,14 @@ fn sdk_disabled_gives_a_working_handle_that_exports_nothing() {
     assert!(rx.spans().is_empty() && rx.logs().is_empty() && rx.metrics().is_empty());
 }
 
+/// In strict mode a bad value fails `init` before anything starts; by default it is
+/// ignored, and `init` logs a warning naming it (tests in src/config).
 #[test]
-fn bad_environment_fails_before_anything_starts() {
+fn bad_environment_fails_before_anything_starts_in_strict_mode() {
     let err = ferrotel::Config::from_vars([
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4317"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc+tls"),
+        ("FERROTEL_STRICT_CONFIG", "true"),
     ])
     .unwrap_err();
     assert_eq!(
