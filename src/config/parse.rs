@@ -89,6 +89,15 @@ pub(crate) fn validate_filter(var: &'static str, v: &str) -> Result<(), Error> {
         })
 }
 
+/// `gzip` → `true`, `none` → `false`.
+pub(crate) fn parse_compression(var: &'static str, v: &str) -> Result<bool, Error> {
+    match v.trim() {
+        "gzip" => Ok(true),
+        "none" => Ok(false),
+        _ => Err(invalid(var, v, "gzip or none")),
+    }
+}
+
 pub(crate) fn parse_sampler(name: Option<&str>, arg: Option<&str>) -> Result<Sampler, Error> {
     let ratio = || -> Result<f64, Error> {
         match arg {

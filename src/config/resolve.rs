@@ -117,6 +117,7 @@ struct SignalVars {
     protocol: &'static str,
     headers: &'static str,
     timeout: &'static str,
+    compression: &'static str,
     exporter: &'static str,
 }
 
@@ -127,6 +128,7 @@ fn signal_vars(s: Signal) -> SignalVars {
             protocol: env::OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
             headers: env::OTEL_EXPORTER_OTLP_TRACES_HEADERS,
             timeout: env::OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+            compression: env::OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
             exporter: env::OTEL_TRACES_EXPORTER,
         },
         Signal::Metrics => SignalVars {
@@ -134,6 +136,7 @@ fn signal_vars(s: Signal) -> SignalVars {
             protocol: env::OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
             headers: env::OTEL_EXPORTER_OTLP_METRICS_HEADERS,
             timeout: env::OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+            compression: env::OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
             exporter: env::OTEL_METRICS_EXPORTER,
         },
         Signal::Logs => SignalVars {
@@ -141,6 +144,7 @@ fn signal_vars(s: Signal) -> SignalVars {
             protocol: env::OTEL_EXPORTER_OTLP_LOGS_PROTOCOL,
             headers: env::OTEL_EXPORTER_OTLP_LOGS_HEADERS,
             timeout: env::OTEL_EXPORTER_OTLP_LOGS_TIMEOUT,
+            compression: env::OTEL_EXPORTER_OTLP_LOGS_COMPRESSION,
             exporter: env::OTEL_LOGS_EXPORTER,
         },
     }
@@ -316,6 +320,11 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     let timeout = vars
         .millis(env::OTEL_EXPORTER_OTLP_TIMEOUT)?
         .unwrap_or(Duration::from_secs(10));
+    let gzip = vars
+        .get(env::OTEL_EXPORTER_OTLP_COMPRESSION)
+        .map(|v| parse::parse_compression(env::OTEL_EXPORTER_OTLP_COMPRESSION, v))
+        .transpose()?
+        .unwrap_or(false);
 
     // The code's OTLP settings, checked before they are applied to each signal.
     let code_otlp = code
@@ -362,6 +371,11 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             parse::merge_headers(&mut hdrs, parse::parse_headers(names.headers, v)?);
         }
         let timeout = vars.millis(names.timeout)?.unwrap_or(timeout);
+        let gzip = vars
+            .get(names.compression)
+            .map(|v| parse::parse_compression(names.compression, v))
+            .transpose()?
+            .unwrap_or(gzip);
         let mut chosen = match vars.get(names.exporter) {
             Some(v) => parse_exporters(signal, names.exporter, v)?,
             // The default: OTLP when an endpoint is set; Prometheus always for metrics
@@ -385,6 +399,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             protocol,
             headers: hdrs,
             timeout,
+            gzip,
         });
         *exporters.get_mut(signal) = chosen;
     }

@@ -193,6 +193,8 @@ pub struct OtlpTarget {
     pub headers: Vec<(String, String)>,
     /// Time limit of one export.
     pub timeout: Duration,
+    /// Whether exports are gzip-compressed (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`).
+    pub gzip: bool,
 }
 
 /// One propagator `OTEL_PROPAGATORS` names.

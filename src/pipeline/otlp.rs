@@ -139,24 +139,28 @@ mod transport {
             let t: &OtlpTarget = $t;
             match t.protocol {
                 #[cfg(feature = "tonic")]
-                Protocol::Grpc => <$ty>::builder()
-                    .with_tonic()
-                    $(.$extra($($arg),*))*
-                    .with_endpoint(t.endpoint.clone())
-                    .with_timeout(t.timeout)
-                    .with_metadata(super::metadata(&t.headers))
-                    .build()
-                    .map_err(|e| exporter_error($signal, t, e)),
+                Protocol::Grpc => {
+                    let b = <$ty>::builder()
+                        .with_tonic()
+                        $(.$extra($($arg),*))*
+                        .with_endpoint(t.endpoint.clone())
+                        .with_timeout(t.timeout)
+                        .with_metadata(super::metadata(&t.headers));
+                    let b = if t.gzip { b.with_compression(opentelemetry_otlp::Compression::Gzip) } else { b };
+                    b.build().map_err(|e| exporter_error($signal, t, e))
+                }
                 #[cfg(feature = "reqwest")]
-                Protocol::HttpProtobuf => <$ty>::builder()
-                    .with_http()
-                    $(.$extra($($arg),*))*
-                    .with_endpoint(t.endpoint.clone())
-                    .with_timeout(t.timeout)
-                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                    .with_headers(t.headers.iter().cloned().collect())
-                    .build()
-                    .map_err(|e| exporter_error($signal, t, e)),
+                Protocol::HttpProtobuf => {
+                    let b = <$ty>::builder()
+                        .with_http()
+                        $(.$extra($($arg),*))*
+                        .with_endpoint(t.endpoint.clone())
+                        .with_timeout(t.timeout)
+                        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                        .with_headers(t.headers.iter().cloned().collect());
+                    let b = if t.gzip { b.with_compression(opentelemetry_otlp::Compression::Gzip) } else { b };
+                    b.build().map_err(|e| exporter_error($signal, t, e))
+                }
                 #[allow(unreachable_patterns)]
                 _ => Err(missing($signal, t)),
             }

@@ -425,3 +425,49 @@ fn b3_headers_continue_a_trace() {
         );
     }
 }
+
+/// `OTEL_EXPORTER_OTLP_COMPRESSION=gzip` compresses every export, over both protocols; a
+/// signal's own variable wins (`none` for logs here).
+#[test]
+fn exports_are_gzip_compressed_when_asked() {
+    for protocol in ["grpc", "http/protobuf"] {
+        let rx = Receiver::start();
+        let t = ferrotel::init(crate::config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint(protocol)),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "none"),
+        ]))
+        .unwrap();
+        tracing::dispatcher::with_default(t.dispatch(), || {
+            let span = tracing::info_span!("compressed");
+            let _entered = span.enter();
+            tracing::info!("not compressed");
+        });
+        t.shutdown().unwrap();
+        let encoding = |signal: &str| -> Vec<Option<String>> {
+            rx.headers()
+                .into_iter()
+                .filter(|(s, _, _)| *s == signal)
+                .map(|(_, _, h)| {
+                    h.get("grpc-encoding")
+                        .or_else(|| h.get("x-received-content-encoding"))
+                        .cloned()
+                })
+                .collect()
+        };
+        let traces = encoding("traces");
+        assert!(!traces.is_empty(), "{protocol}: spans arrived");
+        assert!(
+            traces.iter().all(|e| e.as_deref() == Some("gzip")),
+            "{protocol}: {traces:?}"
+        );
+        let logs = encoding("logs");
+        assert!(!logs.is_empty(), "{protocol}: logs arrived");
+        assert!(logs.iter().all(|e| e.is_none()), "{protocol}: {logs:?}");
+        assert!(
+            rx.spans().iter().any(|(_, s)| s.name == "compressed"),
+            "{protocol}: the compressed span decodes"
+        );
+    }
+}

@@ -206,9 +206,19 @@ impl Receiver {
                             LogsServiceServer::new(Grpc(s.clone())).accept_compressed(gzip),
                         )
                         .serve_with_incoming(tonic::transport::server::TcpIncoming::from(grpc_l));
+                    // What the client sent is kept as x-received-content-encoding: the
+                    // decompression below removes content-encoding.
                     let app = axum::Router::new()
                         .route("/v1/{signal}", axum::routing::post(http_export))
                         .layer(tower_http::decompression::RequestDecompressionLayer::new())
+                        .layer(axum::middleware::map_request(
+                            |mut req: axum::extract::Request| async move {
+                                if let Some(v) = req.headers().get("content-encoding").cloned() {
+                                    req.headers_mut().insert("x-received-content-encoding", v);
+                                }
+                                req
+                            },
+                        ))
                         .with_state(s);
                     let http = axum::serve(http_l, app);
                     let _ = tokio::join!(grpc, http);
