@@ -23,8 +23,8 @@ mod resolve;
 mod types;
 
 pub use resolve::Resolved;
-pub(crate) use types::Propagator;
 pub use types::{BatchSettings, LogFormat, OtlpTarget, Protocol, Sampler};
+pub(crate) use types::{Propagator, TemporalityPreference};
 
 /// What code set with the `with_*` methods; `None` leaves the choice to the environment.
 #[derive(Debug, Clone, Default)]

@@ -38,6 +38,8 @@ pub struct Resolved {
     pub(crate) telemetry_filter: String,
     pub(crate) startup_line: bool,
     pub(crate) log_bridge: bool,
+    pub(crate) span_counts: super::types::SpanCounts,
+    pub(crate) temporality: super::types::TemporalityPreference,
     /// What the environment said that could not be used, and was ignored.
     pub(crate) ignored: Vec<String>,
     pub(crate) sampler: Sampler,
@@ -228,6 +230,38 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         vars.get(env::OTEL_TRACES_SAMPLER),
         vars.get(env::OTEL_TRACES_SAMPLER_ARG),
     )?;
+    let count = |var: &'static str| -> Result<Option<u32>, Error> {
+        vars.get(var)
+            .map(|v| {
+                v.trim()
+                    .parse::<u32>()
+                    .map_err(|_| parse::invalid(var, v, "a whole number from 0 to 4294967295"))
+            })
+            .transpose()
+    };
+    let any = count(env::OTEL_ATTRIBUTE_COUNT_LIMIT)?.unwrap_or(128);
+    let span_counts = super::types::SpanCounts {
+        attributes: count(env::OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT)?.unwrap_or(any),
+        events: count(env::OTEL_SPAN_EVENT_COUNT_LIMIT)?.unwrap_or(128),
+        links: count(env::OTEL_SPAN_LINK_COUNT_LIMIT)?.unwrap_or(128),
+        event_attributes: count(env::OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT)?.unwrap_or(any),
+        link_attributes: count(env::OTEL_LINK_ATTRIBUTE_COUNT_LIMIT)?.unwrap_or(any),
+    };
+    let temporality = match vars.get(env::OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE) {
+        None => super::types::TemporalityPreference::Cumulative,
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "cumulative" => super::types::TemporalityPreference::Cumulative,
+            "delta" => super::types::TemporalityPreference::Delta,
+            "lowmemory" => super::types::TemporalityPreference::LowMemory,
+            _ => {
+                return Err(parse::invalid(
+                    env::OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
+                    v,
+                    "cumulative, delta or lowmemory",
+                ))
+            }
+        },
+    };
     let propagators = match vars.get(env::OTEL_PROPAGATORS) {
         Some(v) => parse::parse_propagators(v)?,
         None => vec![
@@ -484,6 +518,8 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         startup_line: code.startup_line.unwrap_or(startup_line),
         log_bridge: code.log_bridge.unwrap_or(true),
         ignored: Vec::new(),
+        span_counts,
+        temporality,
         sampler,
         propagators,
         exporters,

@@ -206,6 +206,13 @@ fn every_bad_value_names_its_variable() {
             "whole number",
         ),
         ("OTEL_SDK_DISABLED", "yes", "true or false"),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", "-1", "from 0 to 4294967295"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "monthly",
+            "cumulative, delta or lowmemory",
+        ),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", "gzip or none"),
         (
             "OTEL_PROPAGATORS",
             "tracecontext,jaeger",

@@ -197,6 +197,26 @@ pub struct OtlpTarget {
     pub gzip: bool,
 }
 
+/// How many attributes, events and links a span keeps (`OTEL_SPAN_*_COUNT_LIMIT`); the
+/// SDK drops the rest and counts them on the span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpanCounts {
+    pub(crate) attributes: u32,
+    pub(crate) events: u32,
+    pub(crate) links: u32,
+    pub(crate) event_attributes: u32,
+    pub(crate) link_attributes: u32,
+}
+
+/// Metric temporality asked of OTLP (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum TemporalityPreference {
+    #[default]
+    Cumulative,
+    Delta,
+    LowMemory,
+}
+
 /// One propagator `OTEL_PROPAGATORS` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Propagator {

@@ -89,9 +89,15 @@ pub(crate) fn traces(
         .console
         .then_some(("console_span_exporter", Spans(export::console::SpanConsole)));
     let queues = start(Signal::Traces, config, runtime, selfmon, otlp, console);
+    let limits = config.span_counts;
     let mut tp = SdkTracerProvider::builder()
         .with_resource(resource.clone())
-        .with_sampler(sdk_sampler(config.sampler));
+        .with_sampler(sdk_sampler(config.sampler))
+        .with_max_attributes_per_span(limits.attributes)
+        .with_max_events_per_span(limits.events)
+        .with_max_links_per_span(limits.links)
+        .with_max_attributes_per_event(limits.event_attributes)
+        .with_max_attributes_per_link(limits.link_attributes);
     for q in queues.batchers {
         tp = tp.with_span_processor(SpanBatcher(q));
     }

@@ -51,7 +51,7 @@ pub(crate) fn build(
     #[cfg_attr(not(feature = "_otlp"), allow(unreachable_code, unused_variables))]
     if let Some(t) = config.otlp(Signal::Metrics) {
         let sink = MetricSink::new(
-            otlp::metrics(t)?,
+            otlp::metrics(t, config.temporality)?,
             runtime.clone(),
             alive.clone(),
             config.metric_timeout,

@@ -71,7 +71,10 @@ mod absent {
     pub(crate) fn logs(t: &OtlpTarget) -> Result<NoExporter, Error> {
         Err(missing(Signal::Logs, t))
     }
-    pub(crate) fn metrics(t: &OtlpTarget) -> Result<NoExporter, Error> {
+    pub(crate) fn metrics(
+        t: &OtlpTarget,
+        _temporality: crate::config::TemporalityPreference,
+    ) -> Result<NoExporter, Error> {
         Err(missing(Signal::Metrics, t))
     }
 
@@ -175,12 +178,21 @@ mod transport {
         otlp_exporter!(LogExporter, Signal::Logs, t)
     }
 
-    pub(crate) fn metrics(t: &OtlpTarget) -> Result<MetricExporter, Error> {
+    pub(crate) fn metrics(
+        t: &OtlpTarget,
+        preference: crate::config::TemporalityPreference,
+    ) -> Result<MetricExporter, Error> {
+        use crate::config::TemporalityPreference as P;
+        let temporality = match preference {
+            P::Cumulative => Temporality::Cumulative,
+            P::Delta => Temporality::Delta,
+            P::LowMemory => Temporality::LowMemory,
+        };
         otlp_exporter!(
             MetricExporter,
             Signal::Metrics,
             t,
-            with_temporality(Temporality::Cumulative)
+            with_temporality(temporality)
         )
     }
 }

@@ -471,3 +471,54 @@ fn exports_are_gzip_compressed_when_asked() {
         );
     }
 }
+
+/// The span limits of the environment (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, …) are read by
+/// ferrotel like every other variable and applied: the rest is dropped and counted on
+/// the span. `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta` sends counters as
+/// deltas.
+#[test]
+fn span_limits_and_temporality_preference_apply() {
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+    let rx = Receiver::start();
+    let t = ferrotel::init(crate::config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("grpc")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "3"),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", "2"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta"),
+    ]))
+    .unwrap();
+    let counter = t
+        .meter("limits-test")
+        .u64_counter("limits.test.ops")
+        .build();
+    tracing::dispatcher::with_default(t.dispatch(), || {
+        let span = tracing::info_span!("limited", a = 1, b = 2, c = 3, d = 4, e = 5, f = 6);
+        let _entered = span.enter();
+        for i in 0..5 {
+            tracing::info!(i, "event");
+        }
+    });
+    counter.add(7, &[]);
+    t.shutdown().unwrap();
+    let spans = rx.spans();
+    let (_, span) = spans.iter().find(|(_, s)| s.name == "limited").unwrap();
+    assert_eq!(span.attributes.len(), 3, "{:?}", span.attributes);
+    assert!(
+        span.dropped_attributes_count >= 3,
+        "{}",
+        span.dropped_attributes_count
+    );
+    assert_eq!(span.events.len(), 2);
+    assert_eq!(span.dropped_events_count, 3);
+    let metrics = rx.metrics();
+    let (_, ops) = metrics
+        .iter()
+        .find(|(_, m)| m.name == "limits.test.ops")
+        .expect("the counter arrived");
+    match &ops.data {
+        // AGGREGATION_TEMPORALITY_DELTA
+        Some(Data::Sum(sum)) => assert_eq!(sum.aggregation_temporality, 1),
+        other => panic!("{other:?}"),
+    }
+}
