@@ -113,6 +113,9 @@ pub const OTEL_LOGS_EXPORTER: &str = "OTEL_LOGS_EXPORTER";
 pub const OTEL_EXPORTER_PROMETHEUS_HOST: &str = "OTEL_EXPORTER_PROMETHEUS_HOST";
 /// Port of the built-in Prometheus listener (default `9464`; `0` picks a free one).
 pub const OTEL_EXPORTER_PROMETHEUS_PORT: &str = "OTEL_EXPORTER_PROMETHEUS_PORT";
+/// The SDK's own diagnostics on the console: `error`, `warn` (default), `info`, `debug`
+/// or `trace` for the `opentelemetry*` crates.
+pub const OTEL_LOG_LEVEL: &str = "OTEL_LOG_LEVEL";
 /// ferrotel: what becomes spans and log records over OTLP, in `EnvFilter` syntax
 /// (default `info`). `RUST_LOG` decides only what the console prints.
 pub const FERROTEL_TELEMETRY_FILTER: &str = "FERROTEL_TELEMETRY_FILTER";
@@ -209,4 +212,5 @@ pub const ALL: &[&str] = &[
     FERROTEL_GENAI_TENANT_LIMIT,
     FERROTEL_SHUTDOWN_TIMEOUT,
     RUST_LOG,
+    OTEL_LOG_LEVEL,
 ];

@@ -216,6 +216,20 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         parse::validate_filter(env::RUST_LOG, v)?;
         log_filter = v.to_string();
     }
+    // The SDK's own diagnostics: its crates' level on the console, after RUST_LOG.
+    if let Some(v) = vars.get(env::OTEL_LOG_LEVEL) {
+        let level = v.trim().to_ascii_lowercase();
+        if !["error", "warn", "info", "debug", "trace"].contains(&level.as_str()) {
+            return Err(parse::invalid(
+                env::OTEL_LOG_LEVEL,
+                v,
+                "error, warn, info, debug or trace",
+            ));
+        }
+        for krate in ["opentelemetry", "opentelemetry_sdk", "opentelemetry_otlp"] {
+            log_filter.push_str(&format!(",{krate}={level}"));
+        }
+    }
     let mut telemetry_filter = DEFAULT_FILTER.to_string();
     if let Some(v) = vars.get(env::FERROTEL_TELEMETRY_FILTER) {
         parse::validate_filter(env::FERROTEL_TELEMETRY_FILTER, v)?;

@@ -491,3 +491,16 @@ fn unusable_values_are_ignored_with_a_warning_unless_strict() {
         .to_string()
         .contains("FERROTEL_ADMIN_TOKEN"));
 }
+
+#[test]
+fn otel_log_level_sets_the_sdk_crates_console_level() {
+    let r = Config::from_vars([("RUST_LOG", "warn"), ("OTEL_LOG_LEVEL", "debug")])
+        .unwrap()
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        r.log_filter,
+        "warn,opentelemetry=debug,opentelemetry_sdk=debug,opentelemetry_otlp=debug"
+    );
+    assert!(err(&[("OTEL_LOG_LEVEL", "loud")]).contains("OTEL_LOG_LEVEL"));
+}
