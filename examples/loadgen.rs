@@ -7,11 +7,17 @@
 //! cargo run --example loadgen -- --fault errors      # or slow-llm, redis-down
 //! ```
 //!
+//! Progress every 5 s and the summary carry latency percentiles (p50, p95, p99, max from an
+//! HDR histogram), the summary per endpoint too; `--json` adds the summary as one JSON
+//! object on the last line, for scripts.
+//!
 //! `--target URL` (default `http://127.0.0.1:8080`), `--duration D` (`90s`, `2m`,
 //! `500ms`; default `30s`), `--rate N` requests per second (default 5), `--fault F`
 //! (`none`, `errors`, `slow-llm`, `redis-down`; applied to half the chat requests).
 
 use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
 
 const QUESTIONS: [&str; 5] = [
     "What should I pack for Paris tomorrow?",
@@ -23,6 +29,8 @@ const QUESTIONS: [&str; 5] = [
 const TENANTS: [&str; 3] = ["acme", "globex", "initech"];
 
 struct Args {
+    /// Print the summary as one JSON object (the last line) too.
+    json: bool,
     target: String,
     duration: Duration,
     rate: u32,
@@ -46,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
         duration: Duration::from_secs(30),
         rate: 5,
         fault: None,
+        json: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -79,8 +88,9 @@ fn parse_args() -> Result<Args, String> {
                     }
                 };
             }
+            "--json" => args.json = true,
             "-h" | "--help" => {
-                println!("loadgen --target URL --duration 90s --rate 5 --fault none|errors|slow-llm|redis-down");
+                println!("loadgen --target URL --duration 90s --rate 5 --fault none|errors|slow-llm|redis-down [--json]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -89,13 +99,60 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-#[derive(Default)]
+/// Counts by outcome, and latency per endpoint (HDR histograms in microseconds).
 struct Tally {
     sent: u64,
     ok: u64,
     client_errors: u64,
     server_errors: u64,
     failed: u64,
+    latency: std::collections::BTreeMap<&'static str, Histogram<u64>>,
+    all: Histogram<u64>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            sent: 0,
+            ok: 0,
+            client_errors: 0,
+            server_errors: 0,
+            failed: 0,
+            latency: Default::default(),
+            all: histogram(),
+        }
+    }
+}
+
+/// 1 µs to 10 minutes, three significant digits.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid histogram bounds")
+}
+
+/// One finished request: which endpoint, its status (none: no response), how long.
+type Outcome = (&'static str, Option<u16>, Duration);
+
+/// `p50 12.3ms p95 … p99 … max …` of a histogram in microseconds.
+fn percentiles(h: &Histogram<u64>) -> String {
+    let ms = |us: u64| us as f64 / 1000.0;
+    format!(
+        "p50 {:.1}ms p95 {:.1}ms p99 {:.1}ms max {:.1}ms",
+        ms(h.value_at_quantile(0.50)),
+        ms(h.value_at_quantile(0.95)),
+        ms(h.value_at_quantile(0.99)),
+        ms(h.max())
+    )
+}
+
+fn latency_json(h: &Histogram<u64>) -> serde_json::Value {
+    let ms = |us: u64| us as f64 / 1000.0;
+    serde_json::json!({
+        "count": h.len(),
+        "p50_ms": ms(h.value_at_quantile(0.50)),
+        "p95_ms": ms(h.value_at_quantile(0.95)),
+        "p99_ms": ms(h.value_at_quantile(0.99)),
+        "max_ms": ms(h.max()),
+    })
 }
 
 #[tokio::main]
@@ -121,7 +178,7 @@ async fn main() {
         .timeout(Duration::from_secs(10))
         .build()
         .expect("an HTTP client");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<u16>>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Outcome>();
     let start = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1) / args.rate);
     let mut tally = Tally::default();
@@ -133,14 +190,20 @@ async fn main() {
         let (client, tx, target) = (client.clone(), tx.clone(), args.target.clone());
         let fault = args.fault.clone().filter(|_| n % 2 == 0);
         tokio::spawn(async move {
-            let req = match n % 10 {
+            let (endpoint, req) = match n % 10 {
                 // Reads of earlier conversations (some do not exist).
-                7 => client.get(format!("{target}/conversations/{}", n % 40 + 1)),
+                7 => (
+                    "GET /conversations/{id}",
+                    client.get(format!("{target}/conversations/{}", n % 40 + 1)),
+                ),
                 // A bad request now and then.
-                9 => client
-                    .post(format!("{target}/chat"))
-                    .header("content-type", "application/json")
-                    .body(r#"{"question":""}"#),
+                9 => (
+                    "POST /chat (invalid)",
+                    client
+                        .post(format!("{target}/chat"))
+                        .header("content-type", "application/json")
+                        .body(r#"{"question":""}"#),
+                ),
                 _ => {
                     let body = serde_json::json!({
                         "question": QUESTIONS[(n % QUESTIONS.len() as u64) as usize],
@@ -153,10 +216,12 @@ async fn main() {
                     if let Some(f) = &fault {
                         r = r.header("x-demo-fault", f.as_str());
                     }
-                    r
+                    ("POST /chat", r)
                 }
             };
-            let _ = tx.send(req.send().await.ok().map(|r| r.status().as_u16()));
+            let sent = Instant::now();
+            let status = req.send().await.ok().map(|r| r.status().as_u16());
+            let _ = tx.send((endpoint, status, sent.elapsed()));
         });
         tally.sent += 1;
         while let Ok(r) = rx.try_recv() {
@@ -165,13 +230,14 @@ async fn main() {
         if last_report.elapsed() >= Duration::from_secs(5) {
             last_report = Instant::now();
             println!(
-                "loadgen: {:>4.0}s sent {} ok {} 4xx {} 5xx {} failed {}",
+                "loadgen: {:>4.0}s sent {} ok {} 4xx {} 5xx {} failed {} {}",
                 start.elapsed().as_secs_f64(),
                 tally.sent,
                 tally.ok,
                 tally.client_errors,
                 tally.server_errors,
-                tally.failed
+                tally.failed,
+                percentiles(&tally.all)
             );
         }
     }
@@ -180,18 +246,53 @@ async fn main() {
     while let Some(r) = rx.recv().await {
         count(&mut tally, r);
     }
+    let took = start.elapsed().as_secs_f64();
     println!(
-        "loadgen: done: sent {} ok {} 4xx {} 5xx {} failed {} in {:.1}s",
+        "loadgen: done: sent {} ok {} 4xx {} 5xx {} failed {} in {took:.1}s {}",
         tally.sent,
         tally.ok,
         tally.client_errors,
         tally.server_errors,
         tally.failed,
-        start.elapsed().as_secs_f64()
+        percentiles(&tally.all)
     );
+    for (endpoint, h) in &tally.latency {
+        println!(
+            "loadgen: {endpoint}: {} requests, {}",
+            h.len(),
+            percentiles(h)
+        );
+    }
+    if args.json {
+        let endpoints: serde_json::Map<String, serde_json::Value> = tally
+            .latency
+            .iter()
+            .map(|(e, h)| (e.to_string(), latency_json(h)))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "sent": tally.sent,
+                "ok": tally.ok,
+                "4xx": tally.client_errors,
+                "5xx": tally.server_errors,
+                "failed": tally.failed,
+                "seconds": took,
+                "latency": latency_json(&tally.all),
+                "endpoints": endpoints,
+            })
+        );
+    }
 }
 
-fn count(t: &mut Tally, status: Option<u16>) {
+fn count(t: &mut Tally, (endpoint, status, took): Outcome) {
+    let us = (took.as_micros() as u64).clamp(1, 600_000_000);
+    let _ = t.all.record(us);
+    let _ = t
+        .latency
+        .entry(endpoint)
+        .or_insert_with(histogram)
+        .record(us);
     match status {
         Some(s) if s < 400 => t.ok += 1,
         Some(s) if s < 500 => t.client_errors += 1,

@@ -36,10 +36,30 @@ fn demo_under_load_with_injected_errors() {
             "10",
             "--fault",
             "errors",
+            "--json",
         ],
         &[],
     )
     .wait_success();
+    // The JSON summary: the same counts, and latency percentiles overall and per endpoint.
+    let json: serde_json::Value =
+        serde_json::from_str(out.last().expect("output")).expect("--json prints JSON last");
+    let latency = &json["latency"];
+    let q = |l: &serde_json::Value, k: &str| l[k].as_f64().unwrap();
+    assert!(q(latency, "p50_ms") > 0.0);
+    assert!(
+        q(latency, "p50_ms") <= q(latency, "p95_ms")
+            && q(latency, "p95_ms") <= q(latency, "p99_ms")
+            && q(latency, "p99_ms") <= q(latency, "max_ms"),
+        "{latency}"
+    );
+    let chat = &json["endpoints"]["POST /chat"];
+    assert!(chat["count"].as_u64().unwrap() > 0, "{json}");
+    assert_eq!(
+        latency["count"].as_u64(),
+        json["sent"].as_u64(),
+        "every request sent is in the histogram: {json}"
+    );
     let summary = out
         .iter()
         .find(|l| l.starts_with("loadgen: done:"))
@@ -53,6 +73,8 @@ fn demo_under_load_with_injected_errors() {
         words[i + 1].parse().unwrap()
     };
     assert!(field("sent") >= 20, "{summary}");
+    assert_eq!(json["sent"].as_u64(), Some(field("sent")));
+    assert!(summary.contains(" p99 "), "{summary}");
     assert!(
         field("ok") > 0 && field("5xx") > 0 && field("4xx") > 0,
         "{summary}"
