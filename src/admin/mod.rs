@@ -38,14 +38,10 @@ pub(crate) struct Admin {
     pub(crate) token: Option<Arc<str>>,
 }
 
-/// Byte-wise comparison whose time does not depend on where the inputs differ.
+/// A comparison whose time does not depend on where the inputs differ (`subtle`).
 #[cfg_attr(not(feature = "axum"), allow(dead_code))]
 pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    let mut diff = given.len() ^ expected.len();
-    for (i, e) in expected.iter().enumerate() {
-        diff |= usize::from(given.get(i).copied().unwrap_or(0) ^ e);
-    }
-    diff == 0
+    subtle::ConstantTimeEq::ct_eq(given, expected).into()
 }
 
 /// RFC 3339 in UTC, e.g. `2026-11-23T10:35:10.123Z`.

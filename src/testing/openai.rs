@@ -29,11 +29,31 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-/// The running mock provider. It serves until the process ends.
+/// The running mock provider. Cheap to clone; it stops serving, and its thread ends,
+/// when the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct MockOpenAi {
     addr: SocketAddr,
     requests: Arc<AtomicU64>,
+    _server: Arc<Server>,
+}
+
+/// The server's thread, stopped and joined on drop.
+#[derive(Debug)]
+struct Server {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 struct Reply {
@@ -216,8 +236,9 @@ impl MockOpenAi {
     pub fn start() -> std::io::Result<MockOpenAi> {
         let requests = Arc::new(AtomicU64::new(0));
         let (tx, rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let count = requests.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("mock-openai".into())
             .spawn(move || {
                 let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -234,13 +255,24 @@ impl MockOpenAi {
                     let app = axum::Router::new()
                         .route("/v1/chat/completions", axum::routing::post(completions))
                         .with_state(count);
-                    let _ = axum::serve(listener, app).await;
+                    // Dropping the handle stops serving at once, streams included.
+                    tokio::select! {
+                        _ = axum::serve(listener, app) => {}
+                        _ = stopped => {}
+                    }
                 });
             })?;
         let addr = rx.recv().map_err(|_| {
             std::io::Error::other("the mock provider's thread stopped before binding")
         })??;
-        Ok(MockOpenAi { addr, requests })
+        Ok(MockOpenAi {
+            addr,
+            requests,
+            _server: Arc::new(Server {
+                stop: Some(stop),
+                thread: Some(thread),
+            }),
+        })
     }
 
     /// `http://127.0.0.1:PORT/v1`, the base URL OpenAI clients take.
@@ -251,5 +283,27 @@ impl MockOpenAi {
     /// Requests served so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MockOpenAi;
+
+    #[test]
+    fn dropping_the_last_handle_stops_the_server() {
+        let provider = MockOpenAi::start().unwrap();
+        let addr = provider.addr;
+        let clone = provider.clone();
+        drop(provider);
+        assert!(
+            std::net::TcpStream::connect(addr).is_ok(),
+            "a clone keeps it serving"
+        );
+        drop(clone);
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "nothing listens after the last handle is gone"
+        );
     }
 }
