@@ -377,9 +377,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let llm_base = match std::env::var("OPENAI_BASE_URL") {
-        Ok(url) => url,
-        Err(_) => ferrotel::testing::openai::MockOpenAi::start()?.base_url(),
+    // The local provider serves while its handle lives: kept until main returns.
+    let (llm_base, _provider) = match std::env::var("OPENAI_BASE_URL") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let provider = ferrotel::testing::openai::MockOpenAi::start()?;
+            (provider.base_url(), Some(provider))
+        }
     };
     println!("demo: LLM at {llm_base}");
 
