@@ -97,12 +97,13 @@ fn self_monitoring_counts_exported_spans_and_logs() {
         ),
         Some(10.0)
     );
+    // The ten events and init's start-up line.
     assert_eq!(
         s.value(
             "otel_sdk_exporter_log_exported_total",
             &[("otel_component_type", "otlp_http_log_exporter")]
         ),
-        Some(10.0)
+        Some(11.0)
     );
     assert_eq!(
         s.value("otel_sdk_processor_span_queue_capacity", &[]),
