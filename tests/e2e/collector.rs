@@ -280,22 +280,7 @@ fn the_demo_through_the_collector_fills_every_panel_with_exemplars() {
     };
     let (_prom, prom) = prometheus("collector-path", targets, None, None);
 
-    let load = |addr: SocketAddr, rate: &str, fault: &str| {
-        Example::start_with_args(
-            "loadgen",
-            &[
-                "--target",
-                &format!("http://{addr}"),
-                "--duration",
-                "60s",
-                "--rate",
-                rate,
-                "--fault",
-                fault,
-            ],
-            &[],
-        )
-    };
+    let load = |addr: SocketAddr, rate: &str, fault: &str| loadgen(addr, "60s", rate, fault);
     let (grpc_demo, http_demo) = (demos[0].1, demos[1].1);
     let loads = [
         load(grpc_demo, "10", "none"),
@@ -526,18 +511,7 @@ fn a_backend_outage_fires_the_export_alert_and_loses_nothing() {
     ]);
     let mut demo = Example::start("demo", &env);
     let addr = demo.url_after("listening on http://");
-    let load = Example::start_with_args(
-        "loadgen",
-        &[
-            "--target",
-            &format!("http://{addr}"),
-            "--duration",
-            "150s",
-            "--rate",
-            "10",
-        ],
-        &[],
-    );
+    let load = loadgen(addr, "150s", "10", "none");
     wait_until("spans downstream", Duration::from_secs(60), || {
         !downstream.spans().is_empty()
     });

@@ -238,6 +238,24 @@ fn substitute(expr: &str) -> String {
         .replace("$__rate_interval", "1m")
 }
 
+/// The load generator against `addr` for `duration` at `rate` requests per second.
+fn loadgen(addr: SocketAddr, duration: &str, rate: &str, fault: &str) -> Example {
+    Example::start_with_args(
+        "loadgen",
+        &[
+            "--target",
+            &format!("http://{addr}"),
+            "--duration",
+            duration,
+            "--rate",
+            rate,
+            "--fault",
+            fault,
+        ],
+        &[],
+    )
+}
+
 fn demo_env<'a>(redis: &'a str, sqlite: &'a str, otlp: &'a str) -> Vec<(&'a str, &'a str)> {
     // As docker-compose.yml runs it: traces and logs over OTLP, metrics pulled.
     vec![
@@ -332,23 +350,7 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
     let (_prom, prom) = prometheus("dashboards", targets, None, None);
 
     // A realistic mix, and errors on top of it, for the whole test.
-    let target = format!("http://{addr}");
-    let load = |rate: &str, fault: &str| {
-        Example::start_with_args(
-            "loadgen",
-            &[
-                "--target",
-                &target,
-                "--duration",
-                "60s",
-                "--rate",
-                rate,
-                "--fault",
-                fault,
-            ],
-            &[],
-        )
-    };
+    let load = |rate: &str, fault: &str| loadgen(addr, "60s", rate, fault);
     let normal = load("10", "none");
     let errors = load("2", "errors");
     let slow = load("1", "slow-llm");

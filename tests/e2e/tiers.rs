@@ -164,22 +164,7 @@ fn two_tiers_keep_traces_whole_sample_by_policy_and_remote_write_every_panel() {
     ]);
     let mut demo = Example::start("demo", &env);
     let addr = demo.url_after("listening on http://");
-    let load = |rate: &str, fault: &str| {
-        Example::start_with_args(
-            "loadgen",
-            &[
-                "--target",
-                &format!("http://{addr}"),
-                "--duration",
-                "60s",
-                "--rate",
-                rate,
-                "--fault",
-                fault,
-            ],
-            &[],
-        )
-    };
+    let load = |rate: &str, fault: &str| loadgen(addr, "60s", rate, fault);
     let loads = [
         load("10", "none"),
         load("2", "errors"),
