@@ -275,6 +275,16 @@ fn demo_env<'a>(redis: &'a str, sqlite: &'a str, otlp: &'a str) -> Vec<(&'a str,
 /// returns some finite series, within a minute of load (queries are retried: LLM calls
 /// happen only on cache misses, and a rate needs two scrapes of a series).
 fn every_panel_returns_data(prom: SocketAddr, applies: impl Fn(&str) -> bool) {
+    wait_until(
+        "the demo's first requests in Prometheus",
+        Duration::from_secs(60),
+        || {
+            finite(&query(
+                prom,
+                r#"sum(rate(http_server_request_duration_seconds_count{service_name="chat-api"}[1m]))"#,
+            )) > 0
+        },
+    );
     // Template variables resolve to the demo's values.
     let boards = support::dashboards();
     assert_eq!(boards.len(), 4, "four dashboards");
@@ -355,12 +365,6 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
     let errors = load("2", "errors");
     let slow = load("1", "slow-llm");
 
-    wait_until("the demo's first scrapes", Duration::from_secs(60), || {
-        finite(&query(
-            prom,
-            "sum(rate(http_server_request_duration_seconds_count[1m]))",
-        )) > 0
-    });
     // The span metrics exist on the collector path only (tests/e2e/collector.rs).
     every_panel_returns_data(prom, |expr| !expr.contains("traces_span_metrics"));
     // The spans behind the exemplar and trace links arrived over OTLP.
