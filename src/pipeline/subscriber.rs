@@ -103,7 +103,8 @@ pub(crate) fn dispatch(layers: Vec<BoxedLayer>) -> Dispatch {
 }
 
 /// Makes `log` records `tracing` events, up to the most verbose level either filter
-/// lets through. Whether it was installed: `false` when another `log` logger is set.
+/// lets through. `false` when another `log` logger is set (with both filters off there is
+/// nothing to bridge, and nothing to report).
 pub(crate) fn bridge_log(config: &Resolved) -> bool {
     let hint = |f: &str| {
         EnvFilter::builder()
@@ -116,7 +117,7 @@ pub(crate) fn bridge_log(config: &Resolved) -> bool {
         _ => tracing::level_filters::LevelFilter::TRACE,
     };
     let level = match level.into_level() {
-        None => return false,
+        None => return true,
         Some(tracing::Level::ERROR) => tracing_log::log::LevelFilter::Error,
         Some(tracing::Level::WARN) => tracing_log::log::LevelFilter::Warn,
         Some(tracing::Level::INFO) => tracing_log::log::LevelFilter::Info,
