@@ -172,7 +172,7 @@ impl Config {
                 Err(e @ Error::InvalidEnv { var, .. })
                     if !strict && var != env::FERROTEL_ADMIN_TOKEN && vars.0.contains_key(var) =>
                 {
-                    ignored.push(format!("{e}; ignored, the default stands"));
+                    ignored.push((var, format!("{e}; ignored, the default stands")));
                     vars.0.remove(var);
                 }
                 Err(e) => return Err(e),

@@ -40,8 +40,8 @@ pub struct Resolved {
     pub(crate) log_bridge: bool,
     pub(crate) span_counts: super::types::SpanCounts,
     pub(crate) temporality: super::types::TemporalityPreference,
-    /// What the environment said that could not be used, and was ignored.
-    pub(crate) ignored: Vec<String>,
+    /// Each variable whose value could not be used and was ignored, with the reason.
+    pub(crate) ignored: Vec<(&'static str, String)>,
     pub(crate) sampler: Sampler,
     pub(crate) propagators: Vec<super::types::Propagator>,
     pub(crate) exporters: PerSignal<Exporters>,
@@ -68,8 +68,13 @@ impl Resolved {
 
     /// Each environment variable whose value could not be used and was ignored (the
     /// default stands in), with the reason; empty in strict mode, where each is an error.
-    pub fn ignored(&self) -> &[String] {
-        &self.ignored
+    pub fn ignored(&self) -> Vec<&str> {
+        self.ignored.iter().map(|(_, why)| why.as_str()).collect()
+    }
+
+    /// The names of the variables [`ignored`](Resolved::ignored) lists.
+    pub(crate) fn ignored_vars(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.ignored.iter().map(|(var, _)| *var)
     }
 
     /// The `service.name` that will be reported.

@@ -161,11 +161,7 @@ fn startup_line(config: &Resolved, t: &Telemetry, bridged: bool) -> String {
         "console filter {:?}, telemetry filter {:?}",
         config.log_filter, config.telemetry_filter
     ));
-    let ignored: Vec<&str> = config
-        .ignored()
-        .iter()
-        .filter_map(|w| w.split(" for ").nth(1)?.split(':').next())
-        .collect();
+    let ignored: Vec<&str> = config.ignored_vars().collect();
     if !ignored.is_empty() {
         parts.push(format!(
             "ignored from the environment: {}",

@@ -14,6 +14,8 @@ fn quickstart_exports_serves_metrics_and_stops_on_sigterm() {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            // Unusable: ignored with a warning, and named on the start-up line.
+            ("OTEL_PROPAGATORS", "tracecontext,xray"),
         ],
     );
     let addr = run.url_after("metrics at http://");
@@ -34,6 +36,17 @@ fn quickstart_exports_serves_metrics_and_stops_on_sigterm() {
         "{startup}"
     );
     assert!(!startup.contains("http://"), "{startup}");
+    assert!(
+        startup.contains("ignored from the environment: OTEL_PROPAGATORS"),
+        "{startup}"
+    );
+    assert!(
+        run.printed()
+            .iter()
+            .any(|l| l.contains("WARN") && l.contains("OTEL_PROPAGATORS") && l.contains("xray")),
+        "the warning names the variable and its value: {:?}",
+        run.printed()
+    );
     run.next("a first job", |l| l.contains("job done"));
     let done = run.next("a second job", |l| l.contains("job done"));
 
