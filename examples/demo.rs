@@ -385,7 +385,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (provider.base_url(), Some(provider))
         }
     };
-    println!("demo: LLM at {llm_base}");
+    // Printed after the listening address: tools take the first http:// the demo prints.
+    let llm_line = format!("demo: LLM at {llm_base}");
 
     let (audit_tx, mut audit_rx) = tokio::sync::mpsc::channel::<(i64, Ticket)>(1024);
     let app = Arc::new(App {
@@ -425,6 +426,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let local = listener.local_addr()?;
     println!("demo: listening on http://{local}");
     println!("demo: metrics at http://{local}/metrics, health at http://{local}/health/ready");
+    println!("{llm_line}");
     axum::serve(listener, router)
         .with_graceful_shutdown(ferrotel::shutdown_signal())
         .await?;

@@ -167,6 +167,18 @@ fn demo_runs_with_nothing_else_running() {
         l.contains("is not reachable; running with the cache disabled")
     });
     let addr = demo.url_after("listening on http://");
+    // Tools take the first http:// address the demo prints: it is the one it listens on.
+    let first = demo
+        .printed()
+        .iter()
+        .find(|l| l.contains("http://"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        first.contains("listening on http://"),
+        "{:?}",
+        demo.printed()
+    );
     let urls = demo.next("where the metrics are", |l| l.contains("metrics at"));
     assert_eq!(
         urls,
