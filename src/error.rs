@@ -53,6 +53,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A TLS file the environment names cannot be used. Always an error, even outside
+    /// strict mode: sending without the CA or client certificate it names would only
+    /// fail every export, or (for a CA) trust more than the operator meant.
+    #[error("cannot use {path} named by {var}: {reason}")]
+    TlsFile {
+        /// The variable, e.g. `OTEL_EXPORTER_OTLP_CERTIFICATE`.
+        var: &'static str,
+        /// The path it holds.
+        path: String,
+        /// What is wrong with the file.
+        reason: String,
+    },
     /// An exporter could not be built from the given settings.
     #[error("could not build the {signal} exporter for {endpoint}: {reason}")]
     Exporter {

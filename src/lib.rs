@@ -44,7 +44,9 @@ pub mod testing;
 struct ReadmeDoctests;
 
 #[doc(inline)]
-pub use config::{env, BatchSettings, Config, LogFormat, OtlpTarget, Protocol, Resolved, Sampler};
+pub use config::{
+    env, BatchSettings, Config, LogFormat, OtlpTarget, Pem, Protocol, Resolved, Sampler, TlsFiles,
+};
 #[doc(inline)]
 pub use error::{Error, ShutdownError, ShutdownFailure, Undelivered};
 #[doc(inline)]

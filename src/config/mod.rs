@@ -22,8 +22,9 @@ mod parse;
 mod resolve;
 mod types;
 
+pub(crate) use parse::mask_userinfo;
 pub use resolve::Resolved;
-pub use types::{BatchSettings, LogFormat, OtlpTarget, Protocol, Sampler};
+pub use types::{BatchSettings, LogFormat, OtlpTarget, Pem, Protocol, Sampler, TlsFiles};
 pub(crate) use types::{Propagator, TemporalityPreference};
 
 /// What code set with the `with_*` methods; `None` leaves the choice to the environment.

@@ -223,26 +223,110 @@ pub(crate) fn parse_batch(
     Ok(s)
 }
 
-pub(crate) fn validate_endpoint(var: &'static str, v: &str) -> Result<String, Error> {
+/// An OTLP endpoint: an `http://` or `https://` URL with a host. One given without a
+/// scheme (`collector:4317`, as some operators inject) gets `https://`, or `http://`
+/// when `insecure` (`OTEL_EXPORTER_OTLP_INSECURE=true`), as the specification reads;
+/// `None` (code's settings) wants the scheme written.
+pub(crate) fn validate_endpoint(
+    var: &'static str,
+    v: &str,
+    insecure: Option<bool>,
+) -> Result<String, Error> {
+    let given = v;
+    let v = match insecure {
+        _ if v.contains("://") => v.to_string(),
+        Some(true) => format!("http://{v}"),
+        Some(false) => format!("https://{v}"),
+        None => v.to_string(),
+    };
     let ok = v
         .parse::<http::Uri>()
         .ok()
         .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
         .filter(|u| u.host().is_some_and(|h| !h.is_empty()));
     match ok {
-        // TLS to the collector is not built in yet: refuse now rather than fail every export.
-        Some(u) if u.scheme_str() == Some("https") => Err(invalid(
+        Some(u) if u.scheme_str() == Some("https") && !cfg!(feature = "tls") => Err(invalid(
             var,
-            &mask_userinfo(v),
-            "an http:// URL: this build of ferrotel has no TLS client yet; send to a local collector over http:// and let it speak TLS onward",
+            &mask_userinfo(given),
+            "an http:// URL: this build of ferrotel has no TLS client (enable its `tls` feature, on by default)",
         )),
-        Some(_) => Ok(v.to_string()),
+        Some(_) => Ok(v),
         None => Err(invalid(
             var,
-            &mask_userinfo(v),
-            "an http:// URL with a host, e.g. http://localhost:4318",
+            &mask_userinfo(given),
+            "an http:// or https:// URL with a host, e.g. http://localhost:4318",
         )),
     }
+}
+
+/// The TLS files of one signal: its own variables over the general ones. A file that
+/// cannot be read, or a key without its certificate, is an error naming the variable.
+pub(crate) fn tls_files(
+    vars: &Vars,
+    [ca, cert, key]: [[&'static str; 2]; 3],
+) -> Result<super::types::TlsFiles, Error> {
+    let read = |[own, general]: [&'static str; 2]| -> Result<Option<super::types::Pem>, Error> {
+        let Some((var, path)) = vars
+            .get(own)
+            .map(|p| (own, p))
+            .or(vars.get(general).map(|p| (general, p)))
+        else {
+            return Ok(None);
+        };
+        let path = path.trim();
+        super::types::Pem::read(path)
+            .and_then(|pem| check_pem(var, &pem).map(|()| pem))
+            .map(Some)
+            .map_err(|e| Error::TlsFile {
+                var,
+                path: path.to_string(),
+                reason: e.to_string(),
+            })
+    };
+    let ca = read(ca)?;
+    let client = match (read(cert)?, read(key)?) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        (c, _) => {
+            let (var, missing) = if c.is_some() {
+                (cert[1], key[1])
+            } else {
+                (key[1], cert[1])
+            };
+            return Err(Error::TlsFile {
+                var,
+                path: String::new(),
+                reason: format!("mutual TLS needs both a client certificate and its key; {missing} (or its per-signal form) is not set"),
+            });
+        }
+    };
+    Ok(super::types::TlsFiles { ca, client })
+}
+
+/// With TLS built in, a certificate file must hold a certificate and a key file a key.
+#[allow(unused_variables)]
+fn check_pem(var: &'static str, pem: &super::types::Pem) -> std::io::Result<()> {
+    #[cfg(feature = "tls")]
+    {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let bad = |what: &str| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("no {what} in the PEM file"),
+            )
+        };
+        if var.ends_with("_KEY") {
+            PrivateKeyDer::from_pem_slice(pem.bytes()).map_err(|_| bad("private key"))?;
+        } else if CertificateDer::pem_slice_iter(pem.bytes())
+            .filter_map(Result::ok)
+            .next()
+            .is_none()
+        {
+            return Err(bad("certificate"));
+        }
+    }
+    Ok(())
 }
 
 /// A URL as it may be shown in an error: the password (all userinfo) masked.

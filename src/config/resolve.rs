@@ -126,6 +126,10 @@ struct SignalVars {
     timeout: &'static str,
     compression: &'static str,
     exporter: &'static str,
+    certificate: &'static str,
+    client_certificate: &'static str,
+    client_key: &'static str,
+    insecure: &'static str,
 }
 
 fn signal_vars(s: Signal) -> SignalVars {
@@ -136,6 +140,10 @@ fn signal_vars(s: Signal) -> SignalVars {
             headers: env::OTEL_EXPORTER_OTLP_TRACES_HEADERS,
             timeout: env::OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
             compression: env::OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+            certificate: env::OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+            client_certificate: env::OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+            client_key: env::OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
+            insecure: env::OTEL_EXPORTER_OTLP_TRACES_INSECURE,
             exporter: env::OTEL_TRACES_EXPORTER,
         },
         Signal::Metrics => SignalVars {
@@ -144,6 +152,10 @@ fn signal_vars(s: Signal) -> SignalVars {
             headers: env::OTEL_EXPORTER_OTLP_METRICS_HEADERS,
             timeout: env::OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
             compression: env::OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+            certificate: env::OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+            client_certificate: env::OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+            client_key: env::OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+            insecure: env::OTEL_EXPORTER_OTLP_METRICS_INSECURE,
             exporter: env::OTEL_METRICS_EXPORTER,
         },
         Signal::Logs => SignalVars {
@@ -152,6 +164,10 @@ fn signal_vars(s: Signal) -> SignalVars {
             headers: env::OTEL_EXPORTER_OTLP_LOGS_HEADERS,
             timeout: env::OTEL_EXPORTER_OTLP_LOGS_TIMEOUT,
             compression: env::OTEL_EXPORTER_OTLP_LOGS_COMPRESSION,
+            certificate: env::OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE,
+            client_certificate: env::OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE,
+            client_key: env::OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY,
+            insecure: env::OTEL_EXPORTER_OTLP_LOGS_INSECURE,
             exporter: env::OTEL_LOGS_EXPORTER,
         },
     }
@@ -361,9 +377,16 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         .get(env::OTEL_EXPORTER_OTLP_PROTOCOL)
         .map(|v| Protocol::parse(env::OTEL_EXPORTER_OTLP_PROTOCOL, v))
         .transpose()?;
+    let insecure = vars
+        .get(env::OTEL_EXPORTER_OTLP_INSECURE)
+        .map(|v| parse::parse_bool(env::OTEL_EXPORTER_OTLP_INSECURE, v))
+        .transpose()?
+        .unwrap_or(false);
     let base = vars
         .get(env::OTEL_EXPORTER_OTLP_ENDPOINT)
-        .map(|v| parse::validate_endpoint(env::OTEL_EXPORTER_OTLP_ENDPOINT, v.trim()))
+        .map(|v| {
+            parse::validate_endpoint(env::OTEL_EXPORTER_OTLP_ENDPOINT, v.trim(), Some(insecure))
+        })
         .transpose()?;
     let headers = vars
         .get(env::OTEL_EXPORTER_OTLP_HEADERS)
@@ -384,12 +407,13 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         .otlp
         .as_ref()
         .map(|(endpoint, protocol)| {
-            parse::validate_endpoint("with_otlp", endpoint)
+            parse::validate_endpoint("with_otlp", endpoint, None)
                 .map(|base| (base, *protocol))
                 .map_err(|_| Error::InvalidConfig {
                     field: "with_otlp",
                     value: parse::mask_userinfo(endpoint),
-                    allowed: "an http:// URL with a host (TLS is not built in yet)",
+                    allowed:
+                        "an http:// or https:// URL with a host (https:// needs the `tls` feature)",
                 })
         })
         .transpose()?;
@@ -410,9 +434,14 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             Some(v) => Protocol::parse(names.protocol, v)?,
             None => protocol.unwrap_or_default(),
         };
+        let own_insecure = vars
+            .get(names.insecure)
+            .map(|v| parse::parse_bool(names.insecure, v))
+            .transpose()?
+            .unwrap_or(insecure);
         let own = vars
             .get(names.endpoint)
-            .map(|v| parse::validate_endpoint(names.endpoint, v.trim()))
+            .map(|v| parse::validate_endpoint(names.endpoint, v.trim(), Some(own_insecure)))
             .transpose()?;
         let mut endpoint = match (own, &base) {
             (Some(own), _) => Some(own),
@@ -446,6 +475,21 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             chosen.otlp = true;
         }
         parse::merge_headers(&mut hdrs, code.otlp_headers.clone());
+        let tls = if chosen.otlp {
+            parse::tls_files(
+                vars,
+                [
+                    [names.certificate, env::OTEL_EXPORTER_OTLP_CERTIFICATE],
+                    [
+                        names.client_certificate,
+                        env::OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+                    ],
+                    [names.client_key, env::OTEL_EXPORTER_OTLP_CLIENT_KEY],
+                ],
+            )?
+        } else {
+            Default::default()
+        };
         *otlp.get_mut(signal) = chosen.otlp.then(|| OtlpTarget {
             endpoint: endpoint
                 .unwrap_or_else(|| protocol.signal_url(protocol.default_endpoint(), signal)),
@@ -453,6 +497,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             headers: hdrs,
             timeout,
             gzip,
+            tls,
         });
         *exporters.get_mut(signal) = chosen;
     }

@@ -7,7 +7,8 @@ use crate::Signal;
 fn err(vars: &[(&str, &str)]) -> String {
     Config::from_vars(vars.iter().copied())
         .and_then(|c| c.strict().resolve())
-        .expect_err("should be rejected")
+        .map(|_| panic!("{vars:?} should be rejected"))
+        .unwrap_err()
         .to_string()
 }
 
@@ -132,12 +133,12 @@ fn every_bad_value_names_its_variable() {
         (
             "OTEL_EXPORTER_OTLP_PROTOCOL",
             "udp",
-            "grpc or http/protobuf",
+            "grpc, http/protobuf or http/json",
         ),
         (
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "http/json",
-            "grpc or http/protobuf",
+            "http/xml",
+            "grpc, http/protobuf or http/json",
         ),
         (
             "OTEL_TRACES_SAMPLER",
@@ -156,21 +157,13 @@ fn every_bad_value_names_its_variable() {
             "k=a%0Ab",
             "control characters",
         ),
-        (
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "collector:4317",
-            "http:// URL",
-        ),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://c:21", "http:// URL"),
-        (
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "https://c:4317",
-            "no TLS client",
-        ),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://c:21", "https:// URL"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", ":4317", "https:// URL"),
+        ("OTEL_EXPORTER_OTLP_INSECURE", "maybe", "true or false"),
         (
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
             "not a url",
-            "http:// URL",
+            "https:// URL",
         ),
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "0", "greater than 0"),
         ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "10s", "milliseconds"),
@@ -275,8 +268,8 @@ fn secrets_never_appear_in_configuration_errors() {
         ),
         (
             "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
-            format!("https://user:{secret}@collector:4318/v1/logs"),
-            "https://***@collector:4318/v1/logs",
+            format!("ftp://user:{secret}@collector:4318/v1/logs"),
+            "ftp://***@collector:4318/v1/logs",
         ),
     ];
     for (var, value, shown) in &cases {
@@ -503,4 +496,157 @@ fn otel_log_level_sets_the_sdk_crates_console_level() {
         "warn,opentelemetry=debug,opentelemetry_sdk=debug,opentelemetry_otlp=debug"
     );
     assert!(err(&[("OTEL_LOG_LEVEL", "loud")]).contains("OTEL_LOG_LEVEL"));
+}
+
+/// A file for the TLS tests below, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> TempFile {
+        let dir = std::env::temp_dir().join(format!("ferrotel-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        TempFile(path)
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A PEM certificate block (not a valid X.509 certificate: resolving reads only the PEM
+/// layer; the handshake tests in tests/pipeline use real ones).
+const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBfjCCASSgAwIBAgIUNjUp3sL0a1Y3nzKJ2V4Hn7a0XvYwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJdGVzdCBjZXJ0MB4XDTI2MDEwMTAwMDAwMFoXDTM2MDEwMTAw
+MDAwMFowFDESMBAGA1UEAwwJdGVzdCBjZXJ0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAEb6PmfP0Yy1r3gqzY8m9h8bGmW0Gm3kq5f9D4b9lHq8wOQm5pJcQ5Y3xP
+wGvV7m3yq1bqvNRv3Zr0w0Vt9m1Xo6NTMFEwHQYDVR0OBBYEFG0R8n8q2f0d5i8p
+m0y4Xl1oQkqxMB8GA1UdIwQYMBaAFG0R8n8q2f0d5i8pm0y4Xl1oQkqxMA8GA1Ud
+EwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgS2b3j0y6d6WcQm8f9i0k2p3Q
+9w5n0Vb3z9lQm2u2x1cCIQDd8Xh0b1i1p7lD2tq3s0c1f0yq3m4x7o5r2u8w9k6y1A==
+-----END CERTIFICATE-----
+";
+
+#[test]
+fn https_endpoints_are_accepted_and_scheme_less_ones_follow_insecure() {
+    let resolve = |vars: &[(&str, &str)]| {
+        Config::from_vars(vars.iter().copied())
+            .unwrap()
+            .strict()
+            .resolve()
+            .unwrap()
+    };
+    let c = resolve(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318")]);
+    assert_eq!(
+        c.otlp(Signal::Traces).unwrap().endpoint,
+        "https://c:4318/v1/traces"
+    );
+    // Without a scheme: TLS unless OTEL_EXPORTER_OTLP_INSECURE says otherwise.
+    let c = resolve(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+    ]);
+    assert_eq!(
+        c.otlp(Signal::Metrics).unwrap().endpoint,
+        "https://collector:4317"
+    );
+    let c = resolve(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "logs:4317"),
+        ("OTEL_EXPORTER_OTLP_LOGS_INSECURE", "false"),
+    ]);
+    assert_eq!(
+        c.otlp(Signal::Traces).unwrap().endpoint,
+        "http://collector:4317"
+    );
+    assert_eq!(c.otlp(Signal::Logs).unwrap().endpoint, "https://logs:4317");
+    // http/json is a protocol value, sent to the HTTP paths.
+    let c = resolve(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+    ]);
+    let t = c.otlp(Signal::Logs).unwrap();
+    assert_eq!(
+        (t.protocol, t.endpoint.as_str()),
+        (Protocol::HttpJson, "http://c:4318/v1/logs")
+    );
+}
+
+#[test]
+fn tls_files_are_read_per_signal_and_their_faults_are_always_errors() {
+    let ca = TempFile::new("ca.pem", CERT);
+    let other = TempFile::new("other-ca.pem", CERT);
+    let not_pem = TempFile::new("not.pem", "hello");
+    let c = Config::from_vars([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.path()),
+        ("OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", other.path()),
+    ])
+    .unwrap()
+    .resolve()
+    .unwrap();
+    let ca_of = |s| c.otlp(s).unwrap().tls.ca.as_ref().unwrap().path.clone();
+    assert_eq!(ca_of(Signal::Traces), ca.0);
+    assert_eq!(ca_of(Signal::Logs), other.0, "the per-signal file wins");
+    assert!(c.otlp(Signal::Traces).unwrap().tls.client.is_none());
+
+    // Lenient mode does not ignore these: each is an error naming the variable and path.
+    let lenient = |vars: &[(&str, &str)]| {
+        Config::from_vars(vars.iter().copied())
+            .and_then(|c| c.resolve())
+            .expect_err("a TLS file fault is an error")
+            .to_string()
+    };
+    let e = lenient(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"),
+    ]);
+    assert!(
+        e.contains("OTEL_EXPORTER_OTLP_CERTIFICATE") && e.contains("/nonexistent/ca.pem"),
+        "{e}"
+    );
+    let e = lenient(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"),
+        ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", not_pem.path()),
+    ]);
+    assert!(
+        e.contains("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE") && e.contains("no PEM block"),
+        "{e}"
+    );
+    let e = lenient(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca.path()),
+    ]);
+    assert!(
+        e.contains("OTEL_EXPORTER_OTLP_CLIENT_KEY"),
+        "a certificate without its key: {e}"
+    );
+    // A key file that holds a certificate: named, its contents never printed.
+    let e = lenient(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", ca.path()),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", ca.path()),
+    ]);
+    #[cfg(feature = "tls")]
+    assert!(
+        e.contains("OTEL_EXPORTER_OTLP_CLIENT_KEY") && e.contains("no private key"),
+        "{e}"
+    );
+    assert!(!e.contains("MIIB"), "no PEM contents in the message: {e}");
+    // Not read at all when no signal goes over OTLP.
+    assert!(
+        Config::from_vars([("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem")])
+            .unwrap()
+            .resolve()
+            .is_ok()
+    );
 }

@@ -18,6 +18,9 @@ pub enum Protocol {
     /// OTLP protobuf over HTTP POST, conventionally port 4318. The specification's default.
     #[default]
     HttpProtobuf,
+    /// OTLP JSON over HTTP POST (`http/json`): larger and slower than protobuf, for
+    /// receivers or proxies that only take JSON.
+    HttpJson,
 }
 
 impl Protocol {
@@ -25,14 +28,19 @@ impl Protocol {
         match v.trim() {
             "grpc" => Ok(Protocol::Grpc),
             "http/protobuf" => Ok(Protocol::HttpProtobuf),
-            _ => Err(super::parse::invalid(var, v, "grpc or http/protobuf")),
+            "http/json" => Ok(Protocol::HttpJson),
+            _ => Err(super::parse::invalid(
+                var,
+                v,
+                "grpc, http/protobuf or http/json",
+            )),
         }
     }
 
     pub(crate) fn default_endpoint(self) -> &'static str {
         match self {
             Protocol::Grpc => "http://localhost:4317",
-            Protocol::HttpProtobuf => "http://localhost:4318",
+            Protocol::HttpProtobuf | Protocol::HttpJson => "http://localhost:4318",
         }
     }
 
@@ -40,7 +48,9 @@ impl Protocol {
     pub(crate) fn signal_url(self, base: &str, signal: Signal) -> String {
         match self {
             Protocol::Grpc => base.to_string(),
-            Protocol::HttpProtobuf => format!("{}/v1/{signal}", base.trim_end_matches('/')),
+            Protocol::HttpProtobuf | Protocol::HttpJson => {
+                format!("{}/v1/{signal}", base.trim_end_matches('/'))
+            }
         }
     }
 }
@@ -55,6 +65,7 @@ impl std::fmt::Display for Protocol {
         f.write_str(match self {
             Protocol::Grpc => "grpc",
             Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
         })
     }
 }
@@ -195,6 +206,73 @@ pub struct OtlpTarget {
     pub timeout: Duration,
     /// Whether exports are gzip-compressed (`OTEL_EXPORTER_OTLP_COMPRESSION=gzip`).
     pub gzip: bool,
+    /// What an `https://` endpoint is checked against and what the client presents.
+    pub tls: TlsFiles,
+}
+
+/// TLS material of one OTLP target, read from the files `OTEL_EXPORTER_OTLP_CERTIFICATE`,
+/// `_CLIENT_CERTIFICATE` and `_CLIENT_KEY` (or their per-signal forms) name. Without a
+/// CA file the system's roots and the webpki roots are trusted.
+///
+/// ```
+/// let c = ferrotel::Config::from_vars([("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318")]).unwrap();
+/// let t = c.resolve().unwrap().otlp(ferrotel::Signal::Traces).unwrap().clone();
+/// assert!(t.tls.ca.is_none() && t.tls.client.is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsFiles {
+    /// The trusted CA certificate(s), instead of the system's and webpki roots.
+    pub ca: Option<Pem>,
+    /// Client certificate chain and private key, for mutual TLS.
+    pub client: Option<(Pem, Pem)>,
+}
+
+/// A PEM file's path and contents; its `Debug` shows the path only, so a private key
+/// never reaches a log line.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("ferrotel-pem-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("key.pem");
+/// # std::fs::write(&path, "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n").unwrap();
+/// let pem = ferrotel::Pem::read(&path).unwrap();
+/// assert!(!format!("{pem:?}").contains("c2VjcmV0"));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pem {
+    /// Where it was read from.
+    pub path: std::path::PathBuf,
+    pub(crate) bytes: std::sync::Arc<[u8]>,
+}
+
+impl Pem {
+    /// Reads a PEM file: the error is the I/O error's words (the caller names the variable).
+    pub fn read(path: impl AsRef<std::path::Path>) -> std::io::Result<Pem> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)?;
+        if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "no PEM block (-----BEGIN …) in the file",
+            ));
+        }
+        Ok(Pem {
+            path: path.to_path_buf(),
+            bytes: bytes.into(),
+        })
+    }
+
+    /// The file's contents.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::fmt::Debug for Pem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pem").field(&self.path).finish()
+    }
 }
 
 /// How many attributes, events and links a span keeps (`OTEL_SPAN_*_COUNT_LIMIT`); the

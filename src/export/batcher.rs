@@ -172,13 +172,14 @@ pub(crate) trait Sink<T>: Send + Sync + 'static {
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
 }
 
-/// Spans go to any SDK span exporter.
+/// Spans go to any SDK span exporter; its failures are explained by the [`Why`] its
+/// client fills.
 #[derive(Debug)]
-pub(crate) struct Spans<E>(pub(crate) E);
+pub(crate) struct Spans<E>(pub(crate) E, pub(crate) super::Why);
 
 impl<E: SpanExporter + 'static> Sink<SpanData> for Spans<E> {
-    fn export(&self, batch: Vec<SpanData>) -> impl Future<Output = OTelSdkResult> + Send {
-        self.0.export(batch)
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.1.explain(self.0.export(batch).await)
     }
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
         self.0.shutdown_with_timeout(timeout)
@@ -188,15 +189,16 @@ impl<E: SpanExporter + 'static> Sink<SpanData> for Spans<E> {
 /// A log record with the scope it was emitted in, owned so it can wait in a queue.
 pub(crate) type OwnedLog = (SdkLogRecord, InstrumentationScope);
 
-/// Log records go to any SDK log exporter.
+/// Log records go to any SDK log exporter; its failures are explained by the [`Why`]
+/// its client fills.
 #[derive(Debug)]
-pub(crate) struct Logs<E>(pub(crate) E);
+pub(crate) struct Logs<E>(pub(crate) E, pub(crate) super::Why);
 
 impl<E: LogExporter + 'static> Sink<OwnedLog> for Logs<E> {
     async fn export(&self, batch: Vec<OwnedLog>) -> OTelSdkResult {
         let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
             batch.iter().map(|(r, s)| (r, s)).collect();
-        self.0.export(LogBatch::new(&refs)).await
+        self.1.explain(self.0.export(LogBatch::new(&refs)).await)
     }
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
         self.0.shutdown_with_timeout(timeout)
@@ -355,14 +357,14 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                     stats.exported.fetch_add(n, Ordering::Relaxed);
                     meters.exported(n, None);
                     if stats.failing.swap(false, Ordering::Relaxed) {
-                        tracing::info!(target: "ferrotel::export", exporter = %meters.label, "exports succeed again");
+                        tracing::info!(target: "ferrotel::export", exporter = %meters.label, endpoint = %meters.destination, "exports succeed again");
                     }
                 }
                 Err(e) => {
                     stats.failed.fetch_add(n, Ordering::Relaxed);
                     meters.exported(n, Some(error_type(e)));
                     if !stats.failing.swap(true, Ordering::Relaxed) {
-                        tracing::warn!(target: "ferrotel::export", exporter = %meters.label, error = %e, items = n,
+                        tracing::warn!(target: "ferrotel::export", exporter = %meters.label, endpoint = %meters.destination, error = %e, items = n,
                             "export failed; items are counted in otel.sdk.exporter.*.exported with error.type, further failures are not logged until an export succeeds");
                     }
                 }

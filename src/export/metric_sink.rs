@@ -29,11 +29,14 @@ pub(crate) struct MetricSink<E> {
     pub(crate) exported: Arc<OnceLock<Counter<u64>>>,
     pub(crate) attrs: Vec<KeyValue>,
     pub(crate) failed_exports: Arc<AtomicU64>,
+    why: super::Why,
 }
 
 impl<E> MetricSink<E> {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         inner: E,
+        why: super::Why,
         runtime: tokio::runtime::Handle,
         alive: Alive,
         timeout: Duration,
@@ -43,6 +46,7 @@ impl<E> MetricSink<E> {
     ) -> Self {
         MetricSink {
             inner,
+            why,
             runtime,
             alive,
             timeout,
@@ -70,7 +74,7 @@ impl<E: PushMetricExporter> PushMetricExporter for MetricSink<E> {
             }),
         };
         async move {
-            let result = run.await;
+            let result = self.why.explain(run.await);
             match &result {
                 Ok(()) => {
                     if let Some(c) = self.exported.get() {

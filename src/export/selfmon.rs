@@ -71,6 +71,8 @@ pub(crate) struct SignalMeters {
     exporter_ok_attrs: Arc<[KeyValue]>,
     /// `otel.component.name` of the exporter, for log lines.
     pub(crate) label: Arc<str>,
+    /// Where the exporter sends (userinfo masked), for log lines; `-` for the console.
+    pub(crate) destination: Arc<str>,
 }
 
 impl SignalMeters {
@@ -105,7 +107,14 @@ impl SignalMeters {
             queue_full_attrs: queue_full.into(),
             exporter_ok_attrs: exporter_attrs(exporter, index).into(),
             label: format!("{exporter}/{index}").into(),
+            destination: "-".into(),
         }
+    }
+
+    /// Names the exporter's destination in its log lines.
+    pub(crate) fn with_destination(mut self, destination: &str) -> Self {
+        self.destination = crate::config::mask_userinfo(destination).into();
+        self
     }
 
     pub(crate) fn exported(&self, n: u64, error: Option<&'static str>) {

@@ -30,13 +30,14 @@ fn start<T: export::Item>(
     config: &Resolved,
     runtime: &tokio::runtime::Handle,
     selfmon: &Meter,
-    otlp: Option<(String, impl Sink<T>)>,
+    otlp: Option<(String, &str, impl Sink<T>)>,
     console: Option<(&str, impl Sink<T>)>,
 ) -> Queues<T> {
     let settings = config.batch(signal);
     let mut batchers = Vec::new();
-    if let Some((component, sink)) = otlp {
-        let meters = SignalMeters::new(selfmon, signal, &component, batchers.len());
+    if let Some((component, endpoint, sink)) = otlp {
+        let meters = SignalMeters::new(selfmon, signal, &component, batchers.len())
+            .with_destination(endpoint);
         batchers.push(Batcher::start(runtime, sink, settings, meters));
     }
     if let Some((component, sink)) = console {
@@ -74,20 +75,20 @@ pub(crate) fn traces(
 ) -> Result<(SdkTracerProvider, Vec<Arc<QueueStats>>), Error> {
     let otlp = match config.otlp(Signal::Traces) {
         Some(t) => {
-            let mut exporter = otlp::spans(t)?;
+            let (mut exporter, why) = otlp::spans(t)?;
             opentelemetry_sdk::trace::SpanExporter::set_resource(&mut exporter, resource);
             Some((
                 otlp::component_type(Signal::Traces, t.protocol),
-                Spans(exporter),
+                t.endpoint.as_str(),
+                Spans(exporter, why),
             ))
         }
         None => None,
     };
-    let console = config
-        .exporters
-        .get(Signal::Traces)
-        .console
-        .then_some(("console_span_exporter", Spans(export::console::SpanConsole)));
+    let console = config.exporters.get(Signal::Traces).console.then_some((
+        "console_span_exporter",
+        Spans(export::console::SpanConsole, Default::default()),
+    ));
     let queues = start(Signal::Traces, config, runtime, selfmon, otlp, console);
     let limits = config.span_counts;
     let mut tp = SdkTracerProvider::builder()
@@ -113,20 +114,20 @@ pub(crate) fn logs(
 ) -> Result<(Option<SdkLoggerProvider>, Vec<Arc<QueueStats>>), Error> {
     let otlp = match config.otlp(Signal::Logs) {
         Some(t) => {
-            let mut exporter = otlp::logs(t)?;
+            let (mut exporter, why) = otlp::logs(t)?;
             opentelemetry_sdk::logs::LogExporter::set_resource(&mut exporter, resource);
             Some((
                 otlp::component_type(Signal::Logs, t.protocol),
-                Logs(exporter),
+                t.endpoint.as_str(),
+                Logs(exporter, why),
             ))
         }
         None => None,
     };
-    let console = config
-        .exporters
-        .get(Signal::Logs)
-        .console
-        .then_some(("console_log_exporter", Logs(export::console::LogConsole)));
+    let console = config.exporters.get(Signal::Logs).console.then_some((
+        "console_log_exporter",
+        Logs(export::console::LogConsole, Default::default()),
+    ));
     let queues = start(Signal::Logs, config, runtime, selfmon, otlp, console);
     if queues.batchers.is_empty() {
         return Ok((None, queues.stats));

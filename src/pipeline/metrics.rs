@@ -50,8 +50,10 @@ pub(crate) fn build(
     // Without an OTLP transport `otlp::metrics` only returns its error.
     #[cfg_attr(not(feature = "_otlp"), allow(unreachable_code, unused_variables))]
     if let Some(t) = config.otlp(Signal::Metrics) {
+        let (exporter, why) = otlp::metrics(t, config.temporality)?;
         let sink = MetricSink::new(
-            otlp::metrics(t, config.temporality)?,
+            exporter,
+            why,
             runtime.clone(),
             alive.clone(),
             config.metric_timeout,

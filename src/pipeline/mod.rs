@@ -13,6 +13,8 @@ mod otlp;
 mod resource;
 mod subscriber;
 mod telemetry;
+#[cfg(all(feature = "tls", any(feature = "tonic", feature = "reqwest")))]
+mod tls;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

@@ -34,6 +34,7 @@ pub(crate) fn component_type(signal: Signal, p: Protocol) -> String {
     match p {
         Protocol::Grpc => format!("otlp_grpc_{item}_exporter"),
         Protocol::HttpProtobuf => format!("otlp_http_{item}_exporter"),
+        Protocol::HttpJson => format!("otlp_http_json_{item}_exporter"),
     }
 }
 
@@ -59,22 +60,23 @@ mod absent {
     use super::missing;
     use crate::config::OtlpTarget;
     use crate::error::Error;
+    use crate::export::Why;
     use crate::Signal;
 
     /// An OTLP exporter this build cannot make.
     #[derive(Debug)]
     pub(crate) enum NoExporter {}
 
-    pub(crate) fn spans(t: &OtlpTarget) -> Result<NoExporter, Error> {
+    pub(crate) fn spans(t: &OtlpTarget) -> Result<(NoExporter, Why), Error> {
         Err(missing(Signal::Traces, t))
     }
-    pub(crate) fn logs(t: &OtlpTarget) -> Result<NoExporter, Error> {
+    pub(crate) fn logs(t: &OtlpTarget) -> Result<(NoExporter, Why), Error> {
         Err(missing(Signal::Logs, t))
     }
     pub(crate) fn metrics(
         t: &OtlpTarget,
         _temporality: crate::config::TemporalityPreference,
-    ) -> Result<NoExporter, Error> {
+    ) -> Result<(NoExporter, Why), Error> {
         Err(missing(Signal::Metrics, t))
     }
 
@@ -111,7 +113,7 @@ mod absent {
 fn missing(signal: Signal, t: &OtlpTarget) -> Error {
     let feature = match t.protocol {
         Protocol::Grpc => "tonic",
-        Protocol::HttpProtobuf => "reqwest",
+        Protocol::HttpProtobuf | Protocol::HttpJson => "reqwest",
     };
     exporter_error(
         signal,
@@ -133,6 +135,7 @@ mod transport {
     use super::{exporter_error, missing};
     use crate::config::{OtlpTarget, Protocol};
     use crate::error::Error;
+    use crate::export::Why;
     use crate::Signal;
 
     /// Builds an OTLP exporter of type `$ty` for target `$t`; `$extra` are further
@@ -140,6 +143,7 @@ mod transport {
     macro_rules! otlp_exporter {
         ($ty:ty, $signal:expr, $t:expr $(, $extra:ident($($arg:expr),*))*) => {{
             let t: &OtlpTarget = $t;
+            let why = Why::default();
             match t.protocol {
                 #[cfg(feature = "tonic")]
                 Protocol::Grpc => {
@@ -150,19 +154,33 @@ mod transport {
                         .with_timeout(t.timeout)
                         .with_metadata(super::metadata(&t.headers));
                     let b = if t.gzip { b.with_compression(opentelemetry_otlp::Compression::Gzip) } else { b };
-                    b.build().map_err(|e| exporter_error($signal, t, e))
+                    #[cfg(feature = "tls")]
+                    let b = if t.endpoint.starts_with("https://") {
+                        b.with_tls_config(super::super::tls::tonic_config(&t.tls))
+                    } else {
+                        b
+                    };
+                    // tonic's status keeps the transport's cause: nothing to add.
+                    b.build().map(|e| (e, why)).map_err(|e| exporter_error($signal, t, e))
                 }
                 #[cfg(feature = "reqwest")]
-                Protocol::HttpProtobuf => {
+                Protocol::HttpProtobuf | Protocol::HttpJson => {
                     let b = <$ty>::builder()
                         .with_http()
                         $(.$extra($($arg),*))*
                         .with_endpoint(t.endpoint.clone())
                         .with_timeout(t.timeout)
-                        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                        .with_protocol(match t.protocol {
+                            Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
+                            _ => opentelemetry_otlp::Protocol::HttpBinary,
+                        })
                         .with_headers(t.headers.iter().cloned().collect());
                     let b = if t.gzip { b.with_compression(opentelemetry_otlp::Compression::Gzip) } else { b };
-                    b.build().map_err(|e| exporter_error($signal, t, e))
+                    let client = Explaining {
+                        client: http_client(t).map_err(|e| exporter_error($signal, t, e))?,
+                        why: why.clone(),
+                    };
+                    b.with_http_client(client).build().map(|e| (e, why)).map_err(|e| exporter_error($signal, t, e))
                 }
                 #[allow(unreachable_patterns)]
                 _ => Err(missing($signal, t)),
@@ -170,18 +188,63 @@ mod transport {
         }};
     }
 
-    pub(crate) fn spans(t: &OtlpTarget) -> Result<SpanExporter, Error> {
+    /// The HTTP client of a target, with its time limit; for `https://`, over the rustls
+    /// configuration the target's TLS files make.
+    #[cfg(feature = "reqwest")]
+    fn http_client(t: &OtlpTarget) -> Result<reqwest::Client, String> {
+        let builder = reqwest::Client::builder().timeout(t.timeout);
+        #[cfg(feature = "tls")]
+        let builder = if t.endpoint.starts_with("https://") {
+            builder.tls_backend_preconfigured(super::super::tls::client_config(&t.tls)?)
+        } else {
+            builder
+        };
+        #[cfg(not(feature = "tls"))]
+        if t.endpoint.starts_with("https://") {
+            return Err("https:// needs ferrotel's `tls` feature".to_string());
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+
+    /// reqwest, keeping the cause of a failed request (which the OTLP exporter reduces
+    /// to "network error") for the warning the export's failure produces.
+    #[cfg(feature = "reqwest")]
+    #[derive(Debug)]
+    struct Explaining {
+        client: reqwest::Client,
+        why: Why,
+    }
+
+    #[cfg(feature = "reqwest")]
+    #[async_trait::async_trait]
+    impl opentelemetry_http::HttpClient for Explaining {
+        async fn send_bytes(
+            &self,
+            request: http::Request<bytes::Bytes>,
+        ) -> Result<http::Response<bytes::Bytes>, opentelemetry_http::HttpError> {
+            let result = self.client.send_bytes(request).await;
+            self.why.set(
+                result
+                    .as_ref()
+                    .err()
+                    .map(|e| crate::export::chain(e.as_ref())),
+            );
+            result
+        }
+    }
+
+    pub(crate) fn spans(t: &OtlpTarget) -> Result<(SpanExporter, Why), Error> {
         otlp_exporter!(SpanExporter, Signal::Traces, t)
     }
 
-    pub(crate) fn logs(t: &OtlpTarget) -> Result<LogExporter, Error> {
+    pub(crate) fn logs(t: &OtlpTarget) -> Result<(LogExporter, Why), Error> {
         otlp_exporter!(LogExporter, Signal::Logs, t)
     }
 
     pub(crate) fn metrics(
         t: &OtlpTarget,
         preference: crate::config::TemporalityPreference,
-    ) -> Result<MetricExporter, Error> {
+    ) -> Result<(MetricExporter, Why), Error> {
         use crate::config::TemporalityPreference as P;
         let temporality = match preference {
             P::Cumulative => Temporality::Cumulative,

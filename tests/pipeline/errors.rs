@@ -104,7 +104,7 @@ fn bad_environment_fails_before_anything_starts_in_strict_mode() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid value \"grpc+tls\" for OTEL_EXPORTER_OTLP_PROTOCOL: expected grpc or http/protobuf"
+        "invalid value \"grpc+tls\" for OTEL_EXPORTER_OTLP_PROTOCOL: expected grpc, http/protobuf or http/json"
     );
     match err {
         ferrotel::Error::InvalidEnv { var, value, .. } => {

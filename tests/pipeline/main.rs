@@ -11,6 +11,7 @@ mod otlp;
 mod prometheus;
 mod quickstart;
 mod shutdown;
+mod tls;
 
 /// A config for one test: no global subscriber (tests share a process), fast batches.
 pub fn config(vars: &[(&str, &str)]) -> ferrotel::Config {

@@ -5,24 +5,27 @@ use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 
 fn nested_spans_metrics_and_logs_arrive(protocol: &str) {
     let rx = Receiver::start();
-    let endpoint = rx.endpoint(protocol);
-    let telemetry = ferrotel::init(
-        crate::config(&[
-            ("OTEL_SERVICE_NAME", "otlp-test"),
-            (
-                "OTEL_RESOURCE_ATTRIBUTES",
-                "deployment.environment.name=ci,team=core",
-            ),
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
-            (
-                "OTEL_EXPORTER_OTLP_HEADERS",
-                "x-tenant=acme,authorization=Bearer%20s3cret",
-            ),
-        ])
-        .with_service_version("1.2.3"),
-    )
-    .unwrap();
+    arrive(&rx, &rx.endpoint(protocol), protocol, &[]);
+}
+
+/// Spans, metrics and logs sent to `endpoint` reach `rx` whole, with their headers;
+/// `extra` are further variables (TLS files, …).
+pub(crate) fn arrive(rx: &Receiver, endpoint: &str, protocol: &str, extra: &[(&str, &str)]) {
+    let mut vars = vec![
+        ("OTEL_SERVICE_NAME", "otlp-test"),
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "deployment.environment.name=ci,team=core",
+        ),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "x-tenant=acme,authorization=Bearer%20s3cret",
+        ),
+    ];
+    vars.extend_from_slice(extra);
+    let telemetry = ferrotel::init(crate::config(&vars).with_service_version("1.2.3")).unwrap();
     let orders = telemetry.meter("shop").u64_counter("shop.orders").build();
 
     tracing::dispatcher::with_default(telemetry.dispatch(), || {
@@ -131,6 +134,13 @@ fn nested_spans_metrics_and_logs_arrive(protocol: &str) {
             .find(|(s, _, _)| *s == signal)
             .unwrap_or_else(|| panic!("no {signal} request"));
         assert_eq!(h.1, if protocol == "grpc" { "grpc" } else { "http" });
+        if protocol == "http/json" {
+            assert_eq!(
+                h.2.get("content-type").map(String::as_str),
+                Some("application/json"),
+                "{signal} sent as OTLP/JSON"
+            );
+        }
         assert_eq!(
             h.2.get("x-tenant").map(String::as_str),
             Some("acme"),
@@ -152,6 +162,11 @@ fn over_grpc() {
 #[test]
 fn over_http_protobuf() {
     nested_spans_metrics_and_logs_arrive("http/protobuf");
+}
+
+#[test]
+fn over_http_json() {
+    nested_spans_metrics_and_logs_arrive("http/json");
 }
 
 #[test]

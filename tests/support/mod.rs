@@ -131,13 +131,17 @@ async fn http_export(
     [(http::HeaderName, &'static str); 1],
     Vec<u8>,
 ) {
-    let ct = [(http::header::CONTENT_TYPE, "application/x-protobuf")];
-    if headers
+    let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        != Some("application/x-protobuf")
-    {
-        return (http::StatusCode::UNSUPPORTED_MEDIA_TYPE, ct, Vec::new());
+        .unwrap_or_default()
+        .to_string();
+    let ct = [(http::header::CONTENT_TYPE, "application/x-protobuf")];
+    match content_type.as_str() {
+        "application/x-protobuf" => {}
+        // OTLP/JSON (http/json): decoded through the protobuf types' serde form.
+        "application/json" => return json_export(&store, &signal, headers_of(&headers), &body),
+        _ => return (http::StatusCode::UNSUPPORTED_MEDIA_TYPE, ct, Vec::new()),
     }
     let headers = headers_of(&headers);
     let ok = match signal.as_str() {
@@ -173,9 +177,131 @@ async fn http_export(
     }
 }
 
+fn json_export(
+    store: &Store,
+    signal: &str,
+    headers: HashMap<String, String>,
+    body: &[u8],
+) -> (
+    http::StatusCode,
+    [(http::HeaderName, &'static str); 1],
+    Vec<u8>,
+) {
+    let ct = [(http::header::CONTENT_TYPE, "application/json")];
+    fn received<T>(headers: &HashMap<String, String>, body: T) -> Received<T> {
+        Received {
+            transport: "http",
+            headers: headers.clone(),
+            body,
+        }
+    }
+    let ok = match signal {
+        "traces" => serde_json::from_slice(body)
+            .map(|b| store.traces.lock().unwrap().push(received(&headers, b))),
+        "metrics" => serde_json::from_slice(body)
+            .map(|b| store.metrics.lock().unwrap().push(received(&headers, b))),
+        "logs" => serde_json::from_slice(body)
+            .map(|b| store.logs.lock().unwrap().push(received(&headers, b))),
+        _ => return (http::StatusCode::NOT_FOUND, ct, Vec::new()),
+    };
+    match ok {
+        Ok(()) => (http::StatusCode::OK, ct, b"{}".to_vec()),
+        Err(e) => (
+            http::StatusCode::BAD_REQUEST,
+            ct,
+            e.to_string().into_bytes(),
+        ),
+    }
+}
+
+/// Certificates made for one test: a CA, a server certificate it signed for
+/// `localhost` and `127.0.0.1`, and a client certificate it signed, as PEM files in a
+/// directory of their own.
+pub struct Pki {
+    pub dir: std::path::PathBuf,
+    pub ca: std::path::PathBuf,
+    pub client_cert: std::path::PathBuf,
+    pub client_key: std::path::PathBuf,
+    ca_pem: String,
+    server_cert: String,
+    server_key: String,
+}
+
+impl Pki {
+    pub fn new(name: &str) -> Pki {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let dir = std::env::temp_dir().join(format!("ferrotel-pki-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, format!("ferrotel test CA {name}"));
+        let ca_key = KeyPair::generate().unwrap();
+        let ca_pem = ca_params.self_signed(&ca_key).unwrap().pem();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let leaf = |sans: Vec<String>| {
+            let key = KeyPair::generate().unwrap();
+            let cert = CertificateParams::new(sans)
+                .unwrap()
+                .signed_by(&key, &issuer)
+                .unwrap();
+            (cert.pem(), key.serialize_pem())
+        };
+        let (server_cert, server_key) = leaf(vec!["localhost".into(), "127.0.0.1".into()]);
+        let (client_cert, client_key) = leaf(vec!["client.test".into()]);
+        let write = |file: &str, text: &str| {
+            let path = dir.join(file);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        Pki {
+            ca: write("ca.pem", &ca_pem),
+            client_cert: write("client.pem", &client_cert),
+            client_key: write("client-key.pem", &client_key),
+            dir,
+            ca_pem,
+            server_cert,
+            server_key,
+        }
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// How the receiver's listeners speak: plain, TLS, or TLS that asks for a client
+/// certificate signed by the test CA.
+#[derive(Clone)]
+enum Listening {
+    Plain,
+    Tls {
+        cert: String,
+        key: String,
+        client_ca: Option<String>,
+    },
+}
+
 impl Receiver {
     /// Starts gRPC and HTTP listeners on free loopback ports.
     pub fn start() -> Receiver {
+        Receiver::start_as(Listening::Plain)
+    }
+
+    /// Both listeners behind TLS with the PKI's server certificate; with `mutual`, a
+    /// client certificate signed by its CA is required.
+    pub fn start_tls(pki: &Pki, mutual: bool) -> Receiver {
+        Receiver::start_as(Listening::Tls {
+            cert: pki.server_cert.clone(),
+            key: pki.server_key.clone(),
+            client_ca: mutual.then(|| pki.ca_pem.clone()),
+        })
+    }
+
+    fn start_as(listening: Listening) -> Receiver {
         let store = Arc::new(Store::default());
         let grpc_l = TcpListener::bind("127.0.0.1:0").unwrap();
         let http_l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -195,7 +321,21 @@ impl Receiver {
                     let http_l = tokio::net::TcpListener::from_std(http_l).unwrap();
                     // Gzip, as the collector's exporters send by default.
                     let gzip = tonic::codec::CompressionEncoding::Gzip;
-                    let grpc = tonic::transport::Server::builder()
+                    let mut server = tonic::transport::Server::builder();
+                    if let Listening::Tls {
+                        cert,
+                        key,
+                        client_ca,
+                    } = &listening
+                    {
+                        let mut tls = tonic::transport::ServerTlsConfig::new()
+                            .identity(tonic::transport::Identity::from_pem(cert, key));
+                        if let Some(ca) = client_ca {
+                            tls = tls.client_ca_root(tonic::transport::Certificate::from_pem(ca));
+                        }
+                        server = server.tls_config(tls).unwrap();
+                    }
+                    let grpc = server
                         .add_service(
                             TraceServiceServer::new(Grpc(s.clone())).accept_compressed(gzip),
                         )
@@ -220,12 +360,38 @@ impl Receiver {
                             },
                         ))
                         .with_state(s);
-                    let http = axum::serve(http_l, app);
+                    let http = async move {
+                        match &listening {
+                            Listening::Plain => axum::serve(http_l, app).await,
+                            Listening::Tls {
+                                cert,
+                                key,
+                                client_ca,
+                            } => {
+                                let config = rustls_server(cert, key, client_ca.as_deref());
+                                axum_server::from_tcp_rustls(
+                                    http_l.into_std().unwrap(),
+                                    axum_server::tls_rustls::RustlsConfig::from_config(config),
+                                )
+                                .unwrap()
+                                .serve(app.into_make_service())
+                                .await
+                            }
+                        }
+                    };
                     let _ = tokio::join!(grpc, http);
                 });
             })
             .unwrap();
         Receiver { grpc, http, store }
+    }
+
+    /// The base `https://` endpoint (by name, as the certificate says) for a protocol.
+    pub fn tls_endpoint(&self, protocol: &str) -> String {
+        match protocol {
+            "grpc" => format!("https://localhost:{}", self.grpc.port()),
+            _ => format!("https://localhost:{}", self.http.port()),
+        }
     }
 
     /// The base endpoint for a protocol name as `OTEL_EXPORTER_OTLP_PROTOCOL` spells it.
@@ -307,6 +473,37 @@ impl Receiver {
 }
 
 /// A string attribute of a resource, span or log record.
+/// A rustls server configuration (aws-lc-rs) for the receiver's HTTP listener.
+fn rustls_server(cert: &str, key: &str, client_ca: Option<&str>) -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(cert.as_bytes())
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap();
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                roots.add(c.unwrap()).unwrap();
+            }
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_single_cert(certs, key).unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
 pub fn attr(attrs: &[KeyValue], key: &str) -> Option<String> {
     attrs.iter().find(|kv| kv.key == key).and_then(|kv| {
         match kv.value.as_ref()?.value.as_ref()? {
