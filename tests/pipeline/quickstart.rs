@@ -161,3 +161,77 @@ fn console_exporters_print_spans_logs_and_metrics() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// The resource comes from the ecosystem's detectors: host, OS and process attributes
+/// always (the command line withheld), Kubernetes attributes only inside a pod.
+#[test]
+fn the_resource_is_detected_and_kubernetes_only_in_a_pod() {
+    let resource_of = |env: &[(&str, &str)]| {
+        let rx = Receiver::start();
+        let endpoint = rx.endpoint("http/protobuf");
+        let mut vars = vec![
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("HOSTNAME", "checkout-7d9f8-abcde"),
+        ];
+        vars.extend_from_slice(env);
+        let mut run = Example::start_with_args("quickstart", &["--secret-flag=hunter2"], &vars);
+        let pid = i64::from(run.pid());
+        run.next("a job", |l| l.contains("job done"));
+        run.stop();
+        rx.wait_for("a span", |r| !r.spans().is_empty());
+        let (resource, _) = rx.spans().remove(0);
+        let attrs: std::collections::HashMap<String, String> = resource
+            .attributes
+            .iter()
+            .map(|kv| {
+                (
+                    kv.key.clone(),
+                    crate::support::attr(&resource.attributes, &kv.key).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            attrs.get("process.pid"),
+            Some(&pid.to_string()),
+            "{attrs:?}"
+        );
+        attrs
+    };
+    let outside = resource_of(&[]);
+    for key in [
+        "service.instance.id",
+        "host.name",
+        "host.arch",
+        "os.type",
+        "process.runtime.name",
+        "telemetry.sdk.version",
+    ] {
+        assert!(outside.contains_key(key), "{key} missing: {outside:?}");
+    }
+    assert_eq!(outside["os.type"], std::env::consts::OS);
+    assert!(
+        !outside.contains_key("process.command_args")
+            && !outside.values().any(|v| v.contains("hunter2")),
+        "the command line stays home: {outside:?}"
+    );
+    assert!(
+        !outside.keys().any(|k| k.starts_with("k8s.")),
+        "HOSTNAME alone is not a pod: {outside:?}"
+    );
+
+    let pod = resource_of(&[
+        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+        ("NODE_NAME", "node-7"),
+    ]);
+    assert_eq!(
+        pod.get("k8s.pod.name").map(String::as_str),
+        Some("checkout-7d9f8-abcde"),
+        "{pod:?}"
+    );
+    assert_eq!(
+        pod.get("k8s.node.name").map(String::as_str),
+        Some("node-7"),
+        "{pod:?}"
+    );
+}
