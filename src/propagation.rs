@@ -1,5 +1,6 @@
 //! W3C trace context in HTTP headers and gRPC metadata, through the globally
-//! installed propagators (tracecontext and baggage unless `OTEL_PROPAGATORS` says otherwise).
+//! installed propagators (tracecontext and baggage unless `OTEL_PROPAGATORS` says otherwise),
+//! and the two propagators ferrotel carries itself: [`QuietBaggage`] and [`Jaeger`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -175,10 +176,151 @@ impl TextMapPropagator for QuietBaggage {
     }
 }
 
+/// Jaeger's `uber-trace-id` header (`OTEL_PROPAGATORS=jaeger`):
+/// `{trace-id}:{span-id}:{parent-span-id}:{flags}`, hex, short ids zero-padded, the value
+/// possibly percent-encoded; flag bit 1 is "sampled", bit 2 "debug" (sampled too).
+///
+/// Written here from the format's description because `opentelemetry-jaeger-propagator`
+/// stops at opentelemetry 0.32, and a second opentelemetry in the tree would not share
+/// this one's context. Jaeger's `uberctx-*` baggage headers are not read: use W3C
+/// `baggage` beside it.
+///
+/// ```
+/// use ferrotel::opentelemetry::propagation::TextMapPropagator;
+/// use ferrotel::opentelemetry::trace::TraceContextExt;
+/// let headers = std::collections::HashMap::from([(
+///     "uber-trace-id".to_string(),
+///     "80f198ee56343ba864fe8b2a57d3eff7:e457b5a2e4d86bd1:0:1".to_string(),
+/// )]);
+/// let cx = ferrotel::propagation::Jaeger::new().extract(&headers);
+/// assert_eq!(cx.span().span_context().trace_id().to_string(), "80f198ee56343ba864fe8b2a57d3eff7");
+/// assert!(cx.span().span_context().is_sampled());
+/// ```
+#[derive(Debug)]
+pub struct Jaeger {
+    fields: [String; 1],
+}
+
+const UBER_TRACE_ID: &str = "uber-trace-id";
+
+impl Jaeger {
+    /// The propagator.
+    pub fn new() -> Self {
+        Jaeger {
+            fields: [UBER_TRACE_ID.to_string()],
+        }
+    }
+}
+
+impl Default for Jaeger {
+    fn default() -> Self {
+        Jaeger::new()
+    }
+}
+
+/// The span context an `uber-trace-id` value carries, or `None` when it is malformed.
+fn parse_uber_trace_id(value: &str) -> Option<opentelemetry::trace::SpanContext> {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+    let value = percent_encoding::percent_decode_str(value.trim())
+        .decode_utf8()
+        .ok()?;
+    let parts: Vec<&str> = value.split(':').collect();
+    let [trace, span, _parent, flags] = parts[..] else {
+        return None;
+    };
+    fn hex(s: &str, max: usize) -> Option<&str> {
+        (!s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s)
+    }
+    let trace = u128::from_str_radix(hex(trace, 32)?, 16).ok()?;
+    let span = u64::from_str_radix(hex(span, 16)?, 16).ok()?;
+    let flags = u8::from_str_radix(hex(flags, 2)?, 16).ok()?;
+    if trace == 0 || span == 0 {
+        return None;
+    }
+    let sampled = flags & 0b11 != 0;
+    Some(SpanContext::new(
+        TraceId::from_bytes(trace.to_be_bytes()),
+        SpanId::from_bytes(span.to_be_bytes()),
+        if sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
+        },
+        true,
+        TraceState::default(),
+    ))
+}
+
+impl TextMapPropagator for Jaeger {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        use opentelemetry::trace::TraceContextExt;
+        let span = cx.span();
+        let sc = span.span_context();
+        if sc.is_valid() {
+            let flags = if sc.is_sampled() { "1" } else { "0" };
+            injector.set(
+                UBER_TRACE_ID,
+                format!("{}:{}:0:{flags}", sc.trace_id(), sc.span_id()),
+            );
+        }
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        use opentelemetry::trace::TraceContextExt;
+        match extractor.get(UBER_TRACE_ID).and_then(parse_uber_trace_id) {
+            Some(sc) => cx.with_remote_span_context(sc),
+            None => cx.clone(),
+        }
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        FieldIter::new(&self.fields)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use opentelemetry::baggage::BaggageExt;
+
+    #[test]
+    fn uber_trace_id_short_encoded_and_malformed_values() {
+        let ok = |v: &str| {
+            parse_uber_trace_id(v).map(|sc| {
+                (
+                    sc.trace_id().to_string(),
+                    sc.span_id().to_string(),
+                    sc.is_sampled(),
+                )
+            })
+        };
+        // Short ids are zero-padded; a 64-bit trace id is a 128-bit one with a zero top.
+        assert_eq!(
+            ok("a3ce929d0e0e4736:f067aa0ba902b7:0:1"),
+            Some((
+                "0000000000000000a3ce929d0e0e4736".into(),
+                "00f067aa0ba902b7".into(),
+                true
+            ))
+        );
+        // Percent-encoded colons (some clients), debug flag means sampled, 0 means not.
+        assert_eq!(ok("1%3A2%3A0%3A3").map(|t| t.2), Some(true));
+        assert_eq!(ok("1:2:0:0").map(|t| t.2), Some(false));
+        for bad in [
+            "",
+            "1:2:0",
+            "1:2:0:1:5",
+            "0:2:0:1",
+            "1:0:0:1",
+            "xyz:2:0:1",
+            "1:2:0:100",
+            &format!("{}:2:0:1", "f".repeat(33)),
+            "+1:2:0:1",
+        ] {
+            assert_eq!(ok(bad), None, "{bad:?}");
+        }
+    }
+
     use std::collections::HashMap;
 
     fn extract(header: &str) -> Context {

@@ -94,7 +94,7 @@ pub const OTEL_TRACES_SAMPLER_ARG: &str = "OTEL_TRACES_SAMPLER_ARG";
 pub const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
 /// Time limit of one OTLP metric export, in milliseconds.
 pub const OTEL_METRIC_EXPORT_TIMEOUT: &str = "OTEL_METRIC_EXPORT_TIMEOUT";
-/// Propagators, comma-separated: `tracecontext`, `baggage`, `none`.
+/// Propagators, comma-separated: `tracecontext`, `baggage`, `b3`, `b3multi`, `jaeger`, `none`.
 pub const OTEL_PROPAGATORS: &str = "OTEL_PROPAGATORS";
 /// Span batch: delay between exports, ms.
 pub const OTEL_BSP_SCHEDULE_DELAY: &str = "OTEL_BSP_SCHEDULE_DELAY";

@@ -132,20 +132,20 @@ pub(crate) fn parse_sampler(name: Option<&str>, arg: Option<&str>) -> Result<Sam
 pub(crate) fn parse_propagators(v: &str) -> Result<Vec<Propagator>, Error> {
     let mut out = Vec::new();
     for p in v.split(',').map(str::trim) {
-        let chosen = match p {
-            "tracecontext" => Propagator::TraceContext,
-            "baggage" => Propagator::Baggage,
-            "b3" => Propagator::B3,
-            "b3multi" => Propagator::B3Multi,
-            "none" => continue,
-            _ => {
-                return Err(invalid(
+        let chosen =
+            match p {
+                "tracecontext" => Propagator::TraceContext,
+                "baggage" => Propagator::Baggage,
+                "b3" => Propagator::B3,
+                "b3multi" => Propagator::B3Multi,
+                "jaeger" => Propagator::Jaeger,
+                "none" => continue,
+                _ => return Err(invalid(
                     env::OTEL_PROPAGATORS,
                     v,
-                    "a comma-separated list of tracecontext, baggage, b3, b3multi, none",
-                ))
-            }
-        };
+                    "a comma-separated list of tracecontext, baggage, b3, b3multi, jaeger, none",
+                )),
+            };
         if !out.contains(&chosen) {
             out.push(chosen);
         }

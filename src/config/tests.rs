@@ -208,8 +208,8 @@ fn every_bad_value_names_its_variable() {
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd", "gzip or none"),
         (
             "OTEL_PROPAGATORS",
-            "tracecontext,jaeger",
-            "tracecontext, baggage, b3, b3multi, none",
+            "tracecontext,xray",
+            "tracecontext, baggage, b3, b3multi, jaeger, none",
         ),
         ("OTEL_RESOURCE_ATTRIBUTES", "team", "key=value"),
         ("FERROTEL_LOG_FORMAT", "xml", "text or json"),

@@ -306,6 +306,8 @@ pub(crate) enum Propagator {
     B3,
     /// Zipkin's B3, `X-B3-*` headers.
     B3Multi,
+    /// Jaeger's `uber-trace-id`.
+    Jaeger,
 }
 
 /// Which exporters a signal uses.

@@ -252,7 +252,8 @@ impl Telemetry {
     }
 
     /// The propagators `OTEL_PROPAGATORS` selected, in its order (W3C tracecontext and
-    /// baggage by default; `b3` and `b3multi` from `opentelemetry-propagator-b3`).
+    /// baggage by default; `b3` and `b3multi` from `opentelemetry-propagator-b3`; `jaeger`
+    /// from [`propagation::Jaeger`](crate::propagation::Jaeger)).
     pub fn propagator(&self) -> TextMapCompositePropagator {
         use crate::config::Propagator as P;
         use opentelemetry_propagator_b3::{B3Encoding, Propagator as B3};
@@ -266,6 +267,7 @@ impl Telemetry {
                         P::Baggage => Box::new(crate::propagation::QuietBaggage::new()),
                         P::B3 => Box::new(B3::with_encoding(B3Encoding::SingleHeader)),
                         P::B3Multi => Box::new(B3::with_encoding(B3Encoding::MultipleHeader)),
+                        P::Jaeger => Box::new(crate::propagation::Jaeger::new()),
                     }
                 },
             )

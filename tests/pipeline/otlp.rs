@@ -410,7 +410,13 @@ fn b3_headers_continue_a_trace() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    for (setting, carrier, header) in [("b3", single, "b3"), ("b3multi", multi, "x-b3-traceid")] {
+    let jaeger: HashMap<String, String> =
+        [("uber-trace-id".to_string(), format!("{trace}:{parent}:0:1"))].into();
+    for (setting, carrier, header) in [
+        ("b3", single, "b3"),
+        ("b3multi", multi, "x-b3-traceid"),
+        ("jaeger", jaeger, "uber-trace-id"),
+    ] {
         let rx = Receiver::start();
         let t = ferrotel::init(crate::config(&[
             ("OTEL_PROPAGATORS", setting),
