@@ -4,10 +4,16 @@
 
 mod admin;
 pub mod app_errors;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod assets;
 pub mod cache;
 pub mod catalog;
 mod config;
 pub mod db;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod doctor;
 mod error;
 mod export;
 pub mod failure;

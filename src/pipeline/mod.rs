@@ -9,12 +9,12 @@
 mod batched;
 mod logfmt;
 mod metrics;
-mod otlp;
+pub(crate) mod otlp;
 mod resource;
 mod subscriber;
 mod telemetry;
 #[cfg(all(feature = "tls", any(feature = "tonic", feature = "reqwest")))]
-mod tls;
+pub(crate) mod tls;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
