@@ -16,13 +16,12 @@ use std::time::Duration;
 
 use ferrotel::app_errors::{Category, ErrorCounter};
 use ferrotel::cache::Cache;
-use ferrotel::db::Db;
+use ferrotel::db::{Db, Pool};
 use redis::AsyncCommands;
 use tracing::{info, instrument, warn};
 
 struct Repo {
-    pool: sqlx::SqlitePool,
-    db: Db,
+    pool: Pool<sqlx::Sqlite>,
     redis: Option<redis::aio::MultiplexedConnection>,
     cache: Cache,
 }
@@ -38,10 +37,9 @@ impl Repo {
                 Err(e) => warn!(error = %e, "cache unavailable, reading through"),
             }
         }
-        let sql = "SELECT email FROM users WHERE id = ?";
-        let row: Option<(String,)> = self
-            .db
-            .run(sql, sqlx::query_as(sql).bind(id).fetch_optional(&self.pool))
+        let row: Option<(String,)> = sqlx::query_as("SELECT email FROM users WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
             .await?;
         let email = row.map(|(e,)| e);
         if let (Some(conn), Some(email)) = (self.redis.as_mut(), &email) {
@@ -66,9 +64,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .display()
             .to_string()
     });
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
-    ferrotel::db::observe_pool(&telemetry.meter("ferrotel"), "main", pool.clone());
+    let sqlite = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await?;
+    ferrotel::db::observe_pool(&telemetry.meter("ferrotel"), "main", sqlite.clone());
     let db = Db::new("sqlite").with_namespace("main");
+    // Every query through `pool` is measured; the SQL is written once, in the query.
+    let pool = Pool::new(sqlite, db.clone());
     println!("db_cache: SQLite at {path}");
 
     let redis_url =
@@ -104,12 +104,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "INSERT OR REPLACE INTO users (id, email) VALUES (1, 'ann@example.com'), (2, 'bob@example.com')",
     ];
     for sql in setup {
-        db.run(sql, sqlx::query(sql).execute(&pool)).await?;
+        sqlx::query(sql).execute(&pool).await?;
     }
 
     let mut repo = Repo {
         pool: pool.clone(),
-        db: db.clone(),
         redis,
         cache: Cache::new("users"),
     };
@@ -120,23 +119,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // A failing query: the unique constraint refuses a second 'ann'.
-    let dup = "INSERT INTO users (id, email) VALUES (9, 'ann@example.com')";
-    if let Err(e) = db.run(dup, sqlx::query(dup).execute(&pool)).await {
+    let dup = sqlx::query("INSERT INTO users (id, email) VALUES (9, 'ann@example.com')");
+    if let Err(e) = dup.execute(&pool).await {
         ErrorCounter::new().record(Category::Database, "users-repo", &e);
         println!("db_cache: the duplicate insert failed as expected: {e}");
     }
 
-    // A slow query: a recursive count, past the slow-query threshold (FERROTEL_DB_SLOW_QUERY_MS, default 500).
+    // A slow query: a recursive count, past the slow-query threshold (FERROTEL_DB_SLOW_QUERY_MS,
+    // default 500). `db.run` measures any future as the statement given, here one with a wait.
     let slow = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) SELECT count(*) FROM n";
     let op = async {
         // Guarantee it is slow even on a fast machine.
         tokio::time::sleep(Duration::from_millis(600)).await;
-        sqlx::query_scalar::<_, i64>(slow).fetch_one(&pool).await
+        sqlx::query_scalar::<_, i64>(slow)
+            .fetch_one(pool.inner())
+            .await
     };
     let count = db.run(slow, op).await?;
     println!("db_cache: counted {count} rows the slow way");
 
-    pool.close().await;
+    pool.inner().close().await;
     // The exit code never depends on the telemetry backend: say what was lost, exit 0.
     if let Err(e) = telemetry.shutdown() {
         println!("db_cache: {e}");

@@ -188,7 +188,7 @@ async fn main() {
         tick.tick().await;
         n += 1;
         let (client, tx, target) = (client.clone(), tx.clone(), args.target.clone());
-        let fault = args.fault.clone().filter(|_| n % 2 == 0);
+        let fault = args.fault.clone().filter(|_| n.is_multiple_of(2));
         tokio::spawn(async move {
             let (endpoint, req) = match n % 10 {
                 // Reads of earlier conversations (some do not exist).

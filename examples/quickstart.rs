@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 async fn handle_job(job: u64, jobs: &Counter<u64>) {
     info!("job started");
     let rows = load(job).await;
-    let outcome = if job % 5 == 0 {
+    let outcome = if job.is_multiple_of(5) {
         warn!(rows, "every fifth job is slow to save");
         "slow"
     } else {

@@ -23,9 +23,14 @@
 //! 500 ms, `FERROTEL_DB_SLOW_QUERY_MS`, or [`Db::with_slow_query_threshold`]) log a `WARN` with the sanitized statement inside
 //! the span.
 
+#[cfg(feature = "_sqlx")]
+mod pool;
 mod rows;
 mod sanitize;
 
+#[cfg(feature = "_sqlx")]
+#[cfg_attr(docsrs, doc(cfg(feature = "_sqlx")))]
+pub use pool::Pool;
 pub use rows::Rows;
 
 pub use sanitize::{sanitize, summarize, Dialect};

@@ -860,6 +860,147 @@ impl Drop for RedisServer {
     }
 }
 
+/// A PostgreSQL server of its own (Debian's `postgresql` package; `scripts/test` installs
+/// it) in a fresh data directory on a free loopback port, stopped and removed when
+/// dropped. As root it runs as the package's `postgres` user (the server refuses root).
+pub struct PostgresServer {
+    pub port: u16,
+    child: Child,
+    dir: std::path::PathBuf,
+}
+
+impl PostgresServer {
+    pub fn start(name: &str) -> PostgresServer {
+        use std::os::unix::process::CommandExt;
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                versions
+                    .filter_map(Result::ok)
+                    .map(|v| v.path().join("bin"))
+                    .filter(|b| b.join("initdb").exists())
+                    .max()
+            })
+            .expect("PostgreSQL is not installed: run scripts/test, which installs Debian's postgresql package");
+        let dir = std::env::temp_dir().join(format!("ferrotel-pg-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // The server refuses to run as root: then it runs as the package's user.
+        let as_user = |cmd: &mut Command| {
+            let root = Command::new("id")
+                .arg("-u")
+                .output()
+                .map(|o| o.stdout == b"0\n")
+                .unwrap_or(false);
+            if root {
+                let id = |flag: &str| -> u32 {
+                    let out = Command::new("id")
+                        .args([flag, "postgres"])
+                        .output()
+                        .unwrap();
+                    String::from_utf8(out.stdout)
+                        .unwrap()
+                        .trim()
+                        .parse()
+                        .expect("the postgres user")
+                };
+                let (uid, gid) = (id("-u"), id("-g"));
+                std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
+                cmd.uid(uid).gid(gid);
+            }
+        };
+        let data = dir.join("data");
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb
+            .args([
+                "-A",
+                "trust",
+                "-U",
+                "ferrotel",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(&data);
+        as_user(&mut initdb);
+        let out = initdb.output().unwrap();
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = dead_addr().port();
+        let mut server = Command::new(bin.join("postgres"));
+        server
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-c",
+                "fsync=off",
+                "-c",
+                "full_page_writes=off",
+                "-k",
+            ])
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        as_user(&mut server);
+        let child = server.spawn().unwrap();
+        let start = Instant::now();
+        loop {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-U",
+                    "ferrotel",
+                    "-q",
+                ])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "postgres did not start on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        PostgresServer { port, child, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://ferrotel@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for PostgresServer {
+    fn drop(&mut self) {
+        // SIGINT: a "fast" shutdown, which ends open connections.
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// ferrotel installed globally, as a service would, exporting to a receiver of its
 /// own, with a multi-thread runtime for the test's async parts.
 pub struct Installed {
