@@ -505,7 +505,13 @@ fn check_pool_spans(namespace: &str, select_text: &str) {
                 s.name == name && attr(&s.attributes, "db.namespace").as_deref() == Some(namespace)
             })
         };
-        mine("SELECT pets") && mine("INSERT pets")
+        // ... and the caller's span, which ends after them (maybe in a later batch).
+        let parent_there = spans.iter().any(|(_, s)| {
+            s.name == "SELECT pets"
+                && attr(&s.attributes, "db.namespace").as_deref() == Some(namespace)
+                && spans.iter().any(|(_, p)| p.span_id == s.parent_span_id)
+        });
+        mine("SELECT pets") && mine("INSERT pets") && parent_there
     });
     let spans: Vec<_> = w
         .receiver
