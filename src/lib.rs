@@ -44,7 +44,8 @@ pub mod testing;
     feature = "testing",
     feature = "redis",
     feature = "sqlx-sqlite",
-    feature = "genai"
+    feature = "genai",
+    feature = "async-openai"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

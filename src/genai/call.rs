@@ -167,6 +167,14 @@ impl LlmCall {
         self.0.end(End::Finished);
     }
 
+    /// The call succeeded but its usage is unknown (`why`): no tokens, no cost, and
+    /// `gen_ai.client.cost.unpriced` rises — never a silent $0.
+    #[cfg_attr(not(feature = "async-openai"), allow(dead_code))]
+    pub(crate) fn finish_unpriced(mut self, why: &'static str) {
+        self.0.op_mut().unpriced(why);
+        self.0.end(End::Finished);
+    }
+
     /// The call succeeded: usage is read from the provider's raw response body (see
     /// [`PriceTable::usage_from_body`](super::PriceTable::usage_from_body); `api_flavor` is e.g. `chat` for OpenAI chat
     /// completions, including a streamed response's final usage chunk). A body without

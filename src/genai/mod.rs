@@ -23,6 +23,9 @@
 mod agent;
 mod call;
 mod content;
+#[cfg(feature = "async-openai")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
+pub mod openai;
 mod pricing;
 mod usage;
 

@@ -639,3 +639,152 @@ fn a_negative_or_nan_reported_cost_never_moves_the_cost_counter() {
         Some(4.0)
     );
 }
+
+/// `genai::openai::Chat` over async-openai against the local OpenAI-compatible server:
+/// one line per call, plain and streamed, with tokens, time to first chunk and cost.
+#[test]
+fn async_openai_calls_are_measured_in_one_line() {
+    use async_openai::types::chat::{
+        ChatCompletionRequestUserMessage, CreateChatCompletionRequest,
+        CreateChatCompletionRequestArgs,
+    };
+    use futures_util::StreamExt;
+    let w = world();
+    let config = async_openai::config::OpenAIConfig::new()
+        .with_api_base(w.provider.base_url())
+        .with_api_key("sk-test");
+    let chat =
+        ferrotel::genai::openai::Chat::new(async_openai::Client::with_config(config), GenAi::new());
+    let request = |model: &str, prompt: &str| -> CreateChatCompletionRequest {
+        CreateChatCompletionRequestArgs::default()
+            .model(model)
+            .messages([ChatCompletionRequestUserMessage::from(prompt).into()])
+            .build()
+            .unwrap()
+    };
+    let (plain, streamed) = w.installed.runtime.block_on(async {
+        let plain = chat
+            .create(request("gpt-4.1-mini", "one two three"))
+            .await
+            .unwrap();
+        let mut stream = chat
+            .create_stream(request("gpt-4.1-nano", "four five six seven"))
+            .await
+            .unwrap();
+        let mut text = String::new();
+        let mut chunks = 0;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.unwrap();
+            // The usage-only chunk (empty choices) was not asked for: it is not shown.
+            assert!(
+                !chunk.choices.is_empty(),
+                "a usage-only chunk leaked: {chunk:?}"
+            );
+            chunks += 1;
+            if let Some(t) = &chunk.choices[0].delta.content {
+                text.push_str(t);
+            }
+        }
+        assert!(chunks > 1);
+        (plain, text)
+    });
+    assert_eq!(
+        plain.choices[0].message.content.as_deref(),
+        Some("echo: one two three")
+    );
+    assert_eq!(streamed, "echo: four five six seven");
+
+    let s = scrape();
+    for (model, input, output) in [("gpt-4.1-mini", 3.0, 4.0), ("gpt-4.1-nano", 4.0, 5.0)] {
+        let m = ("gen_ai_request_model", model);
+        assert_eq!(
+            s.value(
+                "gen_ai_client_token_usage_sum",
+                &[m, ("gen_ai_token_type", "input")]
+            ),
+            Some(input),
+            "{model}"
+        );
+        assert_eq!(
+            s.value(
+                "gen_ai_client_token_usage_sum",
+                &[m, ("gen_ai_token_type", "output")]
+            ),
+            Some(output),
+            "{model}"
+        );
+        assert!(
+            s.value("gen_ai_client_cost_total", &[m]).unwrap_or(0.0) > 0.0,
+            "{model} is priced"
+        );
+    }
+    assert_eq!(
+        s.value(
+            "gen_ai_client_operation_time_to_first_chunk_seconds_count",
+            &[("gen_ai_request_model", "gpt-4.1-nano")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        s.value(
+            "gen_ai_client_operation_time_to_first_chunk_seconds_count",
+            &[("gen_ai_request_model", "gpt-4.1-mini")]
+        ),
+        None,
+        "a plain call has no first chunk"
+    );
+    w.installed
+        .receiver
+        .wait_for("the async-openai spans", |r| {
+            let spans = r.spans();
+            ["chat gpt-4.1-mini", "chat gpt-4.1-nano"]
+                .iter()
+                .all(|n| spans.iter().any(|(_, s)| s.name == *n))
+        });
+    let spans = w.installed.receiver.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, s)| s.name == "chat gpt-4.1-nano")
+        .unwrap();
+    assert_eq!(
+        attr(&span.attributes, "gen_ai.usage.input_tokens").as_deref(),
+        Some("4")
+    );
+    assert!(attr(&span.attributes, "gen_ai.response.id")
+        .is_some_and(|id| id.starts_with("chatcmpl-mock-")));
+}
+
+/// An API error is the call's failure with the HTTP status as `error.type`.
+#[test]
+fn async_openai_errors_carry_the_status() {
+    use async_openai::types::chat::{
+        ChatCompletionRequestUserMessage, CreateChatCompletionRequestArgs,
+    };
+    let w = world();
+    let config = async_openai::config::OpenAIConfig::new()
+        .with_api_base(w.provider.base_url())
+        .with_api_key("sk-test")
+        .with_header("x-mock-status", "503")
+        .unwrap();
+    let chat =
+        ferrotel::genai::openai::Chat::new(async_openai::Client::with_config(config), GenAi::new());
+    let request = CreateChatCompletionRequestArgs::default()
+        .model("gpt-4.1")
+        .messages([ChatCompletionRequestUserMessage::from("hi").into()])
+        .build()
+        .unwrap();
+    let err = w
+        .installed
+        .runtime
+        .block_on(chat.create(request))
+        .unwrap_err();
+    assert!(err.to_string().contains("mock error 503"), "{err}");
+    let s = scrape();
+    assert_eq!(
+        s.value(
+            "gen_ai_client_operation_duration_seconds_count",
+            &[("gen_ai_request_model", "gpt-4.1"), ("error_type", "503")]
+        ),
+        Some(1.0)
+    );
+}
