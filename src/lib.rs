@@ -38,6 +38,32 @@ mod termination;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+/// The guides (`docs/*.md`): how to set ferrotel up, instrument a service, run the stack,
+/// the metric catalogue and the runbooks. Here so their examples compile and run as doc
+/// tests.
+#[cfg(all(
+    any(doc, doctest),
+    feature = "testing",
+    feature = "redis",
+    feature = "sqlx-sqlite",
+    feature = "genai",
+    feature = "async-openai"
+))]
+pub mod guides {
+    #[doc = include_str!("../docs/setup.md")]
+    pub mod setup {}
+    #[doc = include_str!("../docs/instrumenting.md")]
+    pub mod instrumenting {}
+    #[doc = include_str!("../docs/stack.md")]
+    pub mod stack {}
+    #[doc = include_str!("../docs/metrics.md")]
+    pub mod metrics {}
+    #[doc = include_str!("../docs/runbooks.md")]
+    pub mod runbooks {}
+    #[doc = include_str!("../docs/development.md")]
+    pub mod development {}
+}
+
 /// The README's code blocks, compiled and run as doc tests.
 #[cfg(all(
     doctest,

@@ -25,7 +25,7 @@ pub(crate) use opentelemetry_semantic_conventions::metric::{
     PROCESS_UPTIME, RPC_CLIENT_CALL_DURATION, RPC_SERVER_CALL_DURATION,
 };
 
-/// ferrotel's own names, where no convention exists (listed in the README's metric table).
+/// ferrotel's own names, where no convention exists (listed in docs/metrics.md's metric table).
 pub(crate) const HEALTH_CHECK_STATUS: &str = "health.check.status";
 pub(crate) const HEALTH_CHECK_DURATION: &str = "health.check.duration";
 pub(crate) const HEALTH_CHECK_NAME: &str = "health.check.name";

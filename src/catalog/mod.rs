@@ -1,7 +1,7 @@
 //! The one catalogue of every instrument ferrotel defines: name, kind, unit,
 //! description and attribute keys.
 //!
-//! Instruments are built from these entries and nowhere else, the README's
+//! Instruments are built from these entries and nowhere else, docs/metrics.md's
 //! metric table is checked against [`CATALOG`] by a test, and another test runs
 //! every entry through both Prometheus naming rules (the Rust exporter's and the
 //! Collector's) so a dashboard query works on either path.
@@ -29,7 +29,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The word used in the README table.
+    /// The word used in the metric table (docs/metrics.md).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Counter => "counter",
@@ -184,7 +184,7 @@ pub fn find(name: &str) -> Option<&'static InstrumentSpec> {
     CATALOG.iter().find(|s| s.name == name)
 }
 
-/// The README's metric table, generated from [`CATALOG`].
+/// The metric table of docs/metrics.md, generated from [`CATALOG`].
 ///
 /// ```
 /// assert!(ferrotel::catalog::markdown_table().contains("| `otel.sdk.exporter.span.exported` |"));

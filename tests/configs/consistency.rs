@@ -572,8 +572,8 @@ fn every_collector_config_scrubs_alike() {
 }
 
 #[test]
-fn the_readme_shows_the_scaling_configs_as_they_are() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+fn the_stack_guide_shows_the_scaling_configs_as_they_are() {
+    let readme = std::fs::read_to_string(root().join("docs/stack.md")).unwrap();
     for f in [
         "scaling/otel-agent.yaml",
         "scaling/otel-gateway.yaml",
@@ -582,7 +582,7 @@ fn the_readme_shows_the_scaling_configs_as_they_are() {
         let text = std::fs::read_to_string(root().join(f)).unwrap();
         assert!(
             readme.contains(&format!("```yaml\n# {f}\n{text}```")),
-            "README.md must quote {f} verbatim in a ```yaml block starting with `# {f}`"
+            "docs/stack.md must quote {f} verbatim in a ```yaml block starting with `# {f}`"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! Every catalogue entry gets the Prometheus name the catalogue declares from the Rust
-//! exporter (the pull path; tests/e2e holds the collector path to it), and the README's
+//! exporter (the pull path; tests/e2e holds the collector path to it), and docs/metrics.md's
 //! metric table is the catalogue's.
 
 use std::collections::BTreeSet;
@@ -87,15 +87,15 @@ fn the_pull_path_names_every_catalogue_entry_as_declared() {
 
 #[test]
 fn readme_metric_table_is_the_catalogue() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md");
     let readme = std::fs::read_to_string(path).unwrap();
     let start = readme
         .find("<!-- metrics:start -->\n")
-        .expect("README has the metrics:start marker")
+        .expect("docs/metrics.md has the metrics:start marker")
         + "<!-- metrics:start -->\n".len();
     let end = readme
         .find("<!-- metrics:end -->")
-        .expect("README has the metrics:end marker");
+        .expect("docs/metrics.md has the metrics:end marker");
     if std::env::var_os("FERROTEL_BLESS").is_some() {
         let fresh = format!(
             "{}{}{}",
@@ -109,6 +109,6 @@ fn readme_metric_table_is_the_catalogue() {
     assert_eq!(
         &readme[start..end],
         ferrotel::catalog::markdown_table(),
-        "README's metric table is stale: run `FERROTEL_BLESS=1 cargo test --all-features --test pipeline readme` to regenerate it"
+        "docs/metrics.md's metric table is stale: run `FERROTEL_BLESS=1 cargo test --all-features --test pipeline readme` to regenerate it"
     );
 }
