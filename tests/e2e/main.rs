@@ -344,6 +344,83 @@ fn every_panel_returns_data(prom: SocketAddr, applies: impl Fn(&str) -> bool) {
     );
 }
 
+/// scripts/render/render_dashboards.py against `prom`: every dashboard and every panel
+/// gives a non-empty PNG, and every panel with a query the pull path serves drew data.
+/// With `FERROTEL_RENDER_OUT` the pictures are kept there (`scripts/render-dashboards`
+/// sets it to docs/img); `FERROTEL_PYTHON` is the Python with matplotlib (`scripts/test`
+/// makes it).
+fn render_every_panel(prom: SocketAddr) {
+    let python = std::env::var("FERROTEL_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::env::var("FERROTEL_RENDER_OUT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| temp_dir("render"));
+    let run = std::process::Command::new(&python)
+        .arg(support::root().join("scripts/render/render_dashboards.py"))
+        .args(["--prometheus", &format!("http://{prom}")])
+        .arg("--dashboards")
+        .arg(support::root().join("grafana/dashboards"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--range", "120", "--step", "5", "--var", "service_name=chat-api", "--var", "model=.*"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e} (scripts/test sets FERROTEL_PYTHON to a venv with matplotlib)"));
+    assert!(
+        run.status.success(),
+        "the renderer failed (scripts/test sets FERROTEL_PYTHON to a venv with matplotlib):\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let non_empty = |f: &str| {
+        std::fs::metadata(f)
+            .map(|m| m.len() > 1000)
+            .unwrap_or(false)
+    };
+    let composites = report["dashboards"].as_array().unwrap();
+    assert_eq!(composites.len(), 4);
+    for c in composites {
+        assert!(non_empty(c.as_str().unwrap()), "{c} is empty");
+    }
+    let boards = support::dashboards();
+    let mut panels = 0;
+    for (file, d) in &boards {
+        let stem = std::path::Path::new(file)
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        for p in d["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["type"] != "row")
+        {
+            panels += 1;
+            let drawn = report["panels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["dashboard"] == stem && r["id"] == p["id"])
+                .unwrap_or_else(|| panic!("{file}: panel {} was not rendered", p["title"]));
+            assert!(non_empty(drawn["file"].as_str().unwrap()), "{drawn}");
+            let collector_only = p["targets"].as_array().into_iter().flatten().all(|t| {
+                t["expr"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("traces_span_metrics")
+            });
+            if !collector_only {
+                assert!(
+                    drawn["series"].as_u64().unwrap() > 0,
+                    "{file}: panel {} drew no data",
+                    p["title"]
+                );
+            }
+        }
+    }
+    assert_eq!(report["panels"].as_array().unwrap().len(), panels);
+}
+
 #[test]
 fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
     let redis = RedisServer::start(0);
@@ -360,6 +437,7 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
     let (_prom, prom) = prometheus("dashboards", targets, None, None);
 
     // A realistic mix, and errors on top of it, for the whole test.
+    let load_started = Instant::now();
     let load = |rate: &str, fault: &str| loadgen(addr, "60s", rate, fault);
     let normal = load("10", "none");
     let errors = load("2", "errors");
@@ -367,6 +445,13 @@ fn every_dashboard_panel_query_returns_data_from_the_demo_under_load() {
 
     // The span metrics exist on the collector path only (tests/e2e/collector.rs).
     every_panel_returns_data(prom, |expr| !expr.contains("traces_span_metrics"));
+    // Pictures for the docs (scripts/render-dashboards) show the whole minute of load.
+    if std::env::var_os("FERROTEL_RENDER_OUT").is_some() {
+        while load_started.elapsed() < Duration::from_secs(58) {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+    render_every_panel(prom);
     // The spans behind the exemplar and trace links arrived over OTLP.
     assert!(!receiver.spans().is_empty());
     for l in [normal, errors, slow] {
