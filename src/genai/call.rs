@@ -68,6 +68,39 @@ impl LlmCall {
         }))
     }
 
+    /// A call whose span is someone else's (a framework's own GenAI span, see
+    /// [`rig::RigLayer`](super::rig::RigLayer)): metrics only, timed from `start`.
+    #[cfg_attr(not(feature = "rig"), allow(dead_code))]
+    pub(crate) fn detached(
+        genai: GenAi,
+        provider: &str,
+        operation: &str,
+        model: &str,
+        start: Instant,
+    ) -> LlmCall {
+        LlmCall(Guard::new(CallOp {
+            genai,
+            span: tracing::Span::none(),
+            start,
+            first_chunk: None,
+            provider: provider.to_string(),
+            model: model.to_string(),
+            attrs: vec![
+                KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
+                KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
+                KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
+            ],
+            tenant: None,
+        }))
+    }
+
+    /// The call ended and its usage is not known (the framework recorded none): its
+    /// duration only, no tokens and no cost.
+    #[cfg_attr(not(feature = "rig"), allow(dead_code))]
+    pub(crate) fn finish_without_usage(self) {
+        self.0.end(End::Finished);
+    }
+
     fn op(&self) -> &CallOp {
         self.0.op()
     }

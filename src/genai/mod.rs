@@ -27,6 +27,9 @@ mod content;
 #[cfg_attr(docsrs, doc(cfg(feature = "async-openai")))]
 pub mod openai;
 mod pricing;
+#[cfg(feature = "rig")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rig")))]
+pub mod rig;
 mod usage;
 
 pub use agent::{AgentOutcome, AgentRun, ToolCall};

@@ -25,7 +25,13 @@ struct World {
 fn world() -> &'static World {
     static W: OnceLock<World> = OnceLock::new();
     W.get_or_init(|| {
-        let installed = Installed::start("genai-test", &[("FERROTEL_GENAI_TENANT_LIMIT", "5")]);
+        // rig's spans become metrics through the layer an application adds (genai::rig).
+        let rig = ferrotel::genai::rig::RigLayer::new(GenAi::new());
+        let installed = Installed::start_with_layers(
+            "genai-test",
+            &[("FERROTEL_GENAI_TENANT_LIMIT", "5")],
+            vec![Box::new(rig)],
+        );
         World {
             installed,
             provider: MockOpenAi::start().unwrap(),
@@ -786,5 +792,84 @@ fn async_openai_errors_carry_the_status() {
             &[("gen_ai_request_model", "gpt-4.1"), ("error_type", "503")]
         ),
         Some(1.0)
+    );
+}
+
+/// A real rig completion against the local OpenAI-compatible server: rig's own span is
+/// exported as rig wrote it, and `RigLayer` records its tokens, duration and cost once.
+#[test]
+fn rig_completions_become_genai_metrics_once() {
+    use rig_core::completion::CompletionRequest;
+    use rig_core::providers::openai::{OpenAIConfig, Route};
+    let w = world();
+    let model = "o4-mini";
+    let text = w.installed.runtime.block_on(async {
+        let client = OpenAIConfig::new("sk-test")
+            .with_base_url(w.provider.base_url())
+            .with_route(Route::Chat)
+            .client();
+        let response = client
+            .completion(model)
+            .call(CompletionRequest::new("alpha beta gamma"))
+            .await
+            .unwrap();
+        response.text()
+    });
+    assert!(text.contains("alpha beta gamma"), "{text}");
+
+    // rig's span, as rig recorded it.
+    w.installed.receiver.wait_for("rig's chat span", |r| {
+        r.spans().iter().any(|(_, s)| {
+            attr(&s.attributes, "gen_ai.request.model").as_deref() == Some(model)
+                && attr(&s.attributes, "gen_ai.usage.input_tokens").is_some()
+        })
+    });
+    let spans = w.installed.receiver.spans();
+    let rig_spans: Vec<_> = spans
+        .iter()
+        .filter(|(_, s)| attr(&s.attributes, "gen_ai.request.model").as_deref() == Some(model))
+        .collect();
+    assert_eq!(
+        rig_spans.len(),
+        1,
+        "one span for the call, rig's own: {rig_spans:?}"
+    );
+    let span = &rig_spans[0].1;
+    let input: f64 = attr(&span.attributes, "gen_ai.usage.input_tokens")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let output: f64 = attr(&span.attributes, "gen_ai.usage.output_tokens")
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    // The metrics say the same, once.
+    let s = scrape();
+    let m = ("gen_ai_request_model", model);
+    assert_eq!(
+        s.value(
+            "gen_ai_client_token_usage_sum",
+            &[m, ("gen_ai_token_type", "input")]
+        ),
+        Some(input)
+    );
+    assert_eq!(
+        s.value(
+            "gen_ai_client_token_usage_sum",
+            &[m, ("gen_ai_token_type", "output")]
+        ),
+        Some(output)
+    );
+    assert_eq!(
+        s.value(
+            "gen_ai_client_operation_duration_seconds_count",
+            &[m, ("gen_ai_provider_name", "openai")]
+        ),
+        Some(1.0)
+    );
+    assert!(
+        s.value("gen_ai_client_cost_total", &[m]).unwrap_or(0.0) > 0.0,
+        "priced"
     );
 }

@@ -1013,6 +1013,15 @@ impl Installed {
     /// `init` with OTLP over gRPC to a fresh receiver, fast batches, Prometheus on a
     /// free port, plus `extra` variables. Call once per test binary.
     pub fn start(service: &str, extra: &[(&str, &str)]) -> Installed {
+        Installed::start_with_layers(service, extra, Vec::new())
+    }
+
+    /// As [`start`](Installed::start), with the application's own `tracing` layers.
+    pub fn start_with_layers(
+        service: &str,
+        extra: &[(&str, &str)],
+        layers: Vec<ferrotel::BoxedLayer>,
+    ) -> Installed {
         let receiver = Receiver::start();
         let endpoint = receiver.endpoint("grpc");
         let mut vars = vec![
@@ -1025,7 +1034,8 @@ impl Installed {
         ];
         vars.extend_from_slice(extra);
         let telemetry =
-            ferrotel::init(ferrotel::Config::from_vars(vars).unwrap()).expect("global init");
+            ferrotel::init_with_layers(ferrotel::Config::from_vars(vars).unwrap(), layers)
+                .expect("global init");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
