@@ -34,7 +34,7 @@ use async_openai::Client;
 use futures_util::Stream;
 use tracing::Instrument;
 
-use super::{GenAi, LlmCall, TokenUsage};
+use super::{AgentRun, GenAi, LlmCall, TokenUsage};
 use crate::failure::Failure;
 
 /// An async-openai client whose chat completions are measured. Cheap to clone.
@@ -82,6 +82,33 @@ impl<C: Config> Chat<C> {
         request: CreateChatCompletionRequest,
     ) -> Result<CreateChatCompletionResponse, OpenAIError> {
         let call = self.genai.llm_call(&self.provider, "chat", &request.model);
+        self.create_as(call, request).await
+    }
+
+    /// [`create`](Chat::create) as a step of `run`: the call's span is a child of the
+    /// run's, and the run counts it (`gen_ai.invoke_agent.llm_calls`).
+    ///
+    /// ```no_run
+    /// # async fn f(chat: ferrotel::genai::openai::Chat<async_openai::config::OpenAIConfig>, request: async_openai::types::chat::CreateChatCompletionRequest) -> Result<(), async_openai::error::OpenAIError> {
+    /// let run = ferrotel::genai::GenAi::new().agent_run("trip-planner");
+    /// let answer = chat.create_in(&run, request).await?;
+    /// run.finish();
+    /// # let _ = answer; Ok(()) }
+    /// ```
+    pub async fn create_in(
+        &self,
+        run: &AgentRun,
+        request: CreateChatCompletionRequest,
+    ) -> Result<CreateChatCompletionResponse, OpenAIError> {
+        let call = run.llm_call(&self.provider, "chat", &request.model);
+        self.create_as(call, request).await
+    }
+
+    async fn create_as(
+        &self,
+        call: LlmCall,
+        request: CreateChatCompletionRequest,
+    ) -> Result<CreateChatCompletionResponse, OpenAIError> {
         let result = self
             .client
             .chat()

@@ -873,3 +873,41 @@ fn rig_completions_become_genai_metrics_once() {
         "priced"
     );
 }
+
+/// `examples/llm_clients` as a user runs it: async-openai and rig calls measured, the
+/// agent's call nested under its run, exit 0.
+#[test]
+fn the_llm_clients_example_measures_both_clients() {
+    use support::{Example, Receiver};
+    let rx = Receiver::start();
+    let endpoint = rx.endpoint("http/protobuf");
+    let out = Example::start(
+        "llm_clients",
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())],
+    )
+    .wait_success();
+    for line in [
+        "async-openai: echo: what is observability",
+        "async-openai streamed: echo: stream a short answer",
+        "agent run: echo: answer from the lookup",
+        "rig: echo: hello from rig",
+        "measured: 4 calls, 14 input and 18 output tokens",
+    ] {
+        assert!(
+            out.iter().any(|l| l.contains(line)),
+            "{line:?} not in {out:#?}"
+        );
+    }
+    let spans = rx.spans();
+    let (_, run) = spans
+        .iter()
+        .find(|(_, s)| s.name == "invoke_agent helper")
+        .expect("the run span");
+    let nested: Vec<&str> = spans
+        .iter()
+        .filter(|(_, s)| s.parent_span_id == run.span_id)
+        .map(|(_, s)| s.name.as_str())
+        .collect();
+    assert!(nested.contains(&"chat gpt-4o-mini"), "{nested:?}");
+    assert!(nested.contains(&"execute_tool lookup"), "{nested:?}");
+}
