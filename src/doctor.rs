@@ -84,9 +84,7 @@ pub fn configuration(r: &Resolved) -> Vec<String> {
         out.push(row("environment", v.clone()));
     }
     for signal in Signal::ALL {
-        let e = r.exporters.get(signal);
-        let mut to = Vec::new();
-        if let Some(t) = r.otlp(signal).filter(|_| e.otlp) {
+        let to = crate::pipeline::destinations(r, signal, r.prometheus_listener(), |t| {
             let mut s = format!("otlp {} {}", t.protocol, mask_userinfo(&t.endpoint));
             if t.endpoint.starts_with("https://") {
                 s.push_str(&match &t.tls.ca {
@@ -105,20 +103,8 @@ pub fn configuration(r: &Resolved) -> Vec<String> {
                 s.push_str(&format!(" headers {} (values not shown)", names.join(",")));
             }
             s.push_str(&format!(" timeout {:?}", t.timeout));
-            to.push(s);
-        }
-        if e.prometheus {
-            to.push(match r.prometheus_listener() {
-                Some(addr) => format!("prometheus on {addr} /metrics"),
-                None => "prometheus (served by the application's router)".into(),
-            });
-        }
-        if e.console {
-            to.push("console".into());
-        }
-        if to.is_empty() {
-            to.push("nowhere".into());
-        }
+            s
+        });
         out.push(row(&signal.to_string(), to.join(" and ")));
     }
     out.push(row("sampler", r.sampler.to_string()));

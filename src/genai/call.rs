@@ -52,10 +52,21 @@ impl LlmCall {
             gen_ai.conversation.id = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
+        LlmCall::with_span(genai, provider, operation, model, Instant::now(), span)
+    }
+
+    fn with_span(
+        genai: GenAi,
+        provider: &str,
+        operation: &str,
+        model: &str,
+        start: Instant,
+        span: tracing::Span,
+    ) -> LlmCall {
         LlmCall(Guard::new(CallOp {
             genai,
             span,
-            start: Instant::now(),
+            start,
             first_chunk: None,
             provider: provider.to_string(),
             model: model.to_string(),
@@ -78,20 +89,14 @@ impl LlmCall {
         model: &str,
         start: Instant,
     ) -> LlmCall {
-        LlmCall(Guard::new(CallOp {
+        LlmCall::with_span(
             genai,
-            span: tracing::Span::none(),
+            provider,
+            operation,
+            model,
             start,
-            first_chunk: None,
-            provider: provider.to_string(),
-            model: model.to_string(),
-            attrs: vec![
-                KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
-                KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
-                KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
-            ],
-            tenant: None,
-        }))
+            tracing::Span::none(),
+        )
     }
 
     /// The call ended and its usage is not known (the framework recorded none): its

@@ -5,7 +5,7 @@
 //! application declares with rig's `completion_parent_span!` — and records the provider,
 //! models and token usage on them. [`RigLayer`] reads those fields and, when such a span
 //! closes, records `gen_ai.client.token.usage`, `gen_ai.client.operation.duration` and
-//! `gen_ai.client.cost` (priced by the same table as an [`LlmCall`](super::LlmCall))
+//! `gen_ai.client.cost` (priced by the same table as an [`LlmCall`])
 //! once per span. rig's span is the trace (exported as rig wrote it); the layer adds no
 //! span of its own, so nothing is counted twice — unless the application also wraps the
 //! same call in an `LlmCall`, which would count it again.

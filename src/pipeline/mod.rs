@@ -120,6 +120,35 @@ pub fn init_with_layers(config: Config, layers: Vec<BoxedLayer>) -> Result<Telem
     }
 }
 
+/// Where `signal` goes, a phrase per destination: the OTLP target as `otlp` words it,
+/// the Prometheus endpoint at `prometheus` (or served by the application's router),
+/// `console`, or `nowhere`. One wording for the start-up line and `ferrotel doctor`.
+pub(crate) fn destinations(
+    config: &Resolved,
+    signal: Signal,
+    prometheus: Option<String>,
+    otlp: impl Fn(&crate::config::OtlpTarget) -> String,
+) -> Vec<String> {
+    let e = config.exporters.get(signal);
+    let mut to = Vec::new();
+    if let Some(target) = config.otlp(signal).filter(|_| e.otlp) {
+        to.push(otlp(target));
+    }
+    if e.prometheus {
+        to.push(match prometheus {
+            Some(addr) => format!("prometheus on {addr} /metrics"),
+            None => "prometheus (served by the application's router)".into(),
+        });
+    }
+    if e.console {
+        to.push("console".into());
+    }
+    if to.is_empty() {
+        to.push("nowhere".into());
+    }
+    to
+}
+
 /// Where telemetry goes, in one line: what an operator needs when "nothing shows up".
 /// Addresses are written without a scheme, so the first `http://` a service prints stays
 /// its own listening address (tools read it from there).
@@ -135,27 +164,12 @@ fn startup_line(config: &Resolved, t: &Telemetry, bridged: bool) -> String {
         return parts.join("; ");
     }
     for signal in [Signal::Traces, Signal::Metrics, Signal::Logs] {
-        let e = config.exporters.get(signal);
-        let mut to = Vec::new();
-        if let Some(target) = config.otlp(signal).filter(|_| e.otlp) {
-            to.push(format!(
-                "otlp {} {}",
-                target.protocol,
-                shown(&target.endpoint)
-            ));
-        }
-        if e.prometheus {
-            to.push(match t.prometheus_addr() {
-                Some(addr) => format!("prometheus on {addr} /metrics"),
-                None => "prometheus (served by the application's router)".into(),
-            });
-        }
-        if e.console {
-            to.push("console".into());
-        }
-        if to.is_empty() {
-            to.push("nowhere".into());
-        }
+        let to = destinations(
+            config,
+            signal,
+            t.prometheus_addr().map(|a| a.to_string()),
+            |target| format!("otlp {} {}", target.protocol, shown(&target.endpoint)),
+        );
         parts.push(format!("{signal} to {}", to.join(" and ")));
     }
     parts.push(format!("sampler {}", config.sampler));
