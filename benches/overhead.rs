@@ -289,6 +289,76 @@ fn benches(c: &mut Criterion) {
         allocs.push((format!("http request: {name} (sampler {sampler})"), per));
     }
 
+    // GenAI: one LLM call from start to finish with usage, priced from the table.
+    let genai = ferrotel::genai::GenAi::new();
+    let usage = ferrotel::genai::TokenUsage::new(1_200, 300).with_cached_input(1_000);
+    let mut g = c.benchmark_group("genai");
+    g.bench_function("LlmCall start -> finish with usage and cost", |b| {
+        b.iter(|| {
+            genai
+                .llm_call("openai", "chat", "gpt-4o-mini")
+                .finish(black_box(usage.clone()))
+        })
+    });
+    g.finish();
+    allocs.push((
+        "LlmCall start -> finish with usage and cost".into(),
+        allocs_per_op(|| {
+            genai
+                .llm_call("openai", "chat", "gpt-4o-mini")
+                .finish(usage.clone())
+        }),
+    ));
+
+    // The /metrics exposition of 10,000 series (5 counters x 2,000 label values, under
+    // the SDK's default cardinality limit), beside prometheus-client encoding the same
+    // series, names and labels in the same run.
+    let wide = telemetry
+        .meter_provider()
+        .expect("a meter provider")
+        .meter("wide");
+    let mut family_client = prometheus_client::registry::Registry::default();
+    for i in 0..5 {
+        let name = format!("bench_wide_{i}");
+        let counter = wide.u64_counter(name.clone()).build();
+        let family = prometheus_client::metrics::family::Family::<
+            Vec<(String, String)>,
+            prometheus_client::metrics::counter::Counter,
+        >::default();
+        family_client.register(name.clone(), "10,000-series bench", family.clone());
+        for user in 0..2_000 {
+            let user = format!("user-{user}");
+            counter.add(1, &[KeyValue::new("user", user.clone())]);
+            family
+                .get_or_create(&vec![
+                    ("user".to_string(), user),
+                    ("service_name".to_string(), "bench".to_string()),
+                ])
+                .inc();
+        }
+    }
+    let series = telemetry
+        .prometheus_exposition()
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("bench_wide_"))
+        .count();
+    println!("\n/metrics bench: {series} bench_wide_* series in ferrotel's exposition");
+    let mut g = c.benchmark_group("/metrics encode, 10,000 series");
+    g.sample_size(10);
+    g.bench_function(
+        "ferrotel prometheus_exposition (opentelemetry-prometheus)",
+        |b| b.iter(|| telemetry.prometheus_exposition()),
+    );
+    g.bench_function("prometheus-client text encode", |b| {
+        b.iter(|| {
+            let mut out = String::with_capacity(1 << 20);
+            prometheus_client::encoding::text::encode(&mut out, &family_client).unwrap();
+            out
+        })
+    });
+    g.finish();
+
     println!("\nheap allocations per operation (1,000 operations after 100 warm-up):");
     for (name, n) in &allocs {
         println!("  {n:>8.1}  {name}");
