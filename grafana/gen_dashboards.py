@@ -224,12 +224,12 @@ def llm():
     b.stat("Spend rate", "Dollars per hour at the last hour's pace (recording rule); LlmCostBudgetBurn pages above 50.",
            "currencyUSD", f"sum(service:gen_ai_cost_usd:rate1h{{{SVC}}})", decimals=4,
            thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 50}]})
-    b.stat("Tokens per second", "Input, output and cached tokens per second, all models.", "short",
+    b.stat("Tokens per second", "Input and output tokens per second, all models (cached input is part of input, reasoning part of output).", "short",
            rate("gen_ai_client_token_usage_sum", M))
     b.stat("Unpriced calls, last hour", "Calls to models with no known price: their cost is missing from the totals. Add an override to the price table.",
            "short", f"sum(increase(gen_ai_client_cost_unpriced_total{{{SVC}}}[1h])) or vector(0)",
            thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "orange", "value": 1}]})
-    b.ts("Tokens by model and type", "Tokens per second by requested model and gen_ai.token.type (input, output, cached input, reasoning).",
+    b.ts("Tokens by model and type", "Tokens per second by requested model and gen_ai.token.type: input and output, the two types recorded (cached input tokens count as input, reasoning tokens as output).",
          "short", [target(rate("gen_ai_client_token_usage_sum", M, ["gen_ai_request_model", "gen_ai_token_type"]),
                           "{{gen_ai_request_model}} {{gen_ai_token_type}}")], stack=True)
     b.ts("Cost by model", "Dollars per hour by requested model.", "currencyUSD",

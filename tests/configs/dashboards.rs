@@ -178,3 +178,43 @@ fn dashboards_type_check_against_grafana_schema_and_mistakes_do_not() {
         assert!(text.contains(word), "tsc did not name {word}:\n{text}");
     }
 }
+
+/// The token panels describe the token types that are recorded: `gen_ai.token.type` is
+/// `input` or `output` (tests/genai checks the emitted values); cached input and reasoning
+/// are parts of those, never types of their own.
+#[test]
+fn token_panels_name_only_the_types_recorded() {
+    let mut seen = 0;
+    for (file, d) in crate::support::dashboards() {
+        for p in d["panels"].as_array().unwrap() {
+            let queries_tokens = p["targets"].as_array().into_iter().flatten().any(|t| {
+                t["expr"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("gen_ai_client_token_usage")
+            });
+            if !queries_tokens {
+                continue;
+            }
+            seen += 1;
+            let text = p["description"].as_str().unwrap();
+            assert!(
+                text.contains("nput and output"),
+                "{file} / {}: {text}",
+                p["title"]
+            );
+            for wrong in [
+                "cached input, reasoning",
+                "output and cached",
+                "output, cached",
+            ] {
+                assert!(
+                    !text.contains(wrong),
+                    "{file} / {}: names a type never recorded: {text}",
+                    p["title"]
+                );
+            }
+        }
+    }
+    assert!(seen >= 2, "the token panels were found");
+}

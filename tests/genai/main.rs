@@ -731,6 +731,12 @@ fn async_openai_calls_are_measured_in_one_line() {
         ),
         Some(1.0)
     );
+    // The token types recorded are input and output only (the dashboards say so).
+    let types: std::collections::BTreeSet<&str> = s
+        .find("gen_ai_client_token_usage_sum", &[])
+        .filter_map(|x| x.labels.get("gen_ai_token_type").map(String::as_str))
+        .collect();
+    assert_eq!(types, ["input", "output"].into_iter().collect());
     assert_eq!(
         s.value(
             "gen_ai_client_operation_time_to_first_chunk_seconds_count",
