@@ -299,7 +299,15 @@ pub const DB_CLIENT_RESPONSE_RETURNED_ROWS: InstrumentSpec = InstrumentSpec {
     kind: Kind::Histogram,
     unit: "{row}",
     description: "Rows returned by database operations that return a row set.",
-    attributes: DB_OPERATION,
+    // Recorded for operations that succeeded only: no outcome labels.
+    attributes: &[
+        names::DB_SYSTEM_NAME,
+        names::DB_NAMESPACE,
+        names::DB_OPERATION_NAME,
+        names::DB_COLLECTION_NAME,
+        names::DB_QUERY_SUMMARY,
+        names::SERVER_ADDRESS,
+    ],
 };
 /// Connections of a pool, by state.
 pub const DB_CLIENT_CONNECTION_COUNT: InstrumentSpec = InstrumentSpec {
@@ -429,7 +437,14 @@ pub const GEN_AI_CLIENT_COST: InstrumentSpec = InstrumentSpec {
     unit: "{USD}",
     description:
         "Cost of LLM calls in US dollars: the provider's reported cost, else the price table's.",
-    attributes: GEN_AI,
+    // Recorded for calls that succeeded, by tenant (bounded by FERROTEL_GENAI_TENANT_LIMIT).
+    attributes: &[
+        names::GEN_AI_OPERATION_NAME,
+        names::GEN_AI_PROVIDER_NAME,
+        names::GEN_AI_REQUEST_MODEL,
+        names::GEN_AI_RESPONSE_MODEL,
+        names::TENANT,
+    ],
 };
 /// LLM calls whose model has no price.
 pub const GEN_AI_CLIENT_COST_UNPRICED: InstrumentSpec = InstrumentSpec {

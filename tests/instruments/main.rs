@@ -274,3 +274,92 @@ fn grpc_methods_from_random_paths_share_other() {
     assert!(methods.iter().any(|m| m == known));
     assert!(!methods.iter().any(|m| m.contains("listed")), "{methods:?}");
 }
+
+/// The attribute keys each handle actually emits, captured in-process over every option
+/// and outcome it has, are the catalogue's, label for label: a key recorded but not
+/// declared (the tenant on the cost used to be) or declared but never recorded fails.
+#[test]
+fn every_attribute_key_emitted_is_the_catalogues() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let capture = ferrotel::testing::Capture::new();
+    let meter = capture.meter();
+    let db = Db::new("postgresql")
+        .with_namespace("shop")
+        .with_server_address("db.internal")
+        .with_meter(&meter);
+    let cache = Cache::new("users").with_meter(&meter);
+    let queue = Queue::with_meter("emails", &meter);
+    let genai = GenAi::with_meter(&meter);
+    let errors = ErrorCounter::with_meter(&meter);
+    capture.in_scope(|| {
+        db.query("SELECT id FROM users WHERE id = 1")
+            .finish(Some(1));
+        db.query("UPDATE users SET a = 1")
+            .fail(&Failure::new("timeout"));
+        cache.start("get").hit();
+        cache.start("get").miss();
+        cache.start("set").fail(&Failure::new("connection_refused"));
+        queue.enqueued().dequeued().finish();
+        queue.enqueued().dequeued().fail(&Failure::new("timeout"));
+        drop(queue.enqueued());
+        let run = genai.agent_run("planner");
+        let mut call = run
+            .llm_call("openai", "chat", "gpt-4o-mini")
+            .with_tenant("acme");
+        call.streaming();
+        call.first_chunk();
+        call.finish(TokenUsage::new(10, 5).with_response_model("gpt-4o-mini-2024-07-18"));
+        run.llm_call("openai", "chat", "gpt-4o-mini")
+            .fail(&Failure::new("429"));
+        // A stream that breaks after its first chunk: time to first chunk with the failure.
+        let mut broken = run.llm_call("openai", "chat", "gpt-4o-mini");
+        broken.streaming();
+        broken.first_chunk();
+        broken.fail(&Failure::new("stream_error"));
+        run.tool_call("search", "function", None)
+            .fail(&Failure::new("timeout"));
+        run.tool_call("search", "function", None).finish();
+        run.finish();
+        genai.agent_run("planner").fail(&Failure::new("boom"));
+        errors.record(Category::Internal, "jobs", &std::fmt::Error);
+    });
+    // A real database error carries its code (db.response.status_code): SQLite through sqlx.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    capture.in_scope(|| {
+        rt.block_on(async {
+            let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+            let sql = "SELECT * FROM missing_table";
+            let failed = db.run(sql, sqlx::query(sql).fetch_all(&pool)).await;
+            assert!(failed.is_err());
+        })
+    });
+
+    let mut emitted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in capture.all_points() {
+        emitted
+            .entry(p.name)
+            .or_default()
+            .extend(p.attributes.into_keys());
+    }
+    let mut differences = Vec::new();
+    for (name, keys) in &emitted {
+        let Some(spec) = ferrotel::catalog::CATALOG.iter().find(|s| s.name == name) else {
+            differences.push(format!("{name}: recorded, not in the catalogue"));
+            continue;
+        };
+        let declared: BTreeSet<String> = spec.attributes.iter().map(|k| k.to_string()).collect();
+        if &declared != keys {
+            differences.push(format!(
+                "{name}: recorded {:?}, declared {:?}",
+                keys.iter().collect::<Vec<_>>(),
+                declared.iter().collect::<Vec<_>>()
+            ));
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "attribute keys differ from the catalogue:\n{}",
+        differences.join("\n")
+    );
+    assert!(emitted.len() >= 14, "{:?}", emitted.keys());
+}
