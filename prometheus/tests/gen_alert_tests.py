@@ -87,6 +87,10 @@ q = lambda size: [{'series': 'otel_sdk_processor_span_queue_size{service_name="c
                   {'series': 'otel_sdk_processor_span_queue_capacity{service_name="chat"}', 'values': '2048x20'}]
 tests.append(case('TelemetryQueueNearlyFull', q(2000), '10m', True, {'service_name': 'chat'}))
 tests.append(case('TelemetryQueueNearlyFull', q(100), '10m', False, {}))
+# A series limit overflowed: an overflow series exists for 15 minutes, or none exists.
+ovf = lambda extra: [{'series': 'app_logins_total{service_name="chat"%s}' % extra, 'values': '0+10x30'}]
+tests.append(case('MetricCardinalityOverflow', ovf(',otel_metric_overflow="true"'), '20m', True, {'service_name': 'chat'}))
+tests.append(case('MetricCardinalityOverflow', ovf(',user_id="7"'), '20m', False, {}))
 # The collector's own telemetry.
 col = 'service_name="otel-collector",job="otel-collector-self",instance="otel-collector:8888"'
 cf = lambda v: [{'series': 'otelcol_exporter_send_failed_spans{%s,exporter="otlp/tempo"}' % col, 'values': v}]

@@ -86,6 +86,9 @@ pub const OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE: &str =
 pub const OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY";
 /// `true`: an endpoint given without a scheme is reached over plain `http://` (default `https://`) for logs.
 pub const OTEL_EXPORTER_OTLP_LOGS_INSECURE: &str = "OTEL_EXPORTER_OTLP_LOGS_INSECURE";
+/// Most series (attribute sets) one metric instrument keeps (default 2000, the SDK's);
+/// measurements beyond it go to one series labelled `otel.metric.overflow="true"`.
+pub const FERROTEL_METRIC_CARDINALITY_LIMIT: &str = "FERROTEL_METRIC_CARDINALITY_LIMIT";
 /// Sampler name.
 pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 /// Sampler argument (the ratio for `*traceidratio`).
@@ -221,6 +224,7 @@ pub const ALL: &[&str] = &[
     OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE,
     OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY,
     OTEL_EXPORTER_OTLP_LOGS_INSECURE,
+    FERROTEL_METRIC_CARDINALITY_LIMIT,
     OTEL_TRACES_SAMPLER,
     OTEL_TRACES_SAMPLER_ARG,
     OTEL_METRIC_EXPORT_INTERVAL,

@@ -49,6 +49,7 @@ pub(crate) struct Code {
     prometheus_listener: Option<bool>,
     shutdown_timeout: Option<Duration>,
     metric_interval: Option<Duration>,
+    metric_cardinality: Option<usize>,
     admin_token: Option<String>,
     health_ttl: Option<Duration>,
     slow_query: Option<Duration>,
@@ -373,6 +374,21 @@ impl Config {
     #[must_use]
     pub fn with_metric_interval(mut self, interval: Duration) -> Self {
         self.code.metric_interval = Some(interval);
+        self
+    }
+
+    /// Most series one metric instrument keeps; measurements with further attribute sets
+    /// are added to one overflow series labelled `otel.metric.overflow="true"` (shown on
+    /// `/metrics` as `otel_metric_overflow`), so nothing is lost and memory stays bounded.
+    /// Code wins over `FERROTEL_METRIC_CARDINALITY_LIMIT`. Default 2000 (the SDK's).
+    ///
+    /// ```
+    /// let c = ferrotel::Config::default().with_metric_cardinality_limit(500);
+    /// assert_eq!(c.resolve().unwrap().metric_cardinality_limit(), 500);
+    /// ```
+    #[must_use]
+    pub fn with_metric_cardinality_limit(mut self, series: usize) -> Self {
+        self.code.metric_cardinality = Some(series);
         self
     }
 

@@ -13,6 +13,9 @@ use crate::error::{Error, DEFAULT_SHUTDOWN_TIMEOUT};
 use crate::signal::PerSignal;
 use crate::Signal;
 
+/// The SDK's own default series limit per instrument.
+const DEFAULT_CARDINALITY: usize = 2000;
+
 /// `info`, with the OpenTelemetry crates' own chatter (provider set, …) held to warnings.
 pub(crate) const DEFAULT_FILTER: &str =
     "info,opentelemetry=warn,opentelemetry_sdk=warn,opentelemetry_otlp=warn";
@@ -47,6 +50,7 @@ pub struct Resolved {
     pub(crate) exporters: PerSignal<Exporters>,
     pub(crate) otlp: PerSignal<Option<OtlpTarget>>,
     pub(crate) metric_interval: Duration,
+    pub(crate) metric_cardinality: usize,
     pub(crate) metric_timeout: Duration,
     pub(crate) span_batch: BatchSettings,
     pub(crate) log_batch: BatchSettings,
@@ -110,6 +114,12 @@ impl Resolved {
     pub fn prometheus_listener(&self) -> Option<String> {
         (self.prometheus() && self.prometheus_listener)
             .then(|| format!("{}:{}", self.prometheus_host, self.prometheus_port))
+    }
+
+    /// Most series one metric instrument keeps before the overflow series
+    /// ([`Config::with_metric_cardinality_limit`](super::Config::with_metric_cardinality_limit)).
+    pub fn metric_cardinality_limit(&self) -> usize {
+        self.metric_cardinality
     }
 
     /// How long [`Telemetry::shutdown`](crate::Telemetry::shutdown) may take.
@@ -307,6 +317,9 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     let mut metric_interval = vars
         .millis(env::OTEL_METRIC_EXPORT_INTERVAL)?
         .unwrap_or(Duration::from_millis(60000));
+    let mut metric_cardinality = vars
+        .count(env::FERROTEL_METRIC_CARDINALITY_LIMIT)?
+        .unwrap_or(DEFAULT_CARDINALITY);
     let metric_timeout = vars
         .millis(env::OTEL_METRIC_EXPORT_TIMEOUT)?
         .unwrap_or(Duration::from_millis(30000));
@@ -542,6 +555,17 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     if let Some(d) = positive("with_metric_interval", code.metric_interval)? {
         metric_interval = d;
     }
+    match code.metric_cardinality {
+        Some(0) => {
+            return Err(Error::InvalidConfig {
+                field: "with_metric_cardinality_limit",
+                value: "0".into(),
+                allowed: "a number of series greater than 0",
+            })
+        }
+        Some(n) => metric_cardinality = n,
+        None => {}
+    }
     if let Some(d) = positive("with_health_ttl", code.health_ttl)? {
         health_ttl = d;
     }
@@ -589,6 +613,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
         exporters,
         otlp,
         metric_interval,
+        metric_cardinality,
         metric_timeout,
         span_batch,
         log_batch,

@@ -35,6 +35,15 @@ pub(crate) fn build(
     let points_exported = Arc::new(OnceLock::new());
     let chosen = config.exporters.get(Signal::Metrics);
     let mut mp = SdkMeterProvider::builder().with_resource(resource.clone());
+    // One series limit for every instrument: beyond it, measurements go to the overflow
+    // series (`otel.metric.overflow=true`), which keeps memory bounded and loses nothing.
+    let limit = config.metric_cardinality;
+    mp = mp.with_view(move |_: &opentelemetry_sdk::metrics::Instrument| {
+        opentelemetry_sdk::metrics::Stream::builder()
+            .with_cardinality_limit(limit)
+            .build()
+            .ok()
+    });
     #[allow(unused_mut)] // set only with the `prometheus` feature
     let mut exposition: Option<Exposition> = None;
     #[cfg(feature = "prometheus")]

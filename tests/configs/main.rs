@@ -75,7 +75,7 @@ fn prometheus_config_and_rules_load() {
         &["check", "config", "prometheus/prometheus.yml"],
     );
     assert!(
-        out.contains("SUCCESS: 18 rules found") && out.contains("SUCCESS: 13 rules found"),
+        out.contains("SUCCESS: 19 rules found") && out.contains("SUCCESS: 13 rules found"),
         "{out}"
     );
 }
@@ -100,7 +100,7 @@ fn every_alert_fires_when_it_should_and_only_then() {
         .lines()
         .filter_map(|l| l.trim().strip_prefix("- alert: "))
         .collect();
-    assert_eq!(alerts.len(), 18);
+    assert_eq!(alerts.len(), 19);
     for a in alerts {
         let cases = tests.matches(&format!("alertname: {a}\n")).count();
         assert!(

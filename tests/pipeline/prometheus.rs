@@ -172,3 +172,46 @@ fn a_full_queue_drops_and_counts_without_blocking() {
     assert!(err.to_string().contains("traces"), "{err}");
     assert!(err.undelivered.spans >= dropped);
 }
+
+/// A cardinality flood (a million distinct user ids on one counter) stays at the
+/// configured number of series plus one overflow series, which `/metrics` shows and
+/// which holds every measurement beyond the limit: bounded, and nothing lost silently.
+#[test]
+fn a_cardinality_flood_stops_at_the_limit_plus_one_overflow_series() {
+    let telemetry = ferrotel::init(crate::config(&[
+        ("OTEL_SERVICE_NAME", "flood"),
+        ("FERROTEL_METRIC_CARDINALITY_LIMIT", "100"),
+    ]))
+    .unwrap();
+    let logins = telemetry.meter("flood").u64_counter("flood.logins").build();
+    // Histograms keep their buckets under the view that sets the limit.
+    let took = telemetry
+        .meter("flood")
+        .f64_histogram("flood.took")
+        .with_boundaries(vec![0.5])
+        .build();
+    for user in 0..1_000_000u32 {
+        logins.add(1, &[KeyValue::new("user.id", user.to_string())]);
+    }
+    took.record(0.25, &[]);
+    let s = parse_exposition(&telemetry.prometheus_exposition().unwrap()).unwrap();
+    let series: Vec<_> = s.find("flood_logins_total", &[]).collect();
+    assert!(
+        series.len() <= 101,
+        "{} series for a limit of 100",
+        series.len()
+    );
+    let overflow: Vec<_> = s
+        .find("flood_logins_total", &[("otel_metric_overflow", "true")])
+        .collect();
+    assert_eq!(
+        overflow.len(),
+        1,
+        "one overflow series, visible on /metrics"
+    );
+    let total: f64 = series.iter().map(|x| x.value).sum();
+    assert_eq!(total, 1_000_000.0, "every login is counted somewhere");
+    assert!(overflow[0].value >= 999_900.0, "{}", overflow[0].value);
+    assert_eq!(s.value("flood_took_bucket", &[("le", "0.5")]), Some(1.0));
+    telemetry.shutdown().unwrap();
+}
