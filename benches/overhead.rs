@@ -289,6 +289,50 @@ fn benches(c: &mut Criterion) {
         allocs.push((format!("http request: {name} (sampler {sampler})"), per));
     }
 
+    // Two threads recording the same instruments at once, against one: per-operation
+    // wall time of each thread's loop (equal times mean the second core doubled the
+    // throughput; a longer time is contention on the shared instruments).
+    let mut g = c.benchmark_group("threads");
+    for threads in [1usize, 2] {
+        g.bench_function(
+            format!("ferrotel cache lookup, {threads} thread(s) at once"),
+            |b| {
+                b.iter_custom(|iters| {
+                    let start = std::time::Instant::now();
+                    std::thread::scope(|s| {
+                        for _ in 0..threads {
+                            s.spawn(|| {
+                                for _ in 0..iters {
+                                    cache.start("get").hit();
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed()
+                })
+            },
+        );
+        g.bench_function(
+            format!("raw OTel counter add, 3 attributes, {threads} thread(s) at once"),
+            |b| {
+                b.iter_custom(|iters| {
+                    let start = std::time::Instant::now();
+                    std::thread::scope(|s| {
+                        for _ in 0..threads {
+                            s.spawn(|| {
+                                for _ in 0..iters {
+                                    counter.add(1, black_box(&attrs));
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed()
+                })
+            },
+        );
+    }
+    g.finish();
+
     // GenAI: one LLM call from start to finish with usage, priced from the table.
     let genai = ferrotel::genai::GenAi::new();
     let usage = ferrotel::genai::TokenUsage::new(1_200, 300).with_cached_input(1_000);
