@@ -101,6 +101,21 @@ fn request() -> Request<Body> {
         .unwrap()
 }
 
+/// The wall time of `threads` threads each running `op` `iters` times at once.
+fn on_threads(threads: usize, iters: u64, op: impl Fn() + Sync) -> Duration {
+    let start = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..iters {
+                    op();
+                }
+            });
+        }
+    });
+    start.elapsed()
+}
+
 fn benches(c: &mut Criterion) {
     let sampler =
         std::env::var("OTEL_TRACES_SAMPLER").unwrap_or_else(|_| "parentbased_always_on".into());
@@ -296,37 +311,13 @@ fn benches(c: &mut Criterion) {
     for threads in [1usize, 2] {
         g.bench_function(
             format!("ferrotel cache lookup, {threads} thread(s) at once"),
-            |b| {
-                b.iter_custom(|iters| {
-                    let start = std::time::Instant::now();
-                    std::thread::scope(|s| {
-                        for _ in 0..threads {
-                            s.spawn(|| {
-                                for _ in 0..iters {
-                                    cache.start("get").hit();
-                                }
-                            });
-                        }
-                    });
-                    start.elapsed()
-                })
-            },
+            |b| b.iter_custom(|iters| on_threads(threads, iters, || cache.start("get").hit())),
         );
         g.bench_function(
             format!("raw OTel counter add, 3 attributes, {threads} thread(s) at once"),
             |b| {
                 b.iter_custom(|iters| {
-                    let start = std::time::Instant::now();
-                    std::thread::scope(|s| {
-                        for _ in 0..threads {
-                            s.spawn(|| {
-                                for _ in 0..iters {
-                                    counter.add(1, black_box(&attrs));
-                                }
-                            });
-                        }
-                    });
-                    start.elapsed()
+                    on_threads(threads, iters, || counter.add(1, black_box(&attrs)))
                 })
             },
         );
