@@ -48,7 +48,11 @@ pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
 
 /// `error.type` for `error`: a [`Failure`]'s kind, an I/O error's kind (`timed_out`),
 /// an sqlx error's class (`pool_timed_out`, feature `sqlx`), a Redis error's
-/// (`connection_refused`, feature `redis`), else the type's short name.
+/// (`connection_refused`, feature `redis`), a reqwest error's (`timeout`, the I/O kind of
+/// a failed connect such as `connection_refused`, or the HTTP status `503`; feature
+/// `reqwest`), a gRPC status's code (`unavailable`, `deadline_exceeded`; feature
+/// `tonic`); otherwise the kind of an I/O error among its sources (the root cause of a
+/// wrapped error), else the type's short name.
 ///
 /// ```
 /// use ferrotel::failure::error_type;
@@ -81,7 +85,46 @@ pub fn error_type<E: std::error::Error + 'static>(error: &E) -> Cow<'static, str
             "redis"
         });
     }
+    #[cfg(feature = "reqwest")]
+    if let Some(e) = any.downcast_ref::<reqwest::Error>() {
+        if e.is_timeout() {
+            return Cow::Borrowed("timeout");
+        }
+        if let Some(status) = e.status() {
+            return Cow::Owned(status.as_u16().to_string());
+        }
+        if let Some(kind) = io_source(e) {
+            return kind;
+        }
+        if e.is_connect() {
+            return Cow::Borrowed("connect");
+        }
+        if e.is_decode() || e.is_body() {
+            return Cow::Borrowed("body");
+        }
+        return Cow::Borrowed("reqwest");
+    }
+    #[cfg(feature = "tonic")]
+    if let Some(s) = any.downcast_ref::<tonic::Status>() {
+        return Cow::Owned(snake_case(&format!("{:?}", s.code())));
+    }
+    if let Some(kind) = io_source(error) {
+        return kind;
+    }
     Cow::Borrowed(short_type_name::<E>())
+}
+
+/// The kind of the first I/O error among `error`'s sources (its root cause, when the
+/// error wraps one), as `error.type` spells it.
+fn io_source(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str>> {
+    let mut source = error.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(Cow::Owned(snake_case(&format!("{:?}", io.kind()))));
+        }
+        source = s.source();
+    }
+    None
 }
 
 /// The class of an sqlx error, for `error.type`.
@@ -132,5 +175,85 @@ mod tests {
         let parse = "x".parse::<u8>().unwrap_err();
         assert_eq!(error_type(&parse), "ParseIntError");
         assert_eq!(error_type(&Failure::new("429")), "429");
+    }
+
+    /// A wrapped error is named by the I/O error at its root.
+    #[test]
+    fn the_root_cause_names_a_wrapped_error() {
+        #[derive(Debug)]
+        struct Wrapped(std::io::Error);
+        impl fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("loading the profile")
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Wrapped(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(error_type(&e), "permission_denied");
+    }
+
+    #[cfg(feature = "tonic")]
+    #[test]
+    fn grpc_statuses_by_code() {
+        assert_eq!(
+            error_type(&tonic::Status::unavailable("down")),
+            "unavailable"
+        );
+        assert_eq!(
+            error_type(&tonic::Status::deadline_exceeded("slow")),
+            "deadline_exceeded"
+        );
+    }
+
+    /// Real reqwest failures against real sockets: refused, silent past the timeout,
+    /// and an error status, each its own kind.
+    #[cfg(feature = "reqwest")]
+    #[test]
+    fn reqwest_failures_by_kind() {
+        use std::io::{Read, Write};
+        use std::net::TcpListener;
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+        let silent_addr = silent.local_addr().unwrap();
+        let failing = TcpListener::bind("127.0.0.1:0").unwrap();
+        let failing_addr = failing.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in failing.incoming().flatten() {
+                let mut stream = stream;
+                let mut buf = [0u8; 1024];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+            }
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let kind = |url: String| {
+            rt.block_on(async {
+                let e = match client.get(url).send().await {
+                    Ok(r) => r.error_for_status().unwrap_err(),
+                    Err(e) => e,
+                };
+                error_type(&e).into_owned()
+            })
+        };
+        assert_eq!(kind(format!("http://{refused}/")), "connection_refused");
+        assert_eq!(kind(format!("http://{silent_addr}/")), "timeout");
+        assert_eq!(kind(format!("http://{failing_addr}/")), "503");
+        drop(silent);
     }
 }
