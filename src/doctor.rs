@@ -262,23 +262,41 @@ fn tls_hint(words: &str) -> &'static str {
 }
 
 fn export_hint(words: &str) -> &'static str {
-    if words.contains("401")
-        || words.contains("403")
+    // Status codes as the exporters word them, so a port such as :33403 is not a 403.
+    let status = |code: &str| words.contains(&format!("status code: {code}"));
+    if words.contains("CertificateRequired") || words.contains("certificate required") {
+        " — the server wants a client certificate: set OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY"
+    } else if status("401")
+        || status("403")
         || words.contains("Unauthenticated")
         || words.contains("PermissionDenied")
     {
         " — the backend refused the credentials: check OTEL_EXPORTER_OTLP_HEADERS"
-    } else if words.contains("CertificateRequired") || words.contains("certificate required") {
-        " — the server wants a client certificate: set OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY"
-    } else if words.contains("404") {
+    } else if status("404") {
         " — no such path: HTTP appends /v1/{signal} to OTEL_EXPORTER_OTLP_ENDPOINT, a per-signal endpoint is used as-is"
     } else if words.contains("Unimplemented")
-        || words.contains("415")
+        || status("415")
         || words.contains("h2 protocol error")
         || words.contains("http2 error")
     {
         " — the server speaks another protocol: check OTEL_EXPORTER_OTLP_PROTOCOL against the port (4317 gRPC, 4318 HTTP)"
     } else {
         ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::export_hint;
+
+    #[test]
+    fn hints_read_status_codes_not_port_numbers() {
+        let tls = "error sending request for url (https://localhost:33403/v1/traces): received fatal alert: CertificateRequired";
+        assert!(export_hint(tls).contains("client certificate"));
+        let port =
+            "error sending request for url (http://localhost:40404/v1/traces): connection reset";
+        assert_eq!(export_hint(port), "");
+        assert!(export_hint("HTTP export failed with status code: 403").contains("credentials"));
+        assert!(export_hint("HTTP export failed with status code: 404").contains("no such path"));
     }
 }
