@@ -16,6 +16,15 @@ fn native_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
+/// What an `https://` endpoint is checked against without a CA file: the webpki roots
+/// and the system's. Both transports take their anchors from here.
+fn default_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    roots.add_parsable_certificates(native_roots().iter().cloned());
+    roots
+}
+
 #[cfg(feature = "reqwest")]
 fn certificates(pem: &[u8]) -> Vec<CertificateDer<'static>> {
     use rustls::pki_types::pem::PemObject;
@@ -30,19 +39,17 @@ pub(crate) fn client_config(tls: &TlsFiles) -> Result<rustls::ClientConfig, Stri
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::PrivateKeyDer;
     use std::sync::Arc;
-    let mut roots = rustls::RootCertStore::empty();
-    match &tls.ca {
+    let roots = match &tls.ca {
         Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
             let (added, _) = roots.add_parsable_certificates(certificates(ca.bytes()));
             if added == 0 {
                 return Err(format!("no usable certificate in {}", ca.path.display()));
             }
+            roots
         }
-        None => {
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            roots.add_parsable_certificates(native_roots().iter().cloned());
-        }
-    }
+        None => default_roots(),
+    };
     let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
@@ -68,14 +75,9 @@ pub(crate) fn tonic_config(tls: &TlsFiles) -> tonic::transport::ClientTlsConfig 
     let mut c = ClientTlsConfig::new();
     match &tls.ca {
         Some(ca) => c = c.ca_certificate(Certificate::from_pem(ca.bytes())),
-        None => {
-            c = c.with_webpki_roots();
-            // tonic refuses to connect when asked for native roots and there are none
-            // (a slim container): then the webpki roots alone stand.
-            if !native_roots().is_empty() {
-                c = c.with_native_roots();
-            }
-        }
+        // The same anchors as the HTTP transport, the system's read once per process
+        // (tonic's own native-roots option would read them again per channel).
+        None => c = c.trust_anchors(default_roots().roots),
     }
     if let Some((cert, key)) = &tls.client {
         c = c.identity(Identity::from_pem(cert.bytes(), key.bytes()));
