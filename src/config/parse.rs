@@ -265,7 +265,9 @@ pub(crate) fn tls_files(
     vars: &Vars,
     [ca, cert, key]: [[&'static str; 2]; 3],
 ) -> Result<super::types::TlsFiles, Error> {
-    let read = |[own, general]: [&'static str; 2]| -> Result<Option<super::types::Pem>, Error> {
+    let read = |[own, general]: [&'static str; 2],
+                holds: Holds|
+     -> Result<Option<super::types::Pem>, Error> {
         let Some((var, path)) = vars
             .get(own)
             .map(|p| (own, p))
@@ -275,7 +277,7 @@ pub(crate) fn tls_files(
         };
         let path = path.trim();
         super::types::Pem::read(path)
-            .and_then(|pem| check_pem(var, &pem).map(|()| pem))
+            .and_then(|pem| check_pem(holds, &pem).map(|()| pem))
             .map(Some)
             .map_err(|e| Error::TlsFile {
                 var,
@@ -283,8 +285,8 @@ pub(crate) fn tls_files(
                 reason: e.to_string(),
             })
     };
-    let ca = read(ca)?;
-    let client = match (read(cert)?, read(key)?) {
+    let ca = read(ca, Holds::Certificate)?;
+    let client = match (read(cert, Holds::Certificate)?, read(key, Holds::Key)?) {
         (Some(c), Some(k)) => Some((c, k)),
         (None, None) => None,
         (c, _) => {
@@ -303,9 +305,16 @@ pub(crate) fn tls_files(
     Ok(super::types::TlsFiles { ca, client })
 }
 
+/// What a TLS file must hold.
+#[derive(Clone, Copy)]
+enum Holds {
+    Certificate,
+    Key,
+}
+
 /// With TLS built in, a certificate file must hold a certificate and a key file a key.
 #[allow(unused_variables)]
-fn check_pem(var: &'static str, pem: &super::types::Pem) -> std::io::Result<()> {
+fn check_pem(holds: Holds, pem: &super::types::Pem) -> std::io::Result<()> {
     #[cfg(feature = "tls")]
     {
         use rustls::pki_types::pem::PemObject;
@@ -316,7 +325,7 @@ fn check_pem(var: &'static str, pem: &super::types::Pem) -> std::io::Result<()> 
                 format!("no {what} in the PEM file"),
             )
         };
-        if var.ends_with("_KEY") {
+        if let Holds::Key = holds {
             PrivateKeyDer::from_pem_slice(pem.bytes()).map_err(|_| bad("private key"))?;
         } else if CertificateDer::pem_slice_iter(pem.bytes())
             .filter_map(Result::ok)
