@@ -885,27 +885,31 @@ impl PostgresServer {
         let dir = std::env::temp_dir().join(format!("ferrotel-pg-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        // The server refuses to run as root: then it runs as the package's user.
+        // The server refuses to run as root: then it runs as the package's user, who owns
+        // the directory.
+        let root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout == b"0\n")
+            .unwrap_or(false);
+        let user = root.then(|| {
+            let id = |flag: &str| -> u32 {
+                let out = Command::new("id")
+                    .args([flag, "postgres"])
+                    .output()
+                    .unwrap();
+                String::from_utf8(out.stdout)
+                    .unwrap()
+                    .trim()
+                    .parse()
+                    .expect("the postgres user")
+            };
+            let (uid, gid) = (id("-u"), id("-g"));
+            std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
+            (uid, gid)
+        });
         let as_user = |cmd: &mut Command| {
-            let root = Command::new("id")
-                .arg("-u")
-                .output()
-                .map(|o| o.stdout == b"0\n")
-                .unwrap_or(false);
-            if root {
-                let id = |flag: &str| -> u32 {
-                    let out = Command::new("id")
-                        .args([flag, "postgres"])
-                        .output()
-                        .unwrap();
-                    String::from_utf8(out.stdout)
-                        .unwrap()
-                        .trim()
-                        .parse()
-                        .expect("the postgres user")
-                };
-                let (uid, gid) = (id("-u"), id("-g"));
-                std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
+            if let Some((uid, gid)) = user {
                 cmd.uid(uid).gid(gid);
             }
         };
