@@ -1,11 +1,13 @@
 //! The demo service: a chat API that uses everything ferrotel instruments — axum with
 //! the server layer, SQLite through sqlx, Redis as a cache when one is reachable, an
 //! LLM agent with two tools (against a local OpenAI-compatible server, started
-//! in-process), an in-process queue, health checks and the admin endpoints.
+//! in-process), voice turns (transcription, the agent, speech), an in-process queue,
+//! health checks and the admin endpoints.
 //!
 //! ```text
 //! cargo run --example demo
 //! curl -s -XPOST localhost:8080/chat -H 'content-type: application/json' -d '{"question":"What should I pack?","tenant":"acme"}'
+//! head -c 64000 /dev/zero | curl -s -XPOST localhost:8080/voice -H 'x-tenant: acme' --data-binary @-
 //! cargo run --example loadgen -- --target http://127.0.0.1:8080 --duration 90s
 //! ```
 //!
@@ -25,8 +27,8 @@ use ferrotel::app_errors::{Category, ErrorCounter};
 use ferrotel::cache::Cache;
 use ferrotel::db::Db;
 use ferrotel::failure::Failure;
-use ferrotel::genai::{AgentRun, GenAi};
-use ferrotel::health::{CheckOptions, RedisCheck, SqlCheck};
+use ferrotel::genai::{AgentRun, GenAi, LlmCall, TokenUsage};
+use ferrotel::health::{CheckOptions, MemoryCheck, RedisCheck, SqlCheck};
 use ferrotel::http::ClientTelemetry;
 use ferrotel::queue::{Queue, Ticket};
 use redis::AsyncCommands;
@@ -204,6 +206,101 @@ async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<St
     }
 }
 
+/// Posts `body` to the provider's `path` inside `call`'s span; a non-2xx or a transport
+/// error fails the call.
+async fn provider_post(
+    app: &App,
+    call: &LlmCall,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> Result<axum::body::Bytes, String> {
+    let req = app
+        .http
+        .post(format!("{}/{path}", app.llm_base))
+        .header("content-type", content_type)
+        .body(body);
+    match app
+        .http_telemetry
+        .send(req)
+        .instrument(call.span().clone())
+        .await
+    {
+        Ok(r) if r.status().is_success() => r.bytes().await.map_err(|e| e.to_string()),
+        Ok(r) => Err(r.status().as_str().to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A voice turn: the audio in the body is transcribed (whisper-1, priced per minute),
+/// answered by the agent, and the answer spoken (tts-1, priced per character).
+async fn voice(
+    State(app): Shared,
+    headers: HeaderMap,
+    audio: axum::body::Bytes,
+) -> (StatusCode, Json<Value>) {
+    let tenant = headers
+        .get("x-tenant")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("anonymous")
+        .to_string();
+    let failed = |e: String| (StatusCode::BAD_GATEWAY, Json(json!({ "error": e })));
+    let call = app
+        .genai
+        .llm_call("openai", "transcription", "whisper-1")
+        .with_tenant(&tenant);
+    let transcript = match provider_post(
+        &app,
+        &call,
+        "audio/transcriptions",
+        "application/octet-stream",
+        audio,
+    )
+    .await
+    {
+        Ok(bytes) => {
+            let v: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let seconds = v["usage"]["seconds"].as_f64().unwrap_or(0.0);
+            call.finish(TokenUsage::new(0, 0).with_audio_seconds(seconds));
+            v["text"].as_str().unwrap_or_default().to_string()
+        }
+        Err(e) => {
+            call.fail(&Failure::new(e.clone()));
+            return failed(e);
+        }
+    };
+    let answer = match agent(&app, &tenant, &transcript, false).await {
+        Ok(a) => a,
+        Err(e) => return failed(e),
+    };
+    let call = app
+        .genai
+        .llm_call("openai", "speech", "tts-1")
+        .with_tenant(&tenant);
+    let body = json!({ "model": "tts-1", "input": answer, "voice": "alloy" }).to_string();
+    match provider_post(&app, &call, "audio/speech", "application/json", body).await {
+        Ok(speech) => {
+            // The reply is MP3 at 32 kbit/s: 4,000 bytes a second.
+            let seconds = speech.len() as f64 / 4_000.0;
+            call.finish(
+                TokenUsage::new(0, 0)
+                    .with_characters(answer.chars().count() as u64)
+                    .with_audio_seconds(seconds),
+            );
+            (
+                StatusCode::OK,
+                Json(
+                    json!({ "transcript": transcript, "answer": answer, "speech_seconds": seconds }),
+                ),
+            )
+        }
+        Err(e) => {
+            call.fail(&Failure::new(e.clone()));
+            failed(e)
+        }
+    }
+}
+
 async fn chat(
     State(app): Shared,
     headers: HeaderMap,
@@ -350,6 +447,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     telemetry
         .health()
         .register("sqlite", SqlCheck::sqlite(pool.clone()));
+    // Memory against the process's limit. Not critical: the demo still answers near it.
+    // (A DiskCheck belongs here in a real service; the demo leaves it out, since the
+    // machines its tests run on fill their disks past any threshold on their own.)
+    telemetry.health().register_with(
+        "memory",
+        MemoryCheck::new(),
+        CheckOptions::default().non_critical(),
+    );
 
     let redis_url =
         std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string());
@@ -414,6 +519,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let router = Router::new()
         .route("/chat", post(chat))
+        .route("/voice", post(voice))
         .route("/conversations/{id}", get(conversation))
         .with_state(app)
         .merge(telemetry.admin_router())

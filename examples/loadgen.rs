@@ -1,5 +1,5 @@
 //! Load generator for the demo: a realistic mix of chat questions (repeats hit the
-//! cache), conversation reads, a few bad requests, and faults on demand. Shows
+//! cache), voice turns, conversation reads, a few bad requests, and faults on demand. Shows
 //! progress, prints a summary and exits 0.
 //!
 //! ```text
@@ -195,6 +195,15 @@ async fn main() {
                 7 => (
                     "GET /conversations/{id}",
                     client.get(format!("{target}/conversations/{}", n % 40 + 1)),
+                ),
+                // A voice turn: four seconds of audio (16 kB a second).
+                3 => (
+                    "POST /voice",
+                    client
+                        .post(format!("{target}/voice"))
+                        .header("content-type", "application/octet-stream")
+                        .header("x-tenant", TENANTS[(n % TENANTS.len() as u64) as usize])
+                        .body(vec![0u8; 64_000]),
                 ),
                 // A bad request now and then.
                 9 => (

@@ -186,22 +186,26 @@ def service_overview():
          [target(f"sum(http_server_active_requests{{{SVC}}})", "in flight")], w=8)
     b.ts("Tokio busy ratio", "Share of worker time the Tokio runtime spent busy; near 1 means the service is CPU-bound or blocking its workers.",
          "percentunit", [target(f"sum(rate(tokio_runtime_busy_time_seconds_total{{{SVC}}}[{RI}])) / sum(tokio_runtime_workers{{{SVC}}})", "busy")], w=8)
-    b.ts("CPU", "CPU time used per second (cores), user and system.", "short",
-         [target(f"sum(rate(process_cpu_time_seconds_total{{{SVC}}}[{RI}]))", "cores")], w=8)
-    b.ts("Memory", "Resident memory of the process.", "bytes",
-         [target(f"sum(process_memory_usage_bytes{{{SVC}}})", "resident")], w=8)
+    b.ts("CPU", "CPU time used per second (cores), user and system, against the CPUs the process may use (its cgroup quota); ProcessCpuSaturated opens a ticket over 90 % for 15 minutes.", "short",
+         [target(f"sum(rate(process_cpu_time_seconds_total{{{SVC}}}[{RI}]))", "cores", "A"),
+          target(f"sum(process_cpu_limit{{{SVC}}})", "limit", "B")], w=8)
+    b.ts("Memory", "Resident memory of the process against the memory it may use (its cgroup limit, else the machine's); ProcessMemoryNearLimit pages over 90 %.", "bytes",
+         [target(f"sum(process_memory_usage_bytes{{{SVC}}})", "resident", "A"),
+          target(f"sum(process_memory_limit_bytes{{{SVC}}})", "limit", "B")], w=8)
     b.ts("Open file descriptors", "File descriptors the process holds (sockets included).", "short",
          [target(f"sum(process_unix_file_descriptor_count{{{SVC}}})", "open")], w=8)
     b.ts("Outbound HTTP latency p95", "95th percentile of the service's own HTTP client calls, by server.", "s",
          [target(quantile(0.95, "http_client_request_duration_seconds", ["server_address"]), "{{server_address}}")], w=8)
     b.row("Health and errors")
-    b.stat("Dependencies healthy", "1 per health check whose last result is healthy, 0 when it is degraded or unhealthy (the registry's cached results).",
+    b.stat("Dependencies healthy", "1 per health check whose last result is healthy, 0 when it is degraded, unknown or unhealthy (the registry's cached results).",
            "none", target(f'max by (health_check_name) (health_check_status{{{SVC}, health_status="healthy"}})',
                           "{{health_check_name}}"), w=8, mappings=HEALTH,
            thresholds={"mode": "absolute", "steps": [{"color": "red", "value": None}, {"color": "green", "value": 1}]})
+    b.ts("Components by status", "How many health-checked components are healthy, degraded, unknown (not checked yet, or the first check timed out) and unhealthy. ComponentUnhealthy pages for a critical component unhealthy or unknown; ComponentDegraded opens a ticket for the rest.",
+         "none", [target(f'sum by (health_status) (health_check_status{{{SVC}}})', "{{health_status}}")], w=8, stack=True)
     b.ts("Health check duration p95", "How long each dependency's health check takes; a slow check is an early sign of trouble.",
          "s", [target(quantile(0.95, "health_check_duration_seconds", ["health_check_name"]), "{{health_check_name}}")], w=8)
-    b.ts("Errors by category", "Errors recorded with ferrotel::errors, by category and component.", "ops",
+    b.ts("Errors by category", "Errors recorded with ferrotel::app_errors::ErrorCounter, by category and component; ErrorCategorySpike opens a ticket when one category runs at 3x its daily rate.", "ops",
          [target(rate("app_errors_total", by=["error_category", "app_component"]), "{{error_category}} {{app_component}}")], w=8, stack=True)
     return b
 
@@ -236,8 +240,19 @@ def llm():
          [target(rate("gen_ai_client_cost_total", M, ["gen_ai_request_model"]) + " * 3600", "{{gen_ai_request_model}}")], stack=True)
     b.ts("Cost by tenant", "Dollars per hour by tenant (the first FERROTEL_GENAI_TENANT_LIMIT tenants; the rest are 'other').",
          "currencyUSD", [target(rate("gen_ai_client_cost_total", M, ["tenant"]) + " * 3600", "{{tenant}}")], stack=True)
-    b.ts("LLM error ratio", "Share of LLM calls that failed (HTTP error, transport, cancelled), by model.", "percentunit",
+    b.ts("Spend by tenant, last 24 hours", "Dollars each tenant spent over the last day; TenantLlmBudget opens a ticket over 50 per tenant.",
+         "currencyUSD", [target(f"sum by (tenant) (increase(gen_ai_client_cost_total{{{SVC}}}[1d]))", "{{tenant}}")],
+         thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 50}]})
+    b.ts("Spend, last 24 hours", "Dollars spent over the last day, all models; LlmDailyBudgetBurn opens a ticket at 800 (80 % of a 1,000 daily budget).",
+         "currencyUSD", [target(f"sum(increase(gen_ai_client_cost_total{{{SVC}}}[1d]))", "spent")],
+         thresholds={"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 800}]})
+    b.ts("LLM error ratio", "Share of LLM calls that failed (HTTP error, transport, cancelled), by model; LlmErrorRatio pages over 10 % per provider and model.", "percentunit",
          [target(ratio(D + "_count", 'error_type!=""', ["gen_ai_request_model"], M), "{{gen_ai_request_model}}")], thresholds=RED)
+    b.ts("Cost by route", "Dollars per hour by the http.route of the request that made the calls (the first 100 routes; the rest are 'other'); calls outside a request have no route.",
+         "currencyUSD", [target(rate("gen_ai_client_cost_total", M, ["http_route"]) + " * 3600", "{{http_route}}")], stack=True)
+    b.ts("Cost per agent run", "Mean and p95 of what one agent run cost: the sum of its priced LLM calls (gen_ai.invoke_agent.cost).",
+         "currencyUSD", [target(f"sum by (gen_ai_agent_name) (rate(gen_ai_invoke_agent_cost_sum{{{SVC}}}[{RI}])) / sum by (gen_ai_agent_name) (rate(gen_ai_invoke_agent_cost_count{{{SVC}}}[{RI}]))", "mean {{gen_ai_agent_name}}", "A"),
+                         target(quantile(0.95, "gen_ai_invoke_agent_cost", ["gen_ai_agent_name"]), "p95 {{gen_ai_agent_name}}", "B")])
     b.row("Latency")
     b.ts("LLM call duration", "p50 and p95 of whole LLM calls by model.", "s",
          [target(quantile(0.5, D, ["gen_ai_request_model"], M), "p50 {{gen_ai_request_model}}", "A"),
@@ -245,19 +260,27 @@ def llm():
     b.ts("Time to first token", "p50 and p95 of the wait for the first streamed chunk: what a user of a streaming reply feels.",
          "s", [target(quantile(0.5, "gen_ai_client_operation_time_to_first_chunk_seconds", ["gen_ai_request_model"], M), "p50 {{gen_ai_request_model}}", "A"),
                target(quantile(0.95, "gen_ai_client_operation_time_to_first_chunk_seconds", ["gen_ai_request_model"], M), "p95 {{gen_ai_request_model}}", "B")])
+    b.row("Voice")
+    b.ts("Audio processed", "Seconds of audio per second by operation: transcription (speech in) and speech (speech out).",
+         "short", [target(rate("gen_ai_client_audio_processed_seconds_total", by=["gen_ai_operation_name"]), "{{gen_ai_operation_name}}")], stack=True)
+    b.ts("Latency by operation", "p50 and p95 of transcription, chat and speech calls: the three legs of a voice turn.",
+         "s", [target(quantile(0.5, D, ["gen_ai_operation_name"]), "p50 {{gen_ai_operation_name}}", "A"),
+               target(quantile(0.95, D, ["gen_ai_operation_name"]), "p95 {{gen_ai_operation_name}}", "B")])
     b.row("Agents")
     A = "gen_ai_invoke_agent_duration_seconds"
     b.ts("Agent runs by outcome", "Agent runs per second by agent and outcome (success, failure, step_limit, cancelled).",
          "ops", [target(rate(A + "_count", by=["gen_ai_agent_name", "gen_ai_agent_outcome"]),
                         "{{gen_ai_agent_name}} {{gen_ai_agent_outcome}}")], w=8, stack=True)
-    b.ts("Step-limit ratio", "Share of runs that ended because they hit their step budget: answers cut short.", "percentunit",
+    b.ts("Agent failure ratio", "Share of runs that failed; AgentFailureRatio opens a ticket over 10 %.", "percentunit",
+         [target(ratio(A + "_count", 'gen_ai_agent_outcome="failure"', ["gen_ai_agent_name"]), "{{gen_ai_agent_name}}")], w=8)
+    b.ts("Step-limit ratio", "Share of runs that ended because they hit their step budget: answers cut short; AgentStepLimitRatio opens a ticket over 5 %.", "percentunit",
          [target(ratio(A + "_count", 'gen_ai_agent_outcome="step_limit"', ["gen_ai_agent_name"]), "{{gen_ai_agent_name}}")], w=8)
     b.ts("Agent run duration p95", "95th percentile of whole agent runs.", "s",
          [target(quantile(0.95, A, ["gen_ai_agent_name"]), "{{gen_ai_agent_name}}")], w=8)
     T = "gen_ai_execute_tool_duration_seconds"
     b.ts("Tool calls", "Tool executions per second by tool.", "ops",
          [target(rate(T + "_count", by=["gen_ai_tool_name"]), "{{gen_ai_tool_name}}")], w=8, stack=True)
-    b.ts("Tool error ratio", "Share of each tool's executions that failed.", "percentunit",
+    b.ts("Tool error ratio", "Share of each tool's executions that failed; ToolErrorRatio opens a ticket over 10 %.", "percentunit",
          [target(ratio(T + "_count", 'error_type!=""', ["gen_ai_tool_name"]), "{{gen_ai_tool_name}}")], w=8, thresholds=RED)
     b.ts("Steps per run", "Mean LLM calls and tool calls per agent run: a rising count means the agent loops.", "short",
          [target(f"{rate('gen_ai_invoke_agent_llm_calls_sum')} / {rate('gen_ai_invoke_agent_llm_calls_count')}", "LLM calls", "A"),
@@ -280,14 +303,14 @@ def data():
          [target(ratio(D + "_count", 'error_type!=""', ["db_query_summary"]), "{{db_query_summary}}")], w=8, thresholds=RED)
     b.ts("Rows returned p95", "95th percentile of rows a query returned: a jump is a missing LIMIT or filter.", "short",
          [target(quantile(0.95, "db_client_response_returned_rows", ["db_query_summary"]), "{{db_query_summary}}")], w=8)
-    b.ts("Connection pool", "Connections in use and idle against the pool's maximum: used near max means queries wait for a connection.",
+    b.ts("Connection pool", "Connections in use and idle against the pool's maximum: used near max means queries wait for a connection; DbPoolSaturated opens a ticket over 90 % in use.",
          "short", [target(f"sum by (db_client_connection_pool_name, db_client_connection_state) (db_client_connection_count{{{SVC}}})",
                           "{{db_client_connection_pool_name}} {{db_client_connection_state}}", "A"),
                    target(f"sum by (db_client_connection_pool_name) (db_client_connection_max{{{SVC}}})",
                           "{{db_client_connection_pool_name}} max", "B")], w=8)
     b.row("Cache")
     C = "cache_requests_total"
-    b.stat("Hit ratio", "Share of cache lookups that found their key.", "percentunit",
+    b.stat("Hit ratio", "Share of cache lookups that found their key; CacheHitRatioLow opens a ticket under 50 %.", "percentunit",
            rate(C, 'cache_result="hit"') + " / " + rate(C, 'cache_operation="get"'),
            thresholds={"mode": "absolute", "steps": [{"color": "red", "value": None}, {"color": "orange", "value": 0.5},
                                                      {"color": "green", "value": 0.8}]})
@@ -297,9 +320,9 @@ def data():
          [target(quantile(0.95, "cache_operation_duration_seconds", ["cache_name", "cache_operation"]),
                  "{{cache_name}} {{cache_operation}}")], w=9)
     b.row("Queues")
-    b.ts("Queue depth", "Items waiting in each queue.", "short",
+    b.ts("Queue depth", "Items waiting in each queue; QueueBacklogGrowing opens a ticket when over 100 wait and the backlog grows for 15 minutes.", "short",
          [target(f"sum by (queue_name) (queue_depth{{{SVC}}})", "{{queue_name}}")], w=8)
-    b.ts("Queue wait p95", "95th percentile of the time an item waited before a worker took it.", "s",
+    b.ts("Queue wait p95", "95th percentile of the time an item waited before a worker took it; QueueWaitHigh opens a ticket over 30 s.", "s",
          [target(quantile(0.95, "queue_wait_duration_seconds", ["queue_name"]), "{{queue_name}}")], w=8)
     b.ts("Processed per second", "Items finished per second, by queue and outcome.", "ops",
          [target(rate("queue_processed_total", by=["queue_name", "error_type"]),

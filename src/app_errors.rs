@@ -16,45 +16,11 @@ use opentelemetry::trace::Status;
 use opentelemetry::KeyValue;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use crate::failure::error_type;
+use crate::failure::{error_type, error_type_dyn};
 use crate::instrument::Bound;
 use crate::{catalog, names};
 
-/// What kind of error it was, for `error.category`: a fixed set, so it stays a bounded label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Category {
-    /// Authentication or authorization.
-    Auth,
-    /// A database.
-    Database,
-    /// A service we call.
-    ExternalService,
-    /// An LLM provider or agent.
-    Ai,
-    /// Session state.
-    Session,
-    /// Bad input from a caller.
-    Validation,
-    /// A bug or an invariant broken.
-    Internal,
-}
-
-impl Category {
-    /// The label value: `auth`, `database`, `external_service`, `ai`, `session`,
-    /// `validation`, `internal`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Auth => "auth",
-            Category::Database => "database",
-            Category::ExternalService => "external_service",
-            Category::Ai => "ai",
-            Category::Session => "session",
-            Category::Validation => "validation",
-            Category::Internal => "internal",
-        }
-    }
-}
+pub use crate::failure::{Category, CategoryMap};
 
 #[derive(Debug)]
 struct Instruments {
@@ -69,6 +35,8 @@ struct Instruments {
 #[derive(Debug, Clone)]
 pub struct ErrorCounter {
     bound: Arc<Bound<Instruments>>,
+    /// Set by `with_categories`; otherwise the pipeline's (`FERROTEL_ERROR_CATEGORIES`).
+    categories: Option<Arc<CategoryMap>>,
 }
 
 impl Default for ErrorCounter {
@@ -85,6 +53,7 @@ impl ErrorCounter {
             bound: Arc::new(Bound::new("app_errors", None, |m| Instruments {
                 errors: catalog::APP_ERRORS.u64_counter(m),
             })),
+            categories: None,
         }
     }
 
@@ -102,6 +71,67 @@ impl ErrorCounter {
             bound: Arc::new(Bound::new("app_errors", Some(meter), |m| Instruments {
                 errors: catalog::APP_ERRORS.u64_counter(m),
             })),
+            categories: None,
+        }
+    }
+
+    /// Sorts errors recorded with [`record_error`](ErrorCounter::record_error) by `map`
+    /// instead of the pipeline's (`FERROTEL_ERROR_CATEGORIES` over the defaults).
+    ///
+    /// ```
+    /// use ferrotel::app_errors::{Category, CategoryMap, ErrorCounter};
+    /// let errors = ErrorCounter::new()
+    ///     .with_categories(CategoryMap::default().with("card_declined", Category::ExternalService));
+    /// ```
+    #[must_use]
+    pub fn with_categories(mut self, map: CategoryMap) -> Self {
+        self.categories = Some(Arc::new(map));
+        self
+    }
+
+    /// Counts `error` like [`record`](ErrorCounter::record), its category found from its
+    /// `error.type` by the category map. Returns the category, for the caller's log line.
+    ///
+    /// ```
+    /// use ferrotel::app_errors::{Category, ErrorCounter};
+    /// let errors = ErrorCounter::new();
+    /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    /// assert_eq!(errors.record_error("billing", &refused), Category::ExternalService);
+    /// ```
+    pub fn record_error<E: std::error::Error + 'static>(
+        &self,
+        component: &'static str,
+        error: &E,
+    ) -> Category {
+        let ty = error_type(error);
+        let category = self.category_of(&ty);
+        self.count(category, component, ty, &error.to_string());
+        category
+    }
+
+    /// [`record_error`](ErrorCounter::record_error) for an error known only as
+    /// `dyn Error`, e.g. an `anyhow::Error` (`errors.record_dyn("jobs", err.as_ref())`):
+    /// named by the first known kind down its chain of sources.
+    pub fn record_dyn(
+        &self,
+        component: &'static str,
+        error: &(dyn std::error::Error + 'static),
+    ) -> Category {
+        let ty = error_type_dyn(error);
+        let category = self.category_of(&ty);
+        self.count(category, component, ty, &error.to_string());
+        category
+    }
+
+    fn category_of(&self, error_type: &str) -> Category {
+        match &self.categories {
+            Some(map) => map.category(error_type),
+            None => match self.bound.get() {
+                Some(b) => b.settings.error_categories.category(error_type),
+                None => crate::instrument::global_settings()
+                    .error_categories
+                    .category(error_type),
+            },
         }
     }
 
@@ -116,7 +146,16 @@ impl ErrorCounter {
         component: &'static str,
         error: &E,
     ) {
-        let ty = error_type(error);
+        self.count(category, component, error_type(error), &error.to_string());
+    }
+
+    fn count(
+        &self,
+        category: Category,
+        component: &'static str,
+        ty: std::borrow::Cow<'static, str>,
+        message: &str,
+    ) {
         if let Some(b) = self.bound.get() {
             b.instruments.errors.add(
                 1,
@@ -132,11 +171,11 @@ impl ErrorCounter {
             "exception",
             vec![
                 KeyValue::new("exception.type", ty),
-                KeyValue::new("exception.message", error.to_string()),
+                KeyValue::new("exception.message", message.to_string()),
                 KeyValue::new(names::ERROR_CATEGORY, category.as_str()),
                 KeyValue::new(names::APP_COMPONENT, component),
             ],
         );
-        span.set_status(Status::error(error.to_string()));
+        span.set_status(Status::error(message.to_string()));
     }
 }

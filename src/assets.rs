@@ -42,12 +42,24 @@ pub const FILES: &[(&str, &[u8])] = &[
         include_bytes!("../prometheus/rules/ferrotel-recording.yml"),
     ),
     (
+        "prometheus/rules/ferrotel-slo.yml",
+        include_bytes!("../prometheus/rules/ferrotel-slo.yml"),
+    ),
+    (
+        "prometheus/slo.yml",
+        include_bytes!("../prometheus/slo.yml"),
+    ),
+    (
         "prometheus/tests/alerts_test.yml",
         include_bytes!("../prometheus/tests/alerts_test.yml"),
     ),
     (
         "alertmanager/alertmanager.yml",
         include_bytes!("../alertmanager/alertmanager.yml"),
+    ),
+    (
+        "alertmanager/templates/ferrotel.tmpl",
+        include_bytes!("../alertmanager/templates/ferrotel.tmpl"),
     ),
     (
         "grafana/provisioning/dashboards/ferrotel.yaml",

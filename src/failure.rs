@@ -1,8 +1,11 @@
 //! `error.type` from an error, derived the same way by every guard's `fail(&error)` and by
 //! `app_errors`: the kind the error names (an I/O error's kind, a database error's class),
 //! else its type's short name. [`Failure`] stands for an error the code has no value for.
+//! [`Category`] and [`CategoryMap`] sort those kinds into the few `error.category` values
+//! `app_errors` counts by.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// An error known only by its kind: an HTTP status, `rate_limited`, `timeout`. Its kind
@@ -38,6 +41,188 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// What kind of error it was, for `error.category`: a fixed set, so it stays a bounded label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Category {
+    /// Authentication or authorization.
+    Auth,
+    /// A database.
+    Database,
+    /// A service we call.
+    ExternalService,
+    /// An LLM provider or agent.
+    Ai,
+    /// Session state.
+    Session,
+    /// Bad input from a caller.
+    Validation,
+    /// A bug or an invariant broken.
+    Internal,
+}
+
+impl Category {
+    /// The label value: `auth`, `database`, `external_service`, `ai`, `session`,
+    /// `validation`, `internal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Auth => "auth",
+            Category::Database => "database",
+            Category::ExternalService => "external_service",
+            Category::Ai => "ai",
+            Category::Session => "session",
+            Category::Validation => "validation",
+            Category::Internal => "internal",
+        }
+    }
+
+    /// The category a label value names.
+    ///
+    /// ```
+    /// use ferrotel::failure::Category;
+    /// assert_eq!(Category::parse("external_service"), Some(Category::ExternalService));
+    /// ```
+    pub fn parse(label: &str) -> Option<Category> {
+        [
+            Category::Auth,
+            Category::Database,
+            Category::ExternalService,
+            Category::Ai,
+            Category::Session,
+            Category::Validation,
+            Category::Internal,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == label)
+    }
+}
+
+/// Which `error.category` an `error.type` belongs to, for
+/// [`ErrorCounter::record_error`](crate::app_errors::ErrorCounter::record_error). The
+/// defaults sort the kinds ferrotel derives (database classes, timeouts and refused
+/// connections, HTTP statuses, gRPC codes); an application adds its own kinds, or
+/// overrides these, in code or with `FERROTEL_ERROR_CATEGORIES`
+/// (`card_declined=external_service,stale_session=session`).
+///
+/// ```
+/// use ferrotel::failure::{Category, CategoryMap};
+/// let map = CategoryMap::default().with("card_declined", Category::ExternalService);
+/// assert_eq!(map.category("card_declined"), Category::ExternalService);
+/// assert_eq!(map.category("pool_timed_out"), Category::Database);
+/// assert_eq!(map.category("401"), Category::Auth);
+/// assert_eq!(map.category("ParseIntError"), Category::Internal);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryMap {
+    exact: BTreeMap<String, Category>,
+}
+
+impl Default for CategoryMap {
+    fn default() -> Self {
+        use Category::*;
+        let pairs: &[(&str, Category)] = &[
+            // sqlx classes
+            ("database", Database),
+            ("row_not_found", Database),
+            ("pool_timed_out", Database),
+            ("pool_closed", Database),
+            ("protocol", Database),
+            ("decode", Database),
+            // the network and the services behind it
+            ("timeout", ExternalService),
+            ("timed_out", ExternalService),
+            ("connection_refused", ExternalService),
+            ("connection_reset", ExternalService),
+            ("connection_aborted", ExternalService),
+            ("connection_dropped", ExternalService),
+            ("connect", ExternalService),
+            ("unavailable", ExternalService),
+            ("deadline_exceeded", ExternalService),
+            ("429", ExternalService),
+            // who the caller is and what they may do
+            ("401", Auth),
+            ("403", Auth),
+            ("unauthenticated", Auth),
+            ("permission_denied", Auth),
+            // what the caller sent
+            ("400", Validation),
+            ("404", Validation),
+            ("409", Validation),
+            ("422", Validation),
+            ("invalid_input", Validation),
+            ("invalid_data", Validation),
+            ("invalid_argument", Validation),
+            ("not_found", Validation),
+            ("already_exists", Validation),
+            // agents
+            ("step_limit", Ai),
+            ("tool_error", Ai),
+        ];
+        CategoryMap {
+            exact: pairs.iter().map(|(k, c)| (k.to_string(), *c)).collect(),
+        }
+    }
+}
+
+impl CategoryMap {
+    /// No kinds at all: everything is `internal` until mapped.
+    pub fn empty() -> Self {
+        CategoryMap {
+            exact: BTreeMap::new(),
+        }
+    }
+
+    /// Maps `error_type` to `category` (replacing a default).
+    #[must_use]
+    pub fn with(mut self, error_type: impl Into<String>, category: Category) -> Self {
+        self.exact.insert(error_type.into(), category);
+        self
+    }
+
+    /// Adds `kind=category` pairs, comma-separated, as `FERROTEL_ERROR_CATEGORIES` holds
+    /// them; the first pair that is not one names itself in the error.
+    ///
+    /// ```
+    /// use ferrotel::failure::{Category, CategoryMap};
+    /// let map = CategoryMap::default().with_pairs("card_declined=external_service").unwrap();
+    /// assert_eq!(map.category("card_declined"), Category::ExternalService);
+    /// let err = CategoryMap::default().with_pairs("x=weird").unwrap_err();
+    /// assert!(err.contains("x=weird"), "{err}");
+    /// ```
+    pub fn with_pairs(mut self, pairs: &str) -> Result<Self, String> {
+        for pair in pairs.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let category = pair
+                .split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .and_then(|(k, c)| Some((k.trim(), Category::parse(c.trim())?)));
+            match category {
+                Some((kind, c)) => {
+                    self.exact.insert(kind.to_string(), c);
+                }
+                None => {
+                    return Err(format!(
+                        "{pair:?} is not KIND=CATEGORY with CATEGORY one of auth, database, external_service, ai, session, validation, internal"
+                    ))
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// The category of `error_type`: its mapping, else `validation` for other 4xx
+    /// statuses and `external_service` for 5xx, else `internal`.
+    pub fn category(&self, error_type: &str) -> Category {
+        if let Some(c) = self.exact.get(error_type) {
+            return *c;
+        }
+        match error_type.parse::<u16>() {
+            Ok(400..=499) => Category::Validation,
+            Ok(500..=599) => Category::ExternalService,
+            _ => Category::Internal,
+        }
+    }
+}
+
 /// The last path segment of a type's name: `std::io::error::Error` → `Error`,
 /// generics dropped.
 pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
@@ -60,20 +245,57 @@ pub(crate) fn short_type_name<T: ?Sized>() -> &'static str {
 /// assert_eq!(error_type(&e), "timed_out");
 /// ```
 pub fn error_type<E: std::error::Error + 'static>(error: &E) -> Cow<'static, str> {
-    let any: &dyn std::any::Any = error;
-    if let Some(f) = any.downcast_ref::<Failure>() {
-        return f.kind.clone();
+    known_kind(error).unwrap_or(Cow::Borrowed(short_type_name::<E>()))
+}
+
+/// `error.type` for an error known only as `dyn Error`: an `anyhow::Error`
+/// (`error_type_dyn(err.as_ref())`), a `Box<dyn Error>`. The first error in its chain
+/// (it, then its sources down to the root cause) whose kind is known names it, as in
+/// [`error_type`]; with none, `_OTHER`.
+///
+/// ```
+/// use ferrotel::failure::error_type_dyn;
+/// let root = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(root);
+/// assert_eq!(error_type_dyn(boxed.as_ref()), "connection_refused");
+/// ```
+pub fn error_type_dyn(error: &(dyn std::error::Error + 'static)) -> Cow<'static, str> {
+    known_kind(error).unwrap_or(Cow::Borrowed("_OTHER"))
+}
+
+/// The kind of the first error in the chain whose type is known.
+fn known_kind(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str>> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(kind) = kind_of(e) {
+            return Some(kind);
+        }
+        next = e.source();
     }
-    if let Some(e) = any.downcast_ref::<std::io::Error>() {
-        return Cow::Owned(snake_case(&format!("{:?}", e.kind())));
+    None
+}
+
+/// The kind of `error` itself, when its type is one ferrotel knows.
+fn kind_of(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str>> {
+    if let Some(f) = error.downcast_ref::<Failure>() {
+        return Some(f.kind.clone());
+    }
+    if let Some(e) = error.downcast_ref::<std::io::Error>() {
+        // An I/O error wrapping another (io::Error::other) is named by what it wraps.
+        if e.kind() == std::io::ErrorKind::Other {
+            if let Some(inner) = e.get_ref().and_then(|i| known_kind(i)) {
+                return Some(inner);
+            }
+        }
+        return Some(Cow::Owned(snake_case(&format!("{:?}", e.kind()))));
     }
     #[cfg(feature = "_sqlx")]
-    if let Some(e) = any.downcast_ref::<sqlx::Error>() {
-        return Cow::Borrowed(sqlx_error_type(e));
+    if let Some(e) = error.downcast_ref::<sqlx::Error>() {
+        return Some(Cow::Borrowed(sqlx_error_type(e)));
     }
     #[cfg(feature = "redis")]
-    if let Some(e) = any.downcast_ref::<redis::RedisError>() {
-        return Cow::Borrowed(if e.is_connection_refusal() {
+    if let Some(e) = error.downcast_ref::<redis::RedisError>() {
+        return Some(Cow::Borrowed(if e.is_connection_refusal() {
             "connection_refused"
         } else if e.is_timeout() {
             "timeout"
@@ -83,39 +305,37 @@ pub fn error_type<E: std::error::Error + 'static>(error: &E) -> Cow<'static, str
             "io"
         } else {
             "redis"
-        });
+        }));
     }
     #[cfg(feature = "reqwest")]
-    if let Some(e) = any.downcast_ref::<reqwest::Error>() {
+    if let Some(e) = error.downcast_ref::<reqwest::Error>() {
         if e.is_timeout() {
-            return Cow::Borrowed("timeout");
+            return Some(Cow::Borrowed("timeout"));
         }
         if let Some(status) = e.status() {
-            return Cow::Owned(status.as_u16().to_string());
+            return Some(Cow::Owned(status.as_u16().to_string()));
         }
         if let Some(kind) = io_source(e) {
-            return kind;
+            return Some(kind);
         }
         if e.is_connect() {
-            return Cow::Borrowed("connect");
+            return Some(Cow::Borrowed("connect"));
         }
         if e.is_decode() || e.is_body() {
-            return Cow::Borrowed("body");
+            return Some(Cow::Borrowed("body"));
         }
-        return Cow::Borrowed("reqwest");
+        return Some(Cow::Borrowed("reqwest"));
     }
     #[cfg(feature = "tonic")]
-    if let Some(s) = any.downcast_ref::<tonic::Status>() {
-        return Cow::Owned(snake_case(&format!("{:?}", s.code())));
+    if let Some(s) = error.downcast_ref::<tonic::Status>() {
+        return Some(Cow::Owned(snake_case(&format!("{:?}", s.code()))));
     }
-    if let Some(kind) = io_source(error) {
-        return kind;
-    }
-    Cow::Borrowed(short_type_name::<E>())
+    None
 }
 
 /// The kind of the first I/O error among `error`'s sources (its root cause, when the
 /// error wraps one), as `error.type` spells it.
+#[cfg(feature = "reqwest")]
 fn io_source(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str>> {
     let mut source = error.source();
     while let Some(s) = source {

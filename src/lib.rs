@@ -33,6 +33,9 @@ pub mod propagation;
 pub mod queue;
 mod runtime;
 mod signal;
+#[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
+pub mod slo;
 mod termination;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -30,6 +30,9 @@ pub(crate) const HEALTH_CHECK_STATUS: &str = "health.check.status";
 pub(crate) const HEALTH_CHECK_DURATION: &str = "health.check.duration";
 pub(crate) const HEALTH_CHECK_NAME: &str = "health.check.name";
 pub(crate) const HEALTH_STATUS: &str = "health.status";
+pub(crate) const HEALTH_CHECK_CRITICAL: &str = "health.check.critical";
+pub(crate) const PROCESS_MEMORY_LIMIT: &str = "process.memory.limit";
+pub(crate) const PROCESS_CPU_LIMIT: &str = "process.cpu.limit";
 pub(crate) const TOKIO_WORKERS: &str = "tokio.runtime.workers";
 pub(crate) const TOKIO_ALIVE_TASKS: &str = "tokio.runtime.alive_tasks";
 pub(crate) const TOKIO_GLOBAL_QUEUE_DEPTH: &str = "tokio.runtime.global_queue.depth";
@@ -54,6 +57,7 @@ pub(crate) const GEN_AI_CLIENT_OPERATION_DURATION: &str = "gen_ai.client.operati
 pub(crate) const GEN_AI_CLIENT_TIME_TO_FIRST_CHUNK: &str =
     "gen_ai.client.operation.time_to_first_chunk";
 pub(crate) const GEN_AI_CLIENT_COST: &str = "gen_ai.client.cost";
+pub(crate) const GEN_AI_INVOKE_AGENT_COST: &str = "gen_ai.invoke_agent.cost";
 pub(crate) const GEN_AI_CLIENT_COST_UNPRICED: &str = "gen_ai.client.cost.unpriced";
 pub(crate) const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
 pub(crate) const GEN_AI_PROVIDER_NAME: &str = "gen_ai.provider.name";

@@ -60,6 +60,66 @@ impl ProcStats {
     }
 }
 
+/// The cgroup (v2) directory of this process, from `/proc/self/cgroup`'s `0::` line.
+fn cgroup_dir() -> Option<std::path::PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    let rel = text.lines().find_map(|l| l.strip_prefix("0::"))?;
+    Some(std::path::Path::new("/sys/fs/cgroup").join(rel.trim_start_matches('/')))
+}
+
+/// Reads a cgroup file of this process's cgroup, else of the namespace's root cgroup
+/// (where a container sees its own limits).
+fn cgroup_file(name: &str) -> Option<String> {
+    cgroup_dir()
+        .and_then(|d| std::fs::read_to_string(d.join(name)).ok())
+        .or_else(|| std::fs::read_to_string(std::path::Path::new("/sys/fs/cgroup").join(name)).ok())
+}
+
+/// The memory this process may use, in bytes: the cgroup's `memory.max` (v2) or
+/// `memory.limit_in_bytes` (v1) when lower than the machine's memory, else the machine's.
+pub(crate) fn memory_limit_bytes() -> Option<u64> {
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|k| k * 1024)
+    });
+    let cgroup = cgroup_file("memory.max")
+        .or_else(|| std::fs::read_to_string("/sys/fs/cgroup/memory/memory.limit_in_bytes").ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match (cgroup, total) {
+        (Some(c), Some(t)) => Some(c.min(t)),
+        (c, t) => c.or(t),
+    }
+}
+
+/// The CPUs this process may use: the cgroup's `cpu.max` quota over its period, else
+/// the CPUs the scheduler lets it run on.
+pub(crate) fn cpu_limit() -> Option<f64> {
+    let quota = cgroup_file("cpu.max").and_then(|v| {
+        let mut f = v.split_whitespace();
+        let quota = f.next()?.parse::<f64>().ok()?;
+        let period = f.next()?.parse::<f64>().ok()?;
+        (period > 0.0).then(|| quota / period)
+    });
+    // cgroup v1: a quota of -1 is none.
+    let quota = quota.or_else(|| {
+        let read = |f: &str| {
+            std::fs::read_to_string(format!("/sys/fs/cgroup/cpu/{f}"))
+                .ok()
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
+        let (q, p) = (read("cpu.cfs_quota_us")?, read("cpu.cfs_period_us")?);
+        (q > 0.0 && p > 0.0).then(|| q / p)
+    });
+    quota.or_else(|| {
+        std::thread::available_parallelism()
+            .ok()
+            .map(|n| n.get() as f64)
+    })
+}
+
 fn i64_updown(
     meter: &Meter,
     spec: &'static InstrumentSpec,
@@ -77,7 +137,8 @@ fn i64_updown(
         .build();
 }
 
-/// Registers the process instruments: CPU time, memory, threads, open descriptors, uptime.
+/// Registers the process instruments: CPU time and limit, memory and its limit, threads,
+/// open descriptors, uptime.
 pub(crate) fn register_process(meter: &Meter) {
     let cpu = &catalog::PROCESS_CPU_TIME;
     meter
@@ -96,6 +157,20 @@ pub(crate) fn register_process(meter: &Meter) {
         .build();
     i64_updown(meter, &catalog::PROCESS_MEMORY_USAGE, |s| s.rss_bytes);
     i64_updown(meter, &catalog::PROCESS_MEMORY_VIRTUAL, |s| s.virtual_bytes);
+    i64_updown(meter, &catalog::PROCESS_MEMORY_LIMIT, |_| {
+        memory_limit_bytes()
+    });
+    let cpus = &catalog::PROCESS_CPU_LIMIT;
+    meter
+        .f64_observable_gauge(cpus.name)
+        .with_unit(cpus.unit)
+        .with_description(cpus.description)
+        .with_callback(|o| {
+            if let Some(v) = cpu_limit() {
+                o.observe(v, &[]);
+            }
+        })
+        .build();
     i64_updown(meter, &catalog::PROCESS_THREAD_COUNT, |s| s.threads);
     i64_updown(meter, &catalog::PROCESS_UNIX_FILE_DESCRIPTOR_COUNT, |s| {
         s.open_fds
@@ -159,8 +234,11 @@ mod tests {
         assert!(s.virtual_bytes.unwrap() >= s.rss_bytes.unwrap());
         assert!(s.threads.unwrap() >= 1);
         let before = s.open_fds.unwrap();
-        let _f = std::fs::File::open("/proc/self/stat").unwrap();
-        assert!(ProcStats::read().open_fds.unwrap() > before);
+        // Sixteen more: other tests of this process open and close files meanwhile.
+        let _f: Vec<_> = (0..16)
+            .map(|_| std::fs::File::open("/proc/self/stat").unwrap())
+            .collect();
+        assert!(ProcStats::read().open_fds.unwrap() > before + 8);
         // Burn some CPU: user time must not go backwards.
         let mut x = 0u64;
         for i in 0..20_000_000u64 {
@@ -168,5 +246,14 @@ mod tests {
         }
         std::hint::black_box(x);
         assert!(ProcStats::read().user_seconds.unwrap() >= s.user_seconds.unwrap());
+    }
+
+    #[test]
+    fn limits_are_read_and_bound_what_the_process_uses() {
+        let rss = ProcStats::read().rss_bytes.unwrap();
+        let limit = memory_limit_bytes().unwrap();
+        assert!(limit > rss, "limit {limit} <= rss {rss}");
+        let cpus = cpu_limit().unwrap();
+        assert!(cpus > 0.0 && cpus <= 4096.0, "{cpus}");
     }
 }

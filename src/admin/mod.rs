@@ -81,6 +81,7 @@ pub(crate) fn details(report: &Report) -> Value {
                 "critical": c.critical,
                 "latency_ms": c.latency.as_secs_f64() * 1000.0,
                 "message": c.message,
+                "details": c.details,
                 "last_checked": rfc3339(c.checked_at),
             })
         })

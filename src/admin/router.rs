@@ -66,7 +66,13 @@ async fn ready(admin: Admin) -> Response {
         let failing: Vec<&str> = report
             .components
             .iter()
-            .filter(|c| c.critical && c.status == crate::health::Status::Unhealthy)
+            .filter(|c| {
+                c.critical
+                    && matches!(
+                        c.status,
+                        crate::health::Status::Unhealthy | crate::health::Status::Unknown
+                    )
+            })
             .map(|c| c.name.as_str())
             .collect();
         json_response(

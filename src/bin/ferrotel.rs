@@ -5,12 +5,16 @@
 //!   probe fails, 2 when the configuration itself is refused.
 //! - `ferrotel assets export DIR [--force]` writes the observability stack (collector,
 //!   Prometheus, Alertmanager, Grafana, compose file) embedded in the crate.
+//! - `ferrotel slo FILE RULES_DIR [--check]` writes the SLO rules of an SLO file into the
+//!   Prometheus rules directory and points every runbook link there at its base; with
+//!   `--check` it writes nothing and exits 1 when a file is out of date.
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   ferrotel doctor                      the configuration init would use here, and a probe of each OTLP endpoint
   ferrotel assets export DIR [--force] write the collector, Prometheus, Alertmanager and Grafana files and the compose file to DIR
+  ferrotel slo FILE RULES_DIR [--check] write the SLO recording rules and alerts of FILE into RULES_DIR (--check: exit 1 if out of date)
   ferrotel --version";
 
 fn main() -> ExitCode {
@@ -22,6 +26,8 @@ fn main() -> ExitCode {
         ["assets", "export", dir, "--force"] | ["assets", "export", "--force", dir] => {
             assets(dir, true)
         }
+        ["slo", file, dir] => slo(file, dir, false),
+        ["slo", file, dir, "--check"] | ["slo", "--check", file, dir] => slo(file, dir, true),
         ["--version" | "-V"] => {
             println!("ferrotel {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
@@ -87,6 +93,33 @@ fn assets(dir: &str, force: bool) -> ExitCode {
         Err(e) => {
             eprintln!("ferrotel assets export: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn slo(file: &str, dir: &str, check: bool) -> ExitCode {
+    let result = ferrotel::slo::SloFile::read(std::path::Path::new(file))
+        .and_then(|f| f.sync(std::path::Path::new(dir), check));
+    match result {
+        Ok(changed) if changed.is_empty() => {
+            println!("{dir} is current with {file}");
+            ExitCode::SUCCESS
+        }
+        Ok(changed) => {
+            let verb = if check { "out of date" } else { "wrote" };
+            for path in &changed {
+                println!("{verb}: {}", path.display());
+            }
+            if check {
+                println!("run: ferrotel slo {file} {dir}");
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("ferrotel slo: {e}");
+            ExitCode::from(2)
         }
     }
 }

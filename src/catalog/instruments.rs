@@ -136,8 +136,8 @@ pub const HEALTH_CHECK_STATUS: InstrumentSpec = InstrumentSpec {
     name: names::HEALTH_CHECK_STATUS,
     kind: Kind::Gauge,
     unit: "{status}",
-    description: "Current status of each health-checked component: 1 on the series of its current health.status, 0 on the others.",
-    attributes: &[names::HEALTH_CHECK_NAME, names::HEALTH_STATUS],
+    description: "Current status of each health-checked component: 1 on the series of its current health.status (healthy, degraded, unknown, unhealthy), 0 on the others; health.check.critical says whether it makes the service unready.",
+    attributes: &[names::HEALTH_CHECK_NAME, names::HEALTH_STATUS, names::HEALTH_CHECK_CRITICAL],
 };
 /// How long each health check took.
 pub const HEALTH_CHECK_DURATION: InstrumentSpec = InstrumentSpec {
@@ -186,6 +186,22 @@ pub const PROCESS_UNIX_FILE_DESCRIPTOR_COUNT: InstrumentSpec = InstrumentSpec {
     kind: Kind::UpDownCounter,
     unit: "{file_descriptor}",
     description: "Open file descriptors of the process; compare with its limit to catch leaks.",
+    attributes: &[],
+};
+/// The memory the process may use: its cgroup's limit, else the machine's memory.
+pub const PROCESS_MEMORY_LIMIT: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_MEMORY_LIMIT,
+    kind: Kind::UpDownCounter,
+    unit: "By",
+    description: "Memory the process may use: its cgroup's memory.max, else the machine's memory; RSS over this is the memory alert's ratio.",
+    attributes: &[],
+};
+/// The CPUs the process may use: its cgroup's quota, else the CPUs it may run on.
+pub const PROCESS_CPU_LIMIT: InstrumentSpec = InstrumentSpec {
+    name: names::PROCESS_CPU_LIMIT,
+    kind: Kind::Gauge,
+    unit: "{cpu}",
+    description: "CPUs the process may use: its cgroup's cpu.max quota, else the CPUs it may run on; the rate of process.cpu.time over this is the saturation.",
     attributes: &[],
 };
 /// Time since telemetry started.
@@ -436,14 +452,16 @@ pub const GEN_AI_CLIENT_COST: InstrumentSpec = InstrumentSpec {
     kind: Kind::Counter,
     unit: "{USD}",
     description:
-        "Cost of LLM calls in US dollars: the provider's reported cost, else the price table's.",
-    // Recorded for calls that succeeded, by tenant (bounded by FERROTEL_GENAI_TENANT_LIMIT).
+        "Cost of LLM calls in US dollars: the provider's reported cost, else the price table's; by tenant and by the http.route of the request being served.",
+    // Recorded for calls that succeeded, by tenant (bounded by FERROTEL_GENAI_TENANT_LIMIT)
+    // and route (bounded by genai::MAX_COST_ROUTES).
     attributes: &[
         names::GEN_AI_OPERATION_NAME,
         names::GEN_AI_PROVIDER_NAME,
         names::GEN_AI_REQUEST_MODEL,
         names::GEN_AI_RESPONSE_MODEL,
         names::TENANT,
+        names::HTTP_ROUTE,
     ],
 };
 /// LLM calls whose model has no price.
@@ -483,6 +501,14 @@ pub const GEN_AI_INVOKE_AGENT_TOOL_CALLS: InstrumentSpec = InstrumentSpec {
     unit: "{call}",
     description: "Tool calls an agent run made.",
     attributes: &[names::GEN_AI_AGENT_NAME],
+};
+/// What an agent run cost: the sum of its priced LLM calls.
+pub const GEN_AI_INVOKE_AGENT_COST: InstrumentSpec = InstrumentSpec {
+    name: names::GEN_AI_INVOKE_AGENT_COST,
+    kind: Kind::Histogram,
+    unit: "{USD}",
+    description: "Cost of agent runs in US dollars: the sum of the priced LLM calls each run made, by agent and gen_ai.agent.outcome.",
+    attributes: &[names::GEN_AI_AGENT_NAME, names::GEN_AI_AGENT_OUTCOME],
 };
 /// Duration of tool calls by tool.
 pub const GEN_AI_EXECUTE_TOOL_DURATION: InstrumentSpec = InstrumentSpec {

@@ -177,6 +177,9 @@ pub const OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: &str =
 pub const FERROTEL_GENAI_CONTENT_MAX_CHARS: &str = "FERROTEL_GENAI_CONTENT_MAX_CHARS";
 /// ferrotel: tenants with their own `tenant` label on LLM cost and tokens (default 100).
 pub const FERROTEL_GENAI_TENANT_LIMIT: &str = "FERROTEL_GENAI_TENANT_LIMIT";
+/// ferrotel: `error.type` to `error.category` pairs over the defaults, e.g.
+/// `card_declined=external_service,stale_session=session` (see `failure::CategoryMap`).
+pub const FERROTEL_ERROR_CATEGORIES: &str = "FERROTEL_ERROR_CATEGORIES";
 /// ferrotel: time limit of `Telemetry::shutdown`, ms (default 5000).
 pub const FERROTEL_SHUTDOWN_TIMEOUT: &str = "FERROTEL_SHUTDOWN_TIMEOUT";
 /// The `tracing` filter, `EnvFilter` syntax (default `info`).
@@ -265,6 +268,7 @@ pub const ALL: &[&str] = &[
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
     FERROTEL_GENAI_CONTENT_MAX_CHARS,
     FERROTEL_GENAI_TENANT_LIMIT,
+    FERROTEL_ERROR_CATEGORIES,
     FERROTEL_SHUTDOWN_TIMEOUT,
     RUST_LOG,
     OTEL_LOG_LEVEL,

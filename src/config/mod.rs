@@ -55,6 +55,7 @@ pub(crate) struct Code {
     slow_query: Option<Duration>,
     genai_capture: Option<bool>,
     genai_tenant_limit: Option<usize>,
+    error_categories: Option<crate::failure::CategoryMap>,
     install_subscriber: Option<bool>,
 }
 
@@ -423,6 +424,21 @@ impl Config {
     #[must_use]
     pub fn with_genai_tenant_limit(mut self, tenants: usize) -> Self {
         self.code.genai_tenant_limit = Some(tenants);
+        self
+    }
+
+    /// Which `error.category` each `error.type` belongs to, for
+    /// [`ErrorCounter::record_error`](crate::app_errors::ErrorCounter::record_error). Code
+    /// wins over `FERROTEL_ERROR_CATEGORIES`. Default [`CategoryMap::default`](crate::failure::CategoryMap).
+    ///
+    /// ```
+    /// use ferrotel::failure::{Category, CategoryMap};
+    /// let config = ferrotel::Config::disabled()
+    ///     .with_error_categories(CategoryMap::default().with("card_declined", Category::ExternalService));
+    /// ```
+    #[must_use]
+    pub fn with_error_categories(mut self, map: crate::failure::CategoryMap) -> Self {
+        self.code.error_categories = Some(map);
         self
     }
 

@@ -374,6 +374,17 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     if let Some(n) = vars.count(env::FERROTEL_GENAI_TENANT_LIMIT)? {
         instruments.genai_tenant_limit = n;
     }
+    if let Some(v) = vars.get(env::FERROTEL_ERROR_CATEGORIES) {
+        instruments.error_categories = crate::failure::CategoryMap::default()
+            .with_pairs(v)
+            .map_err(|_| {
+                invalid(
+                    env::FERROTEL_ERROR_CATEGORIES,
+                    v,
+                    "comma-separated KIND=CATEGORY pairs, CATEGORY one of auth, database, external_service, ai, session, validation, internal",
+                )
+            })?;
+    }
     if let Some(d) = vars.millis(env::FERROTEL_DB_SLOW_QUERY_MS)? {
         instruments.slow_query = d;
     }
@@ -586,6 +597,9 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
     }
     if let Some(n) = code.genai_tenant_limit {
         instruments.genai_tenant_limit = n;
+    }
+    if let Some(map) = &code.error_categories {
+        instruments.error_categories = map.clone();
     }
 
     let service_name = service_name(

@@ -223,6 +223,7 @@ fn every_bad_value_names_its_variable() {
             "true or false",
         ),
         ("FERROTEL_GENAI_TENANT_LIMIT", "lots", "whole number"),
+        ("FERROTEL_ERROR_CATEGORIES", "card=weird", "KIND=CATEGORY"),
     ];
     for (var, value, allowed) in cases {
         let msg = err(&[(var, value)]);
@@ -648,5 +649,35 @@ fn tls_files_are_read_per_signal_and_their_faults_are_always_errors() {
             .unwrap()
             .resolve()
             .is_ok()
+    );
+}
+
+#[test]
+fn error_categories_from_the_environment_and_code() {
+    use crate::failure::{Category, CategoryMap};
+    let c = Config::from_vars([(
+        "FERROTEL_ERROR_CATEGORIES",
+        "card_declined=external_service, 404=internal",
+    )])
+    .unwrap()
+    .resolve()
+    .unwrap();
+    let map = &c.instruments.error_categories;
+    assert_eq!(map.category("card_declined"), Category::ExternalService);
+    assert_eq!(map.category("404"), Category::Internal);
+    assert_eq!(
+        map.category("pool_timed_out"),
+        Category::Database,
+        "defaults kept"
+    );
+    let c = Config::from_vars([("FERROTEL_ERROR_CATEGORIES", "card_declined=auth")])
+        .unwrap()
+        .with_error_categories(CategoryMap::empty())
+        .resolve()
+        .unwrap();
+    assert_eq!(
+        c.instruments.error_categories.category("card_declined"),
+        Category::Internal,
+        "code wins"
     );
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 use opentelemetry::metrics::{Histogram, Meter};
 use opentelemetry::KeyValue;
 
+use super::call::CostSum;
 use super::{GenAi, LlmCall};
 use crate::failure::error_type;
 use crate::instrument::guard::{End, Guard, Operation};
@@ -18,6 +19,7 @@ pub(crate) struct Instruments {
     llm_calls: Histogram<u64>,
     tool_calls: Histogram<u64>,
     tool_duration: Histogram<f64>,
+    run_cost: Histogram<f64>,
 }
 
 impl Instruments {
@@ -41,6 +43,12 @@ impl Instruments {
             llm_calls: calls(&catalog::GEN_AI_INVOKE_AGENT_LLM_CALLS),
             tool_calls: calls(&catalog::GEN_AI_INVOKE_AGENT_TOOL_CALLS),
             tool_duration: secs(&catalog::GEN_AI_EXECUTE_TOOL_DURATION),
+            run_cost: catalog::GEN_AI_INVOKE_AGENT_COST.f64_histogram(
+                meter,
+                vec![
+                    0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0,
+                ],
+            ),
         }
     }
 }
@@ -78,10 +86,12 @@ impl AgentOutcome {
 struct Counts {
     llm: AtomicU64,
     tools: AtomicU64,
+    cost: Arc<CostSum>,
 }
 
 /// One agent run: an INTERNAL span `invoke_agent {name}` under which its LLM calls and
-/// tool calls nest, and the run's duration, outcome and call counts.
+/// tool calls nest, and the run's duration, outcome, call counts and cost (the sum of
+/// its priced LLM calls: `gen_ai.agent.cost` on the span, `gen_ai.invoke_agent.cost`).
 ///
 /// ```
 /// use ferrotel::genai::{GenAi, TokenUsage};
@@ -122,6 +132,7 @@ impl AgentRun {
             gen_ai.agent.id = tracing::field::Empty,
             gen_ai.conversation.id = tracing::field::Empty,
             gen_ai.agent.outcome = tracing::field::Empty,
+            gen_ai.agent.cost = tracing::field::Empty,
             error.type = tracing::field::Empty,
         );
         AgentRun(Guard::new(RunOp {
@@ -157,6 +168,7 @@ impl AgentRun {
         op.counts.llm.fetch_add(1, Ordering::Relaxed);
         op.span
             .in_scope(|| op.genai.llm_call(provider, operation, model))
+            .charged_to(op.counts.cost.clone())
     }
 
     /// Starts a tool call of this run (a child of its span; counted in the run).
@@ -193,10 +205,13 @@ impl Operation for RunOp {
             End::Cancelled => AgentOutcome::Cancelled,
         });
         self.span.record("gen_ai.agent.outcome", outcome.as_str());
+        let cost = self.counts.cost.usd();
+        self.span.record("gen_ai.agent.cost", cost);
         let mut attrs = vec![
             KeyValue::new(names::GEN_AI_AGENT_NAME, self.name.clone()),
             KeyValue::new(names::GEN_AI_AGENT_OUTCOME, outcome.as_str()),
         ];
+        let by_outcome = attrs.clone();
         end.mark(&self.span, &mut attrs);
         let Some(b) = self.genai.binding() else {
             return;
@@ -209,6 +224,7 @@ impl Operation for RunOp {
             .record(self.counts.llm.load(Ordering::Relaxed), &per_run);
         i.tool_calls
             .record(self.counts.tools.load(Ordering::Relaxed), &per_run);
+        i.run_cost.record(cost, &by_outcome);
     }
 }
 

@@ -1,5 +1,6 @@
 //! [`LlmCall`]: one call to a model — span, tokens, time to first chunk, duration, cost.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -27,6 +28,28 @@ struct CallOp {
     model: String,
     attrs: Vec<KeyValue>,
     tenant: Option<Arc<str>>,
+    /// The served request's route (admitted as a label), when the call runs inside one.
+    route: Option<Arc<str>>,
+    /// The agent run this call's cost adds to.
+    run_cost: Option<Arc<CostSum>>,
+    /// `audio_seconds` was called: the usage's audio is not counted again.
+    audio_recorded: std::sync::atomic::AtomicBool,
+}
+
+/// The cost of an agent run's calls so far, in nano-dollars (so it adds atomically).
+#[derive(Debug, Default)]
+pub(super) struct CostSum(AtomicU64);
+
+impl CostSum {
+    fn add(&self, usd: f64) {
+        self.0
+            .fetch_add((usd * 1e9).round() as u64, Ordering::Relaxed);
+    }
+
+    /// The total in US dollars.
+    pub(super) fn usd(&self) -> f64 {
+        self.0.load(Ordering::Relaxed) as f64 / 1e9
+    }
 }
 
 impl LlmCall {
@@ -63,6 +86,11 @@ impl LlmCall {
         start: Instant,
         span: tracing::Span,
     ) -> LlmCall {
+        let route = crate::http::route::current();
+        if let Some(r) = &route {
+            span.set_attribute(names::HTTP_ROUTE, r.clone());
+        }
+        let route = route.map(|r| genai.route_label(&r));
         LlmCall(Guard::new(CallOp {
             genai,
             span,
@@ -76,6 +104,9 @@ impl LlmCall {
                 KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
             ],
             tenant: None,
+            route,
+            run_cost: None,
+            audio_recorded: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -106,6 +137,12 @@ impl LlmCall {
         self.0.end(End::Finished);
     }
 
+    /// Adds this call's cost to an agent run's total.
+    pub(super) fn charged_to(mut self, sum: Arc<CostSum>) -> Self {
+        self.0.op_mut().run_cost = Some(sum);
+        self
+    }
+
     fn op(&self) -> &CallOp {
         self.0.op()
     }
@@ -127,6 +164,7 @@ impl LlmCall {
 
     /// Seconds of audio this voice call processed (transcription input, speech output).
     pub fn audio_seconds(&self, seconds: f64) {
+        self.op().audio_recorded.store(true, Ordering::Relaxed);
         if let Some(b) = self.op().genai.binding() {
             b.instruments.audio.add(seconds, &self.op().attrs);
         }
@@ -263,6 +301,9 @@ impl CallOp {
         };
         if let Ok(c) = &cost {
             self.span.record("gen_ai.client.cost", *c);
+            if let Some(sum) = &self.run_cost {
+                sum.add(*c);
+            }
         }
         if let Some(b) = self.genai.binding() {
             let i = &b.instruments;
@@ -275,7 +316,13 @@ impl CallOp {
                 a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
                 i.tokens.record(n, &a);
             }
+            if usage.audio_seconds > 0.0 && !self.audio_recorded.load(Ordering::Relaxed) {
+                i.audio.add(usage.audio_seconds, &self.attrs);
+            }
             if let Ok(c) = cost {
+                if let Some(r) = &self.route {
+                    billed.push(KeyValue::new(names::HTTP_ROUTE, r.clone()));
+                }
                 i.cost.add(c, &billed);
             }
         }

@@ -19,6 +19,12 @@
 //! does not know is never a silent $0: no cost is recorded,
 //! `gen_ai.client.cost.unpriced` rises, and a warning is logged once per model. A
 //! call dropped before `finish`/`fail` records `error.type=cancelled`.
+//!
+//! Cost is attributed: to the tenant ([`LlmCall::with_tenant`]); to the route of the
+//! request being served when the call runs inside a [`ServerLayer`](crate::http::ServerLayer)
+//! span (`http.route` on the call's span and, for the first [`MAX_COST_ROUTES`] routes,
+//! on `gen_ai.client.cost`); and to the agent run that made it ([`AgentRun::llm_call`]):
+//! the run's total is `gen_ai.agent.cost` on its span and `gen_ai.invoke_agent.cost`.
 
 mod agent;
 mod call;
@@ -103,6 +109,9 @@ pub struct GenAi {
     pub(super) inner: Arc<Inner>,
 }
 
+/// Most routes that get their own `http.route` label on `gen_ai.client.cost`.
+pub const MAX_COST_ROUTES: usize = 100;
+
 /// What the `with_*` methods set; `None` follows the pipeline's settings.
 /// Most distinct unpriced `provider/model` pairs a handle warns about by name.
 pub(super) const MAX_WARNED_MODELS: usize = 256;
@@ -121,6 +130,8 @@ pub(super) struct Inner {
     bound: Bound<Instruments>,
     overrides: Overrides,
     tenants: Admitted,
+    /// Routes admitted as `http.route` labels of the cost metric.
+    routes: Admitted,
     /// `provider/model` pairs already warned about as unpriced, at most
     /// [`MAX_WARNED_MODELS`]; past it, unpriced calls are only counted.
     pub(super) warned: Mutex<HashSet<String>>,
@@ -159,6 +170,7 @@ impl GenAi {
                 bound: Bound::new("genai", meter, Instruments::new),
                 overrides,
                 tenants: Admitted::new("other"),
+                routes: Admitted::new("other"),
                 warned: Mutex::new(HashSet::new()),
             }),
         }
@@ -218,6 +230,13 @@ impl GenAi {
                 .map_or(100, |b| b.settings.genai_tenant_limit)
         });
         self.inner.tenants.label(tenant, limit)
+    }
+
+    /// The `http.route` label of the cost metric: the route itself for the first
+    /// [`MAX_COST_ROUTES`] routes seen, `other` for the rest (route templates are few; the
+    /// cap guards against a router that puts raw paths there).
+    pub(super) fn route_label(&self, route: &str) -> Arc<str> {
+        self.inner.routes.label(route, MAX_COST_ROUTES)
     }
 
     /// Starts a call to `provider` (`gen_ai.provider.name`: `openai`, `anthropic`, …)

@@ -8,24 +8,36 @@ use genai_prices::{Calculator, ErrorKind, PriceRequest, Usage, UsageKey};
 
 use super::TokenUsage;
 
-/// Prices in US dollars per million tokens, for one model.
+/// Prices in US dollars per million tokens, for one model, and for voice models per
+/// minute of audio or per million characters.
 ///
 /// ```
 /// let rates = ferrotel::genai::Rates::new(0.50, 1.50).with_cached_input(0.05);
+/// let stt = ferrotel::genai::Rates::new(0.0, 0.0).with_audio_minute(0.006);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rates {
     /// Input tokens that were not read from a cache.
     pub input: f64,
     /// Input tokens read from a cache (defaults to `input`).
-    #[serde(default)]
     pub cached_input: Option<f64>,
     /// Input tokens written to a cache (defaults to `input`).
-    #[serde(default)]
     pub cache_write: Option<f64>,
     /// Output tokens, reasoning included.
     pub output: f64,
+    /// US dollars per minute of audio processed.
+    pub audio_minute: Option<f64>,
+    /// US dollars per million characters turned into speech.
+    pub characters: Option<f64>,
 }
+
+/// Voice models priced per minute or per character, which the genai-prices data does not
+/// price (it knows token prices): OpenAI's published prices, overridable like any model.
+const AUDIO_PRICES: &[(&str, Rates)] = &[
+    ("whisper-1", Rates::audio(Some(0.006), None)),
+    ("tts-1", Rates::audio(None, Some(15.0))),
+    ("tts-1-hd", Rates::audio(None, Some(30.0))),
+];
 
 impl Rates {
     /// Input and output rates, USD per million tokens.
@@ -35,7 +47,32 @@ impl Rates {
             cached_input: None,
             cache_write: None,
             output,
+            audio_minute: None,
+            characters: None,
         }
+    }
+
+    const fn audio(minute: Option<f64>, characters: Option<f64>) -> Self {
+        Rates {
+            input: 0.0,
+            cached_input: None,
+            cache_write: None,
+            output: 0.0,
+            audio_minute: minute,
+            characters,
+        }
+    }
+
+    /// The rate per minute of audio (speech-to-text input, text-to-speech output).
+    pub fn with_audio_minute(mut self, usd: f64) -> Self {
+        self.audio_minute = Some(usd);
+        self
+    }
+
+    /// The rate per million characters turned into speech.
+    pub fn with_characters(mut self, usd_per_million: f64) -> Self {
+        self.characters = Some(usd_per_million);
+        self
     }
 
     /// The rate for cached input reads.
@@ -59,8 +96,17 @@ impl Rates {
         (plain as f64 * self.input
             + cached as f64 * self.cached_input.unwrap_or(self.input)
             + written as f64 * self.cache_write.unwrap_or(self.input)
-            + usage.output as f64 * self.output)
+            + usage.output as f64 * self.output
+            + usage.characters as f64 * self.characters.unwrap_or(0.0))
             / 1_000_000.0
+            + usage.audio_seconds / 60.0 * self.audio_minute.unwrap_or(0.0)
+    }
+
+    /// Whether these rates price what `usage` holds: its audio and characters need a
+    /// rate of their own.
+    fn prices(&self, usage: &TokenUsage) -> bool {
+        (usage.audio_seconds <= 0.0 || self.audio_minute.is_some())
+            && (usage.characters == 0 || self.characters.is_some())
     }
 }
 
@@ -137,7 +183,19 @@ impl std::fmt::Debug for PriceTable {
 #[derive(serde::Deserialize)]
 struct OverrideFile {
     #[serde(default)]
-    models: HashMap<String, Rates>,
+    models: HashMap<String, RatesToml>,
+}
+
+/// One model of the override file; which rates it must have is checked on load.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatesToml {
+    input: Option<f64>,
+    cached_input: Option<f64>,
+    cache_write: Option<f64>,
+    output: Option<f64>,
+    audio_minute: Option<f64>,
+    characters: Option<f64>,
 }
 
 /// A price table could not be loaded.
@@ -145,7 +203,7 @@ struct OverrideFile {
 #[non_exhaustive]
 pub enum PriceError {
     /// The override TOML is not valid.
-    #[error("invalid price overrides: {0} (expected [models.\"NAME\"] tables with input, output and optional cached_input, cache_write in USD per million tokens)")]
+    #[error("invalid price overrides: {0} (expected [models.\"NAME\"] tables with input and output, optional cached_input and cache_write, in USD per million tokens; or, for voice models, audio_minute in USD per minute and/or characters in USD per million characters)")]
     Toml(String),
     /// The price data JSON is not valid.
     #[error("invalid genai-prices data: {0}")]
@@ -184,12 +242,36 @@ impl PriceTable {
     pub fn with_overrides_toml(mut self, toml: &str) -> Result<Self, PriceError> {
         let file: OverrideFile =
             toml::from_str(toml).map_err(|e| PriceError::Toml(e.to_string()))?;
-        for (model, rates) in file.models {
-            if !(rates.input >= 0.0 && rates.output >= 0.0) {
-                return Err(PriceError::Toml(format!(
-                    "rates of {model:?} must not be negative"
-                )));
+        for (model, r) in file.models {
+            let bad = |why: &str| Err(PriceError::Toml(format!("{model:?}: {why}")));
+            let voice = r.audio_minute.is_some() || r.characters.is_some();
+            let (input, output) = match (r.input, r.output) {
+                (Some(i), Some(o)) => (i, o),
+                (None, None) if voice => (0.0, 0.0),
+                (None, None) => {
+                    return bad("has neither input and output nor audio_minute or characters")
+                }
+                _ => return bad("needs both input and output"),
+            };
+            let all = [
+                Some(input),
+                Some(output),
+                r.cached_input,
+                r.cache_write,
+                r.audio_minute,
+                r.characters,
+            ];
+            if all.iter().flatten().any(|v| !(*v >= 0.0 && v.is_finite())) {
+                return bad("rates must not be negative");
             }
+            let rates = Rates {
+                input,
+                cached_input: r.cached_input,
+                cache_write: r.cache_write,
+                output,
+                audio_minute: r.audio_minute,
+                characters: r.characters,
+            };
             self.overrides.insert(model, rates);
         }
         Ok(self)
@@ -228,8 +310,30 @@ impl PriceTable {
     /// ```
     pub fn cost(&self, provider: &str, model: &str, usage: &TokenUsage) -> Result<f64, Unpriced> {
         if let Some(rates) = self.overrides.get(model) {
+            if !rates.prices(usage) {
+                return Err(Unpriced::Other(format!(
+                    "the override of {model} has no audio_minute or characters rate for this voice call"
+                )));
+            }
             return Ok(rates.cost(usage));
         }
+        if usage.audio_seconds > 0.0 || usage.characters > 0 {
+            let builtin = matches!(provider, "openai" | "azure.ai.openai")
+                .then(|| AUDIO_PRICES.iter().find(|(m, _)| *m == model))
+                .flatten();
+            return match builtin {
+                Some((_, rates)) => Ok(rates.cost(usage)),
+                // Priced by tokens (gpt-4o-transcribe): the data knows those.
+                None if usage.input > 0 || usage.output > 0 => {
+                    self.token_cost(provider, model, usage)
+                }
+                None => Err(Unpriced::UnknownModel),
+            };
+        }
+        self.token_cost(provider, model, usage)
+    }
+
+    fn token_cost(&self, provider: &str, model: &str, usage: &TokenUsage) -> Result<f64, Unpriced> {
         let key = (provider.to_string(), model.to_string());
         let known = self.resolved.read().ok().and_then(|r| r.get(&key).copied());
         let resolution = match known {
@@ -285,6 +389,8 @@ impl PriceTable {
             cached_input: Some(cached),
             cache_write: Some(written),
             output,
+            audio_minute: None,
+            characters: None,
         };
         // Tiers show as prices that do not scale: compare with small and mixed calls.
         let probes = [
@@ -410,6 +516,70 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn voice_calls_are_priced_per_minute_and_per_character() {
+        let t = PriceTable::bundled();
+        let stt = TokenUsage::new(0, 0).with_audio_seconds(150.0);
+        assert!(close(t.cost("openai", "whisper-1", &stt).unwrap(), 0.015)); // 2.5 min × $0.006
+        let tts = TokenUsage::new(0, 0)
+            .with_characters(4_000)
+            .with_audio_seconds(240.0);
+        assert!(close(t.cost("openai", "tts-1", &tts).unwrap(), 0.06)); // 4k chars × $15/M
+        assert!(close(t.cost("openai", "tts-1-hd", &tts).unwrap(), 0.12));
+        // Audio of a model nobody prices per minute is unpriced, never $0.
+        assert_eq!(
+            t.cost("openai", "mystery-voice", &stt),
+            Err(Unpriced::UnknownModel)
+        );
+        let t = t
+            .with_overrides_toml(
+                r#"
+                [models."voice-x"]
+                audio_minute = 0.01
+                characters = 20.0
+                [models."whisper-1"]
+                audio_minute = 0.004
+                "#,
+            )
+            .unwrap();
+        let both = TokenUsage::new(0, 0)
+            .with_audio_seconds(30.0)
+            .with_characters(500);
+        assert!(close(
+            t.cost("openai", "voice-x", &both).unwrap(),
+            0.005 + 0.01
+        ));
+        assert!(close(t.cost("openai", "whisper-1", &stt).unwrap(), 0.01)); // the override wins
+                                                                            // An override without the rate the call needs says so.
+        let t = t.with_override("text-only", Rates::new(1.0, 2.0));
+        assert!(matches!(
+            t.cost("openai", "text-only", &stt),
+            Err(Unpriced::Other(_))
+        ));
+    }
+
+    #[test]
+    fn override_files_need_a_complete_set_of_rates() {
+        for (toml, want) in [
+            ("[models.a]\ninput = 1.0\n", "needs both input and output"),
+            (
+                "[models.a]\ncached_input = 1.0\n",
+                "has neither input and output",
+            ),
+            ("[models.a]\naudio_minute = -1.0\n", "must not be negative"),
+            (
+                "[models.a]\ninput = 1.0\noutput = 1.0\nper_minute = 2.0\n",
+                "per_minute",
+            ),
+        ] {
+            let e = PriceTable::bundled()
+                .with_overrides_toml(toml)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{toml}: {e}");
+        }
     }
 
     #[test]

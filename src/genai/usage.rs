@@ -18,6 +18,12 @@ pub struct TokenUsage {
     pub response_model: Option<String>,
     /// The provider's own figure for the cost, in US dollars; wins over the table.
     pub reported_cost: Option<f64>,
+    /// Seconds of audio the call processed (speech-to-text input, text-to-speech output),
+    /// priced per minute where the model is (`whisper-1`).
+    pub audio_seconds: f64,
+    /// Characters of text the call turned into speech, priced per character where the
+    /// model is (`tts-1`).
+    pub characters: u64,
 }
 
 impl TokenUsage {
@@ -51,6 +57,33 @@ impl TokenUsage {
     /// The model that answered.
     pub fn with_response_model(mut self, model: impl Into<String>) -> Self {
         self.response_model = Some(model.into());
+        self
+    }
+
+    /// Seconds of audio processed; also recorded as `gen_ai.client.audio.processed`
+    /// unless [`LlmCall::audio_seconds`](super::LlmCall::audio_seconds) was called.
+    ///
+    /// ```
+    /// use ferrotel::genai::{PriceTable, TokenUsage};
+    /// let usage = TokenUsage::new(0, 0).with_audio_seconds(90.0);
+    /// let cost = PriceTable::bundled().cost("openai", "whisper-1", &usage).unwrap();
+    /// assert!((cost - 0.009).abs() < 1e-12); // 1.5 minutes at $0.006
+    /// ```
+    pub fn with_audio_seconds(mut self, seconds: f64) -> Self {
+        self.audio_seconds = seconds;
+        self
+    }
+
+    /// Characters turned into speech.
+    ///
+    /// ```
+    /// use ferrotel::genai::{PriceTable, TokenUsage};
+    /// let usage = TokenUsage::new(0, 0).with_characters(2_000);
+    /// let cost = PriceTable::bundled().cost("openai", "tts-1", &usage).unwrap();
+    /// assert!((cost - 0.03).abs() < 1e-12); // $15 per million characters
+    /// ```
+    pub fn with_characters(mut self, characters: u64) -> Self {
+        self.characters = characters;
         self
     }
 

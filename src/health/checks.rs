@@ -1,4 +1,5 @@
-//! Built-in checks: TCP connect, HTTP GET, and a closure.
+//! Built-in checks: TCP connect, HTTP GET (an LLM provider's API among them), Redis,
+//! SQL pools, disk space, memory, process limits, and a closure.
 
 use std::future::Future;
 
@@ -46,6 +47,10 @@ pub struct HttpCheck {
     /// The URL as reports show it: no credentials, no query (it may hold an API key).
     shown: String,
     client: reqwest::Client,
+    /// Headers sent with each request; values are marked sensitive (never printed).
+    headers: reqwest::header::HeaderMap,
+    /// Why the request cannot be made as configured (a variable not set), if so.
+    broken: Option<String>,
 }
 
 /// `url` without userinfo, query or fragment, for messages that `/health` shows.
@@ -78,7 +83,46 @@ impl HttpCheck {
             shown: shown_url(&url),
             url,
             client,
+            headers: reqwest::header::HeaderMap::new(),
+            broken: None,
         }
+    }
+
+    /// Checks an LLM provider's API: `GET {base_url}/models` (OpenAI and the APIs that
+    /// copy it) with `Authorization: Bearer $key_var`. The key is read once, here; it is
+    /// never logged, shown on `/health` or printed by `Debug`. A variable that is not set
+    /// makes the check unhealthy, naming the variable.
+    ///
+    /// ```
+    /// let check = ferrotel::health::HttpCheck::llm_provider("https://api.openai.com/v1", "OPENAI_API_KEY");
+    /// assert!(!format!("{check:?}").contains("sk-"));
+    /// ```
+    pub fn llm_provider(base_url: &str, key_var: &str) -> Self {
+        let url = format!("{}/models", base_url.trim_end_matches('/'));
+        HttpCheck::new(url).with_header_from_env("authorization", "Bearer ", key_var)
+    }
+
+    /// Sends header `name` with the value `prefix` + the environment variable `var`
+    /// (read once, here), e.g. `("x-api-key", "", "ANTHROPIC_API_KEY")`.
+    pub fn with_header_from_env(mut self, name: &str, prefix: &str, var: &str) -> Self {
+        let value = std::env::var(var).ok().filter(|v| !v.is_empty());
+        let header = value.and_then(|v| {
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).ok()?;
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("{prefix}{v}")).ok()?;
+            value.set_sensitive(true);
+            Some((name, value))
+        });
+        match header {
+            Some((name, value)) => {
+                self.headers.insert(name, value);
+            }
+            None => {
+                self.broken = Some(format!(
+                    "environment variable {var} is not set or not a valid {name} header value"
+                ))
+            }
+        }
+        self
     }
 }
 
@@ -86,7 +130,11 @@ impl HttpCheck {
 impl HealthCheck for HttpCheck {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
-            match self.client.get(&self.url).send().await {
+            if let Some(broken) = &self.broken {
+                return Outcome::unhealthy(format!("GET {}: {broken}", self.shown));
+            }
+            let request = self.client.get(&self.url).headers(self.headers.clone());
+            match request.send().await {
                 Ok(r) if r.status().is_success() => Outcome::healthy(),
                 Ok(r) => Outcome::unhealthy(format!("GET {} answered {}", self.shown, r.status())),
                 // reqwest's message names the URL: drop it, ours has no secrets.
@@ -189,8 +237,31 @@ impl HealthCheck for RedisCheck {
             let Some(conn) = slot.as_mut() else {
                 return Outcome::unhealthy("no Redis connection");
             };
+            let start = std::time::Instant::now();
             match redis::cmd("PING").query_async::<String>(conn).await {
-                Ok(pong) if pong == "PONG" => Outcome::healthy(),
+                Ok(pong) if pong == "PONG" => {
+                    let ping_ms = start.elapsed().as_secs_f64() * 1000.0;
+                    let mut outcome = Outcome::healthy().with_detail("ping_ms", ping_ms);
+                    // INFO's fields, for /health: memory in use and clients connected.
+                    let info = redis::cmd("INFO")
+                        .arg("memory")
+                        .arg("clients")
+                        .query_async::<String>(conn)
+                        .await
+                        .unwrap_or_default();
+                    for line in info.lines() {
+                        for key in ["used_memory", "maxmemory", "connected_clients"] {
+                            if let Some(v) =
+                                line.strip_prefix(key).and_then(|r| r.strip_prefix(':'))
+                            {
+                                if let Ok(n) = v.trim().parse::<u64>() {
+                                    outcome = outcome.with_detail(key, n);
+                                }
+                            }
+                        }
+                    }
+                    outcome
+                }
                 Ok(other) => Outcome::unhealthy(format!("PING answered {other:?}")),
                 Err(e) => {
                     *slot = None;
@@ -245,15 +316,198 @@ impl SqlCheck {
 impl HealthCheck for SqlCheck {
     fn check(&self) -> CheckFuture<'_> {
         Box::pin(async move {
+            let (size, idle, max) = match &self.0 {
+                #[cfg(feature = "sqlx-sqlite")]
+                SqlPool::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+                #[cfg(feature = "sqlx-postgres")]
+                SqlPool::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            };
+            let in_use = (size as usize).saturating_sub(idle);
+            let pool = |o: Outcome| {
+                o.with_detail("connections_in_use", in_use)
+                    .with_detail("connections_max", max)
+            };
+            // Every connection taken: a query would only wait for one (and time out).
+            if size >= max && idle == 0 {
+                return pool(Outcome::degraded(format!(
+                    "the pool is exhausted: {in_use} of {max} connections in use"
+                )));
+            }
             let result = match &self.0 {
                 #[cfg(feature = "sqlx-sqlite")]
                 SqlPool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
                 #[cfg(feature = "sqlx-postgres")]
                 SqlPool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
             };
-            match result {
+            pool(match result {
                 Ok(()) => Outcome::healthy(),
                 Err(e) => Outcome::unhealthy(format!("SELECT 1 failed: {e}")),
+            })
+        })
+    }
+}
+
+/// Free space of the filesystem holding a path, as a percentage: degraded below 10 %,
+/// unhealthy below 5 % (both adjustable). `/health` shows the free and total bytes.
+///
+/// ```
+/// let check = ferrotel::health::DiskCheck::new("/var/lib/app").degraded_below(20.0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct DiskCheck {
+    path: std::path::PathBuf,
+    degraded_below: f64,
+    unhealthy_below: f64,
+}
+
+impl DiskCheck {
+    /// Checks the filesystem that holds `path`.
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        DiskCheck {
+            path: path.into(),
+            degraded_below: 10.0,
+            unhealthy_below: 5.0,
+        }
+    }
+
+    /// Degraded when less than `percent` of the filesystem is free. Default 10.
+    pub fn degraded_below(mut self, percent: f64) -> Self {
+        self.degraded_below = percent;
+        self
+    }
+
+    /// Unhealthy when less than `percent` of the filesystem is free. Default 5.
+    pub fn unhealthy_below(mut self, percent: f64) -> Self {
+        self.unhealthy_below = percent;
+        self
+    }
+
+    fn evaluate(&self, free: u64, total: u64) -> Outcome {
+        let pct = if total == 0 {
+            0.0
+        } else {
+            free as f64 * 100.0 / total as f64
+        };
+        let msg = |what: &str, limit: f64| {
+            format!(
+                "{}: {pct:.1} % free ({free} of {total} bytes), {what} {limit} %",
+                self.path.display()
+            )
+        };
+        let outcome = if pct < self.unhealthy_below {
+            Outcome::unhealthy(msg("under", self.unhealthy_below))
+        } else if pct < self.degraded_below {
+            Outcome::degraded(msg("under", self.degraded_below))
+        } else {
+            Outcome::healthy()
+        };
+        outcome
+            .with_detail("free_percent", (pct * 10.0).round() / 10.0)
+            .with_detail("free_bytes", free)
+            .with_detail("total_bytes", total)
+    }
+}
+
+impl HealthCheck for DiskCheck {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            #[cfg(unix)]
+            {
+                match rustix::fs::statvfs(&self.path) {
+                    // Space an unprivileged process may use (f_bavail), as df shows it.
+                    Ok(s) => self.evaluate(s.f_bavail * s.f_frsize, s.f_blocks * s.f_frsize),
+                    Err(e) => {
+                        Outcome::unhealthy(format!("{}: statvfs failed: {e}", self.path.display()))
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                Outcome::unknown("disk space is read on Unix only")
+            }
+        })
+    }
+}
+
+/// Resident memory as a percentage of the memory the process may use (its cgroup's
+/// limit, else the machine's, or the limit given): degraded over 80 %, unhealthy over
+/// 95 % (both adjustable). `/health` shows the bytes used and the limit.
+///
+/// ```
+/// let check = ferrotel::health::MemoryCheck::new().degraded_above(70.0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryCheck {
+    limit: Option<u64>,
+    degraded_above: f64,
+    unhealthy_above: f64,
+}
+
+impl Default for MemoryCheck {
+    fn default() -> Self {
+        MemoryCheck {
+            limit: None,
+            degraded_above: 80.0,
+            unhealthy_above: 95.0,
+        }
+    }
+}
+
+impl MemoryCheck {
+    /// Against the cgroup's (or machine's) limit, read at each check.
+    pub fn new() -> Self {
+        MemoryCheck::default()
+    }
+
+    /// Against `bytes` instead (a limit the service sets itself).
+    pub fn with_limit_bytes(mut self, bytes: u64) -> Self {
+        self.limit = Some(bytes);
+        self
+    }
+
+    /// Degraded when over `percent` of the limit is resident. Default 80.
+    pub fn degraded_above(mut self, percent: f64) -> Self {
+        self.degraded_above = percent;
+        self
+    }
+
+    /// Unhealthy when over `percent` of the limit is resident. Default 95.
+    pub fn unhealthy_above(mut self, percent: f64) -> Self {
+        self.unhealthy_above = percent;
+        self
+    }
+
+    fn evaluate(&self, rss: u64, limit: u64) -> Outcome {
+        let pct = if limit == 0 {
+            100.0
+        } else {
+            rss as f64 * 100.0 / limit as f64
+        };
+        let msg = |limit_pct: f64| {
+            format!("resident memory is {pct:.1} % of the {limit} byte limit ({rss} bytes), over {limit_pct} %")
+        };
+        let outcome = if pct > self.unhealthy_above {
+            Outcome::unhealthy(msg(self.unhealthy_above))
+        } else if pct > self.degraded_above {
+            Outcome::degraded(msg(self.degraded_above))
+        } else {
+            Outcome::healthy()
+        };
+        outcome
+            .with_detail("used_percent", (pct * 10.0).round() / 10.0)
+            .with_detail("rss_bytes", rss)
+            .with_detail("limit_bytes", limit)
+    }
+}
+
+impl HealthCheck for MemoryCheck {
+    fn check(&self) -> CheckFuture<'_> {
+        Box::pin(async move {
+            let rss = crate::runtime::ProcStats::read().rss_bytes;
+            let limit = self.limit.or_else(crate::runtime::memory_limit_bytes);
+            match (rss, limit) {
+                (Some(rss), Some(limit)) => self.evaluate(rss, limit),
+                _ => Outcome::unknown("resident memory or its limit cannot be read here"),
             }
         })
     }
@@ -350,6 +604,22 @@ mod tests {
     use super::*;
     use crate::health::Status;
     use crate::runtime::ProcStats;
+
+    #[test]
+    fn disk_and_memory_thresholds() {
+        let d = DiskCheck::new("/data");
+        assert_eq!(d.evaluate(50, 100).status, Status::Healthy);
+        assert_eq!(d.evaluate(8, 100).status, Status::Degraded);
+        let full = d.evaluate(3, 100);
+        assert_eq!(full.status, Status::Unhealthy);
+        assert!(full.message.unwrap().contains("/data: 3.0 % free"));
+        assert_eq!(full.details["free_bytes"], 3);
+        let m = MemoryCheck::new();
+        assert_eq!(m.evaluate(50, 100).status, Status::Healthy);
+        assert_eq!(m.evaluate(85, 100).status, Status::Degraded);
+        assert_eq!(m.evaluate(96, 100).status, Status::Unhealthy);
+        assert_eq!(m.evaluate(96, 100).details["limit_bytes"], 100);
+    }
 
     #[test]
     fn process_limits() {

@@ -15,14 +15,16 @@ use crate::{catalog, names};
 pub struct CheckOptions {
     critical: bool,
     timeout: Duration,
+    slow: Option<Duration>,
 }
 
 impl Default for CheckOptions {
-    /// Critical, with a 2 s timeout.
+    /// Critical, with a 2 s timeout, degraded when slower than half of it.
     fn default() -> Self {
         CheckOptions {
             critical: true,
             timeout: Duration::from_secs(2),
+            slow: None,
         }
     }
 }
@@ -43,6 +45,24 @@ impl CheckOptions {
         self.timeout = timeout;
         self
     }
+
+    /// A healthy run slower than this reports the component degraded. Default: half
+    /// the timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let opts = ferrotel::health::CheckOptions::default()
+    ///     .with_timeout(Duration::from_secs(3))
+    ///     .degraded_after(Duration::from_millis(250));
+    /// ```
+    pub fn degraded_after(mut self, slow: Duration) -> Self {
+        self.slow = Some(slow);
+        self
+    }
+
+    fn slow(&self) -> Duration {
+        self.slow.unwrap_or(self.timeout / 2)
+    }
 }
 
 /// The last result of one component's check.
@@ -55,6 +75,8 @@ pub struct ComponentReport {
     pub status: Status,
     /// Why it is not healthy, if it is not.
     pub message: Option<String>,
+    /// What the check measured (shown on `/health`).
+    pub details: serde_json::Map<String, serde_json::Value>,
     /// How long the check took.
     pub latency: Duration,
     /// When the check ran.
@@ -67,17 +89,19 @@ pub struct ComponentReport {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Report {
-    /// Unhealthy when a critical component is; degraded when any other component is
-    /// not healthy; healthy otherwise (and with no components).
+    /// Unhealthy when a critical component is; unknown when a critical component is
+    /// not known yet; degraded when any other component is not healthy; healthy
+    /// otherwise (and with no components).
     pub status: Status,
     /// Every component, in registration order.
     pub components: Vec<ComponentReport>,
 }
 
 impl Report {
-    /// Whether the service should receive traffic: no critical component is unhealthy.
+    /// Whether the service should receive traffic: every critical component is known
+    /// and none is unhealthy.
     pub fn ready(&self) -> bool {
-        self.status != Status::Unhealthy
+        matches!(self.status, Status::Healthy | Status::Degraded)
     }
 
     /// Names of the components that are not healthy.
@@ -92,7 +116,7 @@ impl Report {
     fn from_components(components: Vec<ComponentReport>) -> Report {
         let status = components.iter().fold(Status::Healthy, |acc, c| {
             let s = match (c.status, c.critical) {
-                (Status::Unhealthy, false) => Status::Degraded,
+                (Status::Unhealthy | Status::Unknown, false) => Status::Degraded,
                 (s, _) => s,
             };
             acc.max(s)
@@ -165,18 +189,20 @@ impl HealthRegistry {
                     .map(|c| c.clone())
                     .unwrap_or_default();
                 for c in components {
-                    let latest = c
+                    // Not checked yet: unknown, so a check that never finishes shows.
+                    let current = c
                         .latest
                         .lock()
                         .ok()
-                        .and_then(|l| l.as_ref().map(|r| r.status));
-                    let Some(current) = latest else { continue };
-                    for status in [Status::Healthy, Status::Degraded, Status::Unhealthy] {
+                        .and_then(|l| l.as_ref().map(|r| r.status))
+                        .unwrap_or(Status::Unknown);
+                    for status in Status::ALL {
                         o.observe(
                             i64::from(status == current),
                             &[
                                 KeyValue::new(names::HEALTH_CHECK_NAME, c.name.clone()),
                                 KeyValue::new(names::HEALTH_STATUS, status.as_str()),
+                                KeyValue::new(names::HEALTH_CHECK_CRITICAL, c.options.critical),
                             ],
                         );
                     }
@@ -250,12 +276,27 @@ impl HealthRegistry {
         Report::from_components(futures_util::future::join_all(runs).await)
     }
 
-    /// The last results without running anything; components never checked are left out.
+    /// The last results without running anything; components never checked are
+    /// `unknown`.
     pub fn cached(&self) -> Report {
         let components = self
             .components()
             .iter()
-            .filter_map(|c| c.latest.lock().ok().and_then(|l| l.clone()))
+            .map(|c| {
+                c.latest
+                    .lock()
+                    .ok()
+                    .and_then(|l| l.clone())
+                    .unwrap_or_else(|| ComponentReport {
+                        name: c.name.clone(),
+                        status: Status::Unknown,
+                        message: Some("not checked yet".into()),
+                        details: serde_json::Map::new(),
+                        latency: Duration::ZERO,
+                        checked_at: SystemTime::now(),
+                        critical: c.options.critical,
+                    })
+            })
             .collect();
         Report::from_components(components)
     }
@@ -313,10 +354,29 @@ async fn run(c: Arc<Component>, duration: &Histogram<f64>) -> ComponentReport {
         Ok(Err(_)) => Outcome::unhealthy("the check was cancelled"),
         Err(_) => {
             task.abort();
-            Outcome::unhealthy(format!("the check did not finish within {timeout:?}"))
+            let first = c.latest.lock().map(|l| l.is_none()).unwrap_or(false);
+            let msg = format!("the check did not finish within {timeout:?}");
+            if first {
+                // Never answered: nothing is known yet (a slow start, or a hang).
+                Outcome::unknown(format!("{msg} on its first run"))
+            } else {
+                Outcome::unhealthy(msg)
+            }
         }
     };
     let latency = start.elapsed();
+    let slow = c.options.slow();
+    let outcome = if outcome.status == Status::Healthy && latency > slow {
+        let mut o = Outcome::degraded(format!(
+            "the check took {} ms, over its {} ms threshold",
+            latency.as_millis(),
+            slow.as_millis()
+        ));
+        o.details = outcome.details;
+        o
+    } else {
+        outcome
+    };
     duration.record(
         latency.as_secs_f64(),
         &[
@@ -328,6 +388,7 @@ async fn run(c: Arc<Component>, duration: &Histogram<f64>) -> ComponentReport {
         name: c.name.clone(),
         status: outcome.status,
         message: outcome.message,
+        details: outcome.details,
         latency,
         checked_at,
         critical: c.options.critical,
@@ -343,6 +404,7 @@ mod tests {
             name: "c".into(),
             status,
             message: None,
+            details: serde_json::Map::new(),
             latency: Duration::ZERO,
             checked_at: SystemTime::now(),
             critical,
@@ -364,5 +426,15 @@ mod tests {
             r(vec![comp(Unhealthy, true), comp(Healthy, false)]),
             Unhealthy
         );
+        assert_eq!(r(vec![comp(Unknown, true), comp(Degraded, true)]), Unknown);
+        assert_eq!(r(vec![comp(Unknown, false), comp(Healthy, true)]), Degraded);
+        assert_eq!(
+            r(vec![comp(Unknown, true), comp(Unhealthy, true)]),
+            Unhealthy
+        );
+        let ready = |cs: Vec<ComponentReport>| Report::from_components(cs).ready();
+        assert!(!ready(vec![comp(Unknown, true)]));
+        assert!(ready(vec![comp(Unknown, false)]));
+        assert!(ready(vec![comp(Degraded, true)]));
     }
 }

@@ -335,6 +335,10 @@ where
         attrs.push(KeyValue::new(names::URL_SCHEME, scheme));
         attrs.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
         if let Some(r) = route {
+            let r: std::sync::Arc<str> = r.into();
+            // Kept on the span for what the handler records (cost by route).
+            #[cfg(feature = "genai")]
+            super::route::attach(&span, r.clone());
             attrs.push(KeyValue::new(names::HTTP_ROUTE, r));
         }
         let counted_active = match self.shared.instruments.get() {

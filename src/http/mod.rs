@@ -28,6 +28,9 @@
 mod client;
 mod layer;
 mod metrics;
+/// Only what the route is read for (an LLM call's cost) keeps it on the span.
+#[cfg(feature = "genai")]
+pub(crate) mod route;
 
 #[cfg(feature = "tonic")]
 pub(crate) use metrics::DURATION_BUCKETS;

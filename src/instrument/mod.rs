@@ -43,6 +43,9 @@ pub struct InstrumentSettings {
     pub genai_content_max: usize,
     /// Tenants with their own `tenant` label (`FERROTEL_GENAI_TENANT_LIMIT`).
     pub genai_tenant_limit: usize,
+    /// Which `error.category` each `error.type` belongs to (`FERROTEL_ERROR_CATEGORIES`
+    /// over the defaults).
+    pub error_categories: crate::failure::CategoryMap,
 }
 
 impl Default for InstrumentSettings {
@@ -52,6 +55,7 @@ impl Default for InstrumentSettings {
             genai_capture: false,
             genai_content_max: 1000,
             genai_tenant_limit: 100,
+            error_categories: crate::failure::CategoryMap::default(),
         }
     }
 }

@@ -13,6 +13,13 @@
 //! answers that error, `x-mock-latency-ms: 200` waits before answering (and between
 //! streamed chunks).
 //!
+//! Voice: `POST /v1/audio/transcriptions` takes the audio as the request body (16 kB a
+//! second of audio, as 16-bit mono PCM at 8 kHz) and answers `{"text", "usage":
+//! {"type": "duration", "seconds"}}`, as whisper-1 does; `POST /v1/audio/speech` takes
+//! `{"model", "input", "voice"}` and answers `audio/mpeg` bytes, 4 kB (a second at
+//! 32 kbit/s) per 15 characters of input. `GET /v1/models` lists the models for
+//! [`MockOpenAi::API_KEY`] and answers 401 to any other key.
+//!
 //! ```no_run
 //! let provider = ferrotel::testing::openai::MockOpenAi::start().unwrap();
 //! println!("OPENAI_BASE_URL={}", provider.base_url());
@@ -231,7 +238,77 @@ async fn completions(
         .unwrap_or_else(|_| error(StatusCode::INTERNAL_SERVER_ERROR))
 }
 
+/// Bytes of request audio per second (16-bit mono PCM at 8 kHz).
+pub const AUDIO_BYTES_PER_SECOND: usize = 16_000;
+/// Bytes of speech per second the speech endpoint answers (32 kbit/s MP3).
+pub const SPEECH_BYTES_PER_SECOND: usize = 4_000;
+
+/// `POST /v1/audio/transcriptions`: a transcript and the audio's duration.
+async fn transcriptions(headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = mock_fault(&headers).await {
+        return r;
+    }
+    let seconds = body.len() as f64 / AUDIO_BYTES_PER_SECOND as f64;
+    let v = json!({
+        "text": "what is the weather in Lisbon tomorrow",
+        "usage": { "type": "duration", "seconds": seconds },
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /v1/audio/speech`: audio bytes for the input text.
+async fn speech(headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = mock_fault(&headers).await {
+        return r;
+    }
+    let Ok(v) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST);
+    };
+    let chars = v["input"].as_str().map_or(0, |s| s.chars().count());
+    let bytes = vec![0u8; chars.div_ceil(15) * SPEECH_BYTES_PER_SECOND];
+    ([(axum::http::header::CONTENT_TYPE, "audio/mpeg")], bytes).into_response()
+}
+
+/// The `x-mock-latency-ms` wait and the `x-mock-status` error, for the voice endpoints.
+async fn mock_fault(headers: &HeaderMap) -> Option<Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(ms) = header("x-mock-latency-ms").and_then(|v| v.parse::<u64>().ok()) {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    let code = header("x-mock-status").and_then(|v| v.parse::<u16>().ok())?;
+    Some(error(
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    ))
+}
+
+/// `GET /v1/models`: the model list for [`MockOpenAi::API_KEY`], else OpenAI's 401.
+async fn models(headers: axum::http::HeaderMap) -> Response {
+    let authorized = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(&format!("Bearer {}", MockOpenAi::API_KEY));
+    if !authorized {
+        return error(StatusCode::UNAUTHORIZED);
+    }
+    let body = json!({
+        "object": "list",
+        "data": [{"id": "gpt-4o-mini", "object": "model", "created": 1721172741, "owned_by": "system"}],
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 impl MockOpenAi {
+    /// The API key `GET /v1/models` accepts (chat completions accept any).
+    pub const API_KEY: &'static str = "sk-ferrotel-mock";
+
     /// Starts the server on a free loopback port, on a thread of its own.
     pub fn start() -> std::io::Result<MockOpenAi> {
         let requests = Arc::new(AtomicU64::new(0));
@@ -254,6 +331,12 @@ impl MockOpenAi {
                     let _ = tx.send(listener.local_addr());
                     let app = axum::Router::new()
                         .route("/v1/chat/completions", axum::routing::post(completions))
+                        .route("/v1/models", axum::routing::get(models))
+                        .route(
+                            "/v1/audio/transcriptions",
+                            axum::routing::post(transcriptions),
+                        )
+                        .route("/v1/audio/speech", axum::routing::post(speech))
                         .with_state(count);
                     // Dropping the handle stops serving at once, streams included.
                     tokio::select! {

@@ -374,8 +374,7 @@ fn ports_and_names_agree_across_collector_prometheus_grafana_compose_and_the_sdk
         }
     }
     assert_eq!(targets.len(), 3, "{targets:?}");
-    let alerts =
-        std::fs::read_to_string(root().join("prometheus/rules/ferrotel-alerts.yml")).unwrap();
+    let alerts = std::fs::read_to_string(root().join("prometheus/rules/ferrotel-slo.yml")).unwrap();
     assert!(alerts.contains(&format!("absent(up{{service_name=\"{service_name}\"}})")));
 
     // Prometheus → Alertmanager → the webhook container and Slack's secret file.
@@ -516,7 +515,11 @@ fn scaling_out_configs_agree_and_prometheus_accepts_remote_write() {
     let dir = std::env::temp_dir().join(format!("ferrotel-remote-write-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("rules")).unwrap();
-    for f in ["ferrotel-recording.yml", "ferrotel-alerts.yml"] {
+    for f in [
+        "ferrotel-recording.yml",
+        "ferrotel-alerts.yml",
+        "ferrotel-slo.yml",
+    ] {
         std::fs::copy(
             root().join("prometheus/rules").join(f),
             dir.join("rules").join(f),
@@ -585,4 +588,87 @@ fn the_stack_guide_shows_the_scaling_configs_as_they_are() {
             "docs/stack.md must quote {f} verbatim in a ```yaml block starting with `# {f}`"
         );
     }
+}
+
+/// Grafana in compose has no default password and no anonymous access unless asked: the
+/// admin password is a file the one-shot service writes into a volume Grafana mounts
+/// (the service's script, run here: a random password, made once, kept on re-runs, only
+/// Grafana's user may read it), and anonymous viewing follows one documented variable
+/// that defaults to off.
+#[test]
+fn grafana_has_a_generated_admin_password_and_no_anonymous_access_by_default() {
+    let compose = yaml("docker-compose.yml");
+    let grafana = compose_service(&compose, "grafana");
+    let env = &grafana["environment"];
+    assert!(
+        env["GF_SECURITY_ADMIN_PASSWORD"].is_null(),
+        "a password in the compose file"
+    );
+    assert!(env["GF_SECURITY_ADMIN_USER"].is_null());
+    assert_eq!(
+        env_of(grafana, "GF_AUTH_ANONYMOUS_ENABLED"),
+        "${GRAFANA_ANONYMOUS_VIEWING:-false}"
+    );
+    let file = env_of(grafana, "GF_SECURITY_ADMIN_PASSWORD__FILE");
+    let dir = file.rsplit_once('/').unwrap().0.to_string();
+    let mounts = list(&grafana["volumes"]);
+    let volume = mounts
+        .iter()
+        .find_map(|m| m.strip_suffix(&format!(":{dir}:ro")))
+        .unwrap_or_else(|| panic!("Grafana mounts nothing read-only at {dir}: {mounts:?}"))
+        .to_string();
+    assert!(
+        compose["volumes"]
+            .as_mapping()
+            .unwrap()
+            .contains_key(volume.as_str()),
+        "{volume} is not a named volume"
+    );
+    let init = compose_service(&compose, "grafana-admin-password");
+    assert_eq!(
+        s(&grafana["depends_on"]["grafana-admin-password"]["condition"]),
+        "service_completed_successfully"
+    );
+    let out = list(&init["volumes"])
+        .iter()
+        .find_map(|m| m.strip_prefix(&format!("{volume}:")).map(str::to_string))
+        .expect("the init service writes into Grafana's volume");
+    let script = list(&init["command"]).last().unwrap().replace(&out, "$OUT");
+    assert!(
+        script.contains(&format!("$OUT/{}", file.rsplit('/').next().unwrap())),
+        "{script}"
+    );
+
+    // The script itself, in a temporary folder standing for the volume.
+    let tmp = std::env::temp_dir().join(format!("ferrotel-grafana-pw-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let run_script = || {
+        let ok = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("OUT", &tmp)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{script}");
+        std::fs::read_to_string(tmp.join("password")).unwrap()
+    };
+    let first = run_script();
+    assert_eq!(first.trim().len(), 24, "{first:?}"); // 18 random bytes in base64
+    assert_ne!(first.trim(), "admin");
+    assert_eq!(run_script(), first, "a second start keeps the password");
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(tmp.join("password")).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o077, 0, "readable by others");
+    if std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .unwrap()
+        .stdout
+        == b"0\n"
+    {
+        assert_eq!(meta.uid(), 472, "Grafana's user owns it");
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -9,6 +9,7 @@ use std::process::Command;
 
 mod consistency;
 mod dashboards;
+mod slo;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -75,7 +76,9 @@ fn prometheus_config_and_rules_load() {
         &["check", "config", "prometheus/prometheus.yml"],
     );
     assert!(
-        out.contains("SUCCESS: 19 rules found") && out.contains("SUCCESS: 13 rules found"),
+        out.contains("SUCCESS: 27 rules found")
+            && out.contains("SUCCESS: 3 rules found")
+            && out.contains("SUCCESS: 19 rules found"),
         "{out}"
     );
 }
@@ -87,20 +90,21 @@ fn every_alert_fires_when_it_should_and_only_then() {
         &["test", "rules", "prometheus/tests/alerts_test.yml"],
     );
     assert!(out.contains("SUCCESS"), "{out}");
-    // Every alert in the rules has a test case.
-    let rules = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("prometheus/rules/ferrotel-alerts.yml"),
-    )
-    .unwrap();
-    let tests = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("prometheus/tests/alerts_test.yml"),
-    )
-    .unwrap();
-    let alerts: Vec<&str> = rules
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- alert: "))
-        .collect();
-    assert_eq!(alerts.len(), 19);
+    // Every alert in the rules (hand-written and generated from the SLO file) has a
+    // firing and a silent test case.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tests = std::fs::read_to_string(root.join("prometheus/tests/alerts_test.yml")).unwrap();
+    let mut alerts = std::collections::BTreeSet::new();
+    for f in ["ferrotel-alerts.yml", "ferrotel-slo.yml"] {
+        let rules = std::fs::read_to_string(root.join("prometheus/rules").join(f)).unwrap();
+        alerts.extend(
+            rules
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("- alert: "))
+                .map(str::to_string),
+        );
+    }
+    assert_eq!(alerts.len(), 34, "{alerts:?}");
     for a in alerts {
         let cases = tests.matches(&format!("alertname: {a}\n")).count();
         assert!(
@@ -108,13 +112,45 @@ fn every_alert_fires_when_it_should_and_only_then() {
             "{a} has {cases} test cases; it needs one firing and one silent"
         );
     }
+    // What the test file holds is what its generator writes.
+    let dir = std::env::temp_dir().join(format!("ferrotel-alert-tests-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("prometheus/tests")).unwrap();
+    std::fs::create_dir_all(dir.join("prometheus/rules")).unwrap();
+    for f in [
+        "ferrotel-alerts.yml",
+        "ferrotel-slo.yml",
+        "ferrotel-recording.yml",
+    ] {
+        std::fs::copy(
+            root.join("prometheus/rules").join(f),
+            dir.join("prometheus/rules").join(f),
+        )
+        .unwrap();
+    }
+    let ok = std::process::Command::new("python3")
+        .arg(root.join("prometheus/tests/gen_alert_tests.py"))
+        .current_dir(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "gen_alert_tests.py failed");
+    let generated = std::fs::read_to_string(dir.join("prometheus/tests/alerts_test.yml")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        generated == tests,
+        "prometheus/tests/alerts_test.yml is not what gen_alert_tests.py writes: run python3 prometheus/tests/gen_alert_tests.py"
+    );
 }
 
 #[test]
 fn alertmanager_config_loads() {
     let out = run("amtool", &["check-config", "alertmanager/alertmanager.yml"]);
     assert!(
-        out.contains("SUCCESS") && out.contains("1 inhibit rules") && out.contains("2 receivers"),
+        out.contains("SUCCESS")
+            && out.contains("1 inhibit rules")
+            && out.contains("3 receivers")
+            && out.contains("1 templates"),
         "{out}"
     );
 }
@@ -125,6 +161,7 @@ fn rules_select_by_service_name_never_by_job() {
     for f in [
         "prometheus/rules/ferrotel-alerts.yml",
         "prometheus/rules/ferrotel-recording.yml",
+        "prometheus/rules/ferrotel-slo.yml",
     ] {
         let text = std::fs::read_to_string(root.join(f)).unwrap();
         for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {

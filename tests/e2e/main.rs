@@ -4,8 +4,10 @@
 //! repository's routing delivering to a webhook receiver in this test.
 //!
 //! - Every query of every Grafana dashboard panel returns data.
-//! - An alert fires when Redis stops, reaches the webhook and Slack receivers once (not
-//!   again before repeat_interval), and resolves when Redis comes back.
+//! - Redis stopping opens a ticket in Slack's ticket channel and the webhook, a page
+//!   about the same service reaches the paging channel and holds back later tickets,
+//!   nothing is sent twice before repeat_interval, and the page resolves when Redis
+//!   comes back.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -482,8 +484,8 @@ fn inbox() -> (Inbox, SocketAddr) {
     (inbox, support::serve_on_thread(app))
 }
 
-/// Notifications about ComponentUnhealthy on `path` with `status`.
-fn count(inbox: &Inbox, path: &str, status: &str) -> usize {
+/// Notifications about `alert` on `path` with `status` (`firing`, `resolved`).
+fn count(inbox: &Inbox, alert: &str, path: &str, status: &str) -> usize {
     inbox
         .lock()
         .unwrap()
@@ -491,25 +493,41 @@ fn count(inbox: &Inbox, path: &str, status: &str) -> usize {
         .filter(|(p, v, _)| {
             p == path
                 && match path {
-                    "alerts" => {
-                        v["status"] == status
-                            && v["commonLabels"]["alertname"] == "ComponentUnhealthy"
-                    }
-                    // Slack messages carry the status in the attachment's colour.
-                    _ => {
-                        v["attachments"][0]["color"]
-                            == if status == "firing" { "danger" } else { "good" }
-                            && v["attachments"][0]["title"]
-                                .as_str()
-                                .is_some_and(|t| t.starts_with("ComponentUnhealthy"))
-                    }
+                    "alerts" => v["status"] == status && v["commonLabels"]["alertname"] == alert,
+                    // Slack messages say "resolved" in the title once resolved.
+                    _ => v["attachments"][0]["title"].as_str().is_some_and(|t| {
+                        t.starts_with(&format!("{alert} ("))
+                            && t.contains(", resolved)") == (status == "resolved")
+                    }),
                 }
         })
         .count()
 }
 
+/// The Slack message about `alert` with `status`.
+fn slack(inbox: &Inbox, alert: &str, status: &str) -> Value {
+    inbox
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(p, v, _)| {
+            p == "slack"
+                && v["attachments"][0]["title"].as_str().is_some_and(|t| {
+                    t.starts_with(&format!("{alert} ("))
+                        && t.contains(", resolved)") == (status == "resolved")
+                })
+        })
+        .map(|(_, v, _)| v.clone())
+        .unwrap()
+}
+
+/// Redis is a non-critical component of the demo (its cache): stopping it opens a
+/// ticket (ComponentDegraded) in Slack's ticket channel and the webhook, once. A page
+/// about the same service (a test-only rule on the same condition) then goes to the
+/// paging channel and holds back the tickets that follow (the inhibit rule); when Redis
+/// returns, the page resolves.
 #[test]
-fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns() {
+fn stopping_redis_opens_a_ticket_pages_and_resolves_when_it_returns() {
     let dir = temp_dir("alerts");
     let (inbox, hook) = inbox();
 
@@ -531,6 +549,14 @@ fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns()
             s["api_url_file"] = slack_file.display().to_string().into();
         }
     }
+    // The Slack templates, where the repository keeps them.
+    am["templates"] = vec![Yaml::from(
+        root()
+            .join("alertmanager/templates/*.tmpl")
+            .display()
+            .to_string(),
+    )]
+    .into();
     let am_file = dir.join("alertmanager.yml");
     std::fs::write(&am_file, serde_norway::to_string(&am).unwrap()).unwrap();
     let am_addr = dead_addr();
@@ -546,34 +572,41 @@ fn stopping_redis_pages_once_through_alertmanager_and_resolves_when_it_returns()
         "/-/ready",
     );
 
-    // The repository's alert rules; ComponentUnhealthy's `for` (2m, proven by the
+    // The repository's alert rules; ComponentDegraded's `for` (10m, proven by the
     // promtool tests) shrinks to 5s so the test does not idle for minutes.
     let mut rules = yaml("prometheus/rules/ferrotel-alerts.yml");
     let mut found = false;
     for g in rules["groups"].as_sequence_mut().unwrap() {
         for r in g["rules"].as_sequence_mut().unwrap() {
-            if r["alert"] == "ComponentUnhealthy" {
+            if r["alert"] == "ComponentDegraded" {
                 r["for"] = "5s".into();
                 found = true;
             }
         }
     }
-    assert!(found, "ComponentUnhealthy is in the rules");
-    // A ticket about the same service, firing a little after the page: the repository's
-    // inhibit rule (pages silence tickets of their service) must keep it from being sent.
-    let ticket: Yaml = serde_norway::from_str(
+    assert!(found, "ComponentDegraded is in the rules");
+    // Test-only: a page on the same condition after 20 s, and a ticket after 30 s that
+    // the repository's inhibit rule (pages silence tickets of their service) must hold.
+    let extra: Yaml = serde_norway::from_str(
         r#"
 name: test-only
 rules:
+  - alert: RedisDownPage
+    expr: max by (service_name) (health_check_status{health_check_name="redis",health_status="unhealthy"}) == 1
+    for: 20s
+    labels:
+      severity: page
+    annotations:
+      summary: "Redis is down"
   - alert: RedisTicketWhilePaged
     expr: max by (service_name) (health_check_status{health_check_name="redis",health_status="unhealthy"}) == 1
-    for: 8s
+    for: 30s
     labels:
       severity: ticket
 "#,
     )
     .unwrap();
-    rules["groups"].as_sequence_mut().unwrap().push(ticket);
+    rules["groups"].as_sequence_mut().unwrap().push(extra);
     let rules_file = dir.join("alerts.yml");
     std::fs::write(&rules_file, serde_norway::to_string(&rules).unwrap()).unwrap();
     let recording = root().join("prometheus/rules/ferrotel-recording.yml");
@@ -597,47 +630,87 @@ rules:
         Some(vec![rules_file, recording]),
     );
 
-    let healthy = r#"health_check_status{health_check_name="redis",health_status="healthy"} == 1"#;
+    let healthy = r#"health_check_status{health_check_name="redis",health_status="healthy",health_check_critical="false"} == 1"#;
     wait_until("Redis reported healthy", Duration::from_secs(60), || {
         !query(prom, healthy).is_empty()
     });
 
-    // The fault: Redis goes away.
+    // The fault: Redis goes away. First the ticket.
     drop(redis);
-    wait_until("the firing notifications", Duration::from_secs(90), || {
-        count(&inbox, "alerts", "firing") >= 1 && count(&inbox, "slack", "firing") >= 1
-    });
-    let fired = Instant::now();
+    let ticket = "ComponentDegraded";
+    wait_until(
+        "the ticket's notifications",
+        Duration::from_secs(90),
+        || {
+            count(&inbox, ticket, "alerts", "firing") >= 1
+                && count(&inbox, ticket, "slack", "firing") >= 1
+        },
+    );
     {
         let got = inbox.lock().unwrap();
-        let (_, v, _) = got.iter().find(|(p, _, _)| p == "alerts").unwrap();
+        let (_, v, _) = got
+            .iter()
+            .find(|(p, v, _)| p == "alerts" && v["commonLabels"]["alertname"] == ticket)
+            .unwrap();
         let alert = &v["alerts"][0];
-        assert_eq!(alert["labels"]["alertname"], "ComponentUnhealthy", "{v}");
         assert_eq!(alert["labels"]["health_check_name"], "redis", "{v}");
         assert_eq!(alert["labels"]["service_name"], "chat-api", "{v}");
-        assert_eq!(alert["labels"]["severity"], "page", "{v}");
-        assert_eq!(
-            alert["annotations"]["runbook_url"],
-            "docs/runbooks.md#componentunhealthy"
-        );
-        let (_, s, _) = got.iter().find(|(p, _, _)| p == "slack").unwrap();
-        let title = s["attachments"][0]["title"].as_str().unwrap_or_default();
-        assert_eq!(title, "ComponentUnhealthy (page)", "{s}");
+        assert_eq!(alert["labels"]["severity"], "ticket", "{v}");
     }
+    // Slack: the ticket channel, amber, the service in the title, the component and
+    // the runbook (absolute, the title's link too) in the text.
+    let s = slack(&inbox, ticket, "firing");
+    let a = &s["attachments"][0];
+    let runbook = a["title_link"].as_str().unwrap().to_string();
+    assert!(
+        runbook.starts_with("https://") && runbook.ends_with("#componentdegraded"),
+        "{s}"
+    );
+    assert_eq!(s["channel"], "#alerts-tickets", "{s}");
+    assert_eq!(a["color"], "warning", "{s}");
+    assert_eq!(a["title"], "ComponentDegraded (ticket) on chat-api", "{s}");
+    let text = a["text"].as_str().unwrap_or_default();
+    for want in [
+        "*redis is degraded for chat-api*",
+        "service: chat-api",
+        "component: health_check_name=redis",
+        &format!("runbook: {runbook}"),
+    ] {
+        assert!(
+            text.contains(want),
+            "{want:?} not in the Slack text: {text}"
+        );
+    }
+
+    // Then the page, in the paging channel, red.
+    let page = "RedisDownPage";
+    wait_until("the page's notifications", Duration::from_secs(90), || {
+        count(&inbox, page, "alerts", "firing") >= 1 && count(&inbox, page, "slack", "firing") >= 1
+    });
+    let fired = Instant::now();
+    let s = slack(&inbox, page, "firing");
+    assert_eq!(s["channel"], "#alerts", "{s}");
+    assert_eq!(s["attachments"][0]["color"], "danger", "{s}");
+    assert_eq!(
+        s["attachments"][0]["title"], "RedisDownPage (page) on chat-api",
+        "{s}"
+    );
 
     // Still failing over five group intervals: nothing new to say, so nothing is sent.
     std::thread::sleep(Duration::from_secs(15));
-    assert_eq!(
-        count(&inbox, "alerts", "firing"),
-        1,
-        "re-sent before {repeat}"
-    );
-    assert_eq!(
-        count(&inbox, "slack", "firing"),
-        1,
-        "re-sent to Slack before {repeat}"
-    );
-    // The ticket fired in Prometheus too, and Alertmanager held it back.
+    for alert in [ticket, page] {
+        assert_eq!(
+            count(&inbox, alert, "alerts", "firing"),
+            1,
+            "{alert} re-sent before {repeat}"
+        );
+        assert_eq!(
+            count(&inbox, alert, "slack", "firing"),
+            1,
+            "{alert} re-sent to Slack before {repeat}"
+        );
+    }
+    // The later ticket fired in Prometheus too, and Alertmanager held it back.
     let ticket_firing = r#"ALERTS{alertname="RedisTicketWhilePaged",alertstate="firing"}"#;
     assert!(!query(prom, ticket_firing).is_empty(), "the ticket fired");
     let sent: Vec<String> = inbox
@@ -651,20 +724,26 @@ rules:
         "the page did not inhibit the ticket: {sent:?}"
     );
 
-    // Redis returns on the same port: the check recovers and the alert resolves.
+    // Redis returns on the same port: the check recovers and the page resolves, green.
     let _redis = RedisServer::start(port);
     wait_until(
         "the resolved notifications",
         Duration::from_secs(90),
-        || count(&inbox, "alerts", "resolved") >= 1 && count(&inbox, "slack", "resolved") >= 1,
+        || {
+            count(&inbox, page, "alerts", "resolved") >= 1
+                && count(&inbox, page, "slack", "resolved") >= 1
+        },
     );
-    assert_eq!(count(&inbox, "alerts", "firing"), 1);
+    assert_eq!(count(&inbox, page, "alerts", "firing"), 1);
+    let s = slack(&inbox, page, "resolved");
+    assert_eq!(s["attachments"][0]["color"], "good", "{s}");
     let got = inbox.lock().unwrap().clone();
-    let (_, v, when) = got
+    let (_, _, when) = got
         .iter()
-        .find(|(p, v, _)| p == "alerts" && v["status"] == "resolved")
+        .find(|(p, v, _)| {
+            p == "alerts" && v["status"] == "resolved" && v["commonLabels"]["alertname"] == page
+        })
         .unwrap();
-    assert_eq!(v["alerts"][0]["labels"]["alertname"], "ComponentUnhealthy");
     assert!(*when > fired);
     demo.stop();
 }

@@ -917,3 +917,110 @@ fn the_llm_clients_example_measures_both_clients() {
     assert!(nested.contains(&"chat gpt-4o-mini"), "{nested:?}");
     assert!(nested.contains(&"execute_tool lookup"), "{nested:?}");
 }
+
+/// Cost is attributed: a call made while serving a request (inside `ServerLayer`'s span)
+/// carries the route on its span and on the cost metric; an agent run's calls add up to
+/// the run's cost on its span and in `gen_ai.invoke_agent.cost`; voice calls are priced
+/// per character (and their audio counted) from the price table.
+#[test]
+fn cost_is_attributed_to_the_route_and_the_agent_run() {
+    use ferrotel::genai::TokenUsage;
+    let w = world();
+    let app = axum::Router::new()
+        .route(
+            "/ask/{id}",
+            axum::routing::get(|| async {
+                let genai = &world().genai;
+                let run = genai.agent_run("route-agent");
+                // gpt-4o: $2.50 and $10 per million input and output tokens.
+                run.llm_call("openai", "chat", "gpt-4o")
+                    .finish(TokenUsage::new(1_000, 500)); // $0.0075
+                run.llm_call("openai", "chat", "gpt-4o")
+                    .finish(TokenUsage::new(2_000, 0)); // $0.005
+                run.finish();
+                // tts-1-hd: $30 per million characters.
+                genai.llm_call("openai", "speech", "tts-1-hd").finish(
+                    TokenUsage::new(0, 0)
+                        .with_characters(1_000)
+                        .with_audio_seconds(60.0),
+                ); // $0.03
+                "ok"
+            }),
+        )
+        .layer(ferrotel::http::ServerLayer::new());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let req = http::Request::get("/ask/7")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        tower::ServiceExt::oneshot(app, req).await.unwrap().status()
+    });
+    assert_eq!(status, 200);
+    // A call outside any request has no route.
+    w.genai
+        .llm_call("openai", "chat", "gpt-4o")
+        .finish(TokenUsage::new(1_000, 0));
+
+    let s = scrape();
+    let route = ("http_route", "/ask/{id}");
+    let chat = s
+        .value(
+            "gen_ai_client_cost_total",
+            &[route, ("gen_ai_request_model", "gpt-4o")],
+        )
+        .unwrap();
+    assert!(close(chat, 0.0125), "{chat}");
+    let speech = s
+        .value(
+            "gen_ai_client_cost_total",
+            &[route, ("gen_ai_request_model", "tts-1-hd")],
+        )
+        .unwrap();
+    assert!(close(speech, 0.03), "{speech}");
+    assert_eq!(
+        s.value(
+            "gen_ai_client_audio_processed_seconds_total",
+            &[
+                ("gen_ai_operation_name", "speech"),
+                ("gen_ai_request_model", "tts-1-hd")
+            ]
+        ),
+        Some(60.0)
+    );
+    let agent = ("gen_ai_agent_name", "route-agent");
+    let run_cost = s
+        .value(
+            "gen_ai_invoke_agent_cost_sum",
+            &[agent, ("gen_ai_agent_outcome", "success")],
+        )
+        .unwrap();
+    assert!(close(run_cost, 0.0125), "{run_cost}");
+    assert_eq!(
+        s.value("gen_ai_invoke_agent_cost_count", &[agent]),
+        Some(1.0)
+    );
+
+    w.installed.receiver.wait_for("the route's spans", |r| {
+        r.spans()
+            .iter()
+            .any(|(_, s)| s.name == "invoke_agent route-agent")
+    });
+    let spans = w.installed.receiver.spans();
+    let (_, run_span) = spans
+        .iter()
+        .find(|(_, s)| s.name == "invoke_agent route-agent")
+        .unwrap();
+    let cost = attr(&run_span.attributes, "gen_ai.agent.cost").unwrap();
+    assert!(close(cost.parse().unwrap(), 0.0125), "{cost}");
+    let calls: Vec<_> = spans
+        .iter()
+        .filter(|(_, s)| s.name == "chat gpt-4o" && s.parent_span_id == run_span.span_id)
+        .collect();
+    assert_eq!(calls.len(), 2);
+    for (_, c) in calls {
+        assert_eq!(
+            attr(&c.attributes, "http.route").as_deref(),
+            Some("/ask/{id}")
+        );
+    }
+}

@@ -334,6 +334,29 @@ fn every_attribute_key_emitted_is_the_catalogues() {
         })
     });
 
+    // A call made while serving a request: its cost carries the route.
+    capture.in_scope(|| {
+        rt.block_on(async {
+            let served = genai.clone();
+            let app = axum::Router::new()
+                .route(
+                    "/ask",
+                    axum::routing::get(move || async move {
+                        served
+                            .llm_call("openai", "chat", "gpt-4o-mini")
+                            .finish(TokenUsage::new(10, 5));
+                        "ok"
+                    }),
+                )
+                .layer(ferrotel::http::ServerLayer::new());
+            let req = http::Request::get("/ask")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            let status = tower::ServiceExt::oneshot(app, req).await.unwrap().status();
+            assert_eq!(status, 200);
+        })
+    });
+
     let mut emitted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for p in capture.all_points() {
         emitted
@@ -362,4 +385,84 @@ fn every_attribute_key_emitted_is_the_catalogues() {
         differences.join("\n")
     );
     assert!(emitted.len() >= 14, "{:?}", emitted.keys());
+}
+
+/// Errors of distinct kinds from real sources — an I/O timeout, SQLite's "no rows", a
+/// refused connection through reqwest, a boxed error wrapping a permission error (as
+/// an `anyhow::Error` holds one), an application failure the code names — arrive as
+/// distinct `error.type` labels, each sorted into its `error.category` by the map; the
+/// application's own mapping moves its kind.
+#[test]
+fn error_kinds_arrive_as_distinct_labels_and_categories() {
+    use ferrotel::app_errors::CategoryMap;
+    let capture = ferrotel::testing::Capture::new();
+    let meter = capture.meter();
+    let errors = ErrorCounter::with_meter(&meter);
+    let mapped = ErrorCounter::with_meter(&meter)
+        .with_categories(CategoryMap::default().with("card_declined", Category::ExternalService));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    capture.in_scope(|| {
+        rt.block_on(async {
+            let timeout = std::io::Error::new(std::io::ErrorKind::TimedOut, "upstream");
+            assert_eq!(
+                errors.record_error("search", &timeout),
+                Category::ExternalService
+            );
+
+            let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+            let none = sqlx::query("SELECT 1 WHERE 0")
+                .fetch_one(&pool)
+                .await
+                .unwrap_err();
+            assert_eq!(errors.record_error("users", &none), Category::Database);
+
+            let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = dead.local_addr().unwrap();
+            drop(dead);
+            let refused = reqwest::get(format!("http://{addr}/")).await.unwrap_err();
+            assert_eq!(
+                errors.record_error("billing", &refused),
+                Category::ExternalService
+            );
+
+            let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(std::io::Error::other(
+                std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            ));
+            assert_eq!(errors.record_dyn("files", boxed.as_ref()), Category::Auth);
+
+            let declined = Failure::new("card_declined");
+            assert_eq!(
+                errors.record_error("checkout", &declined),
+                Category::Internal
+            );
+            assert_eq!(
+                mapped.record_error("checkout", &declined),
+                Category::ExternalService
+            );
+        })
+    });
+    let mut got: Vec<(String, String, String)> = capture
+        .points("app.errors")
+        .into_iter()
+        .map(|p| {
+            (
+                p.attributes["app.component"].clone(),
+                p.attributes["error.type"].clone(),
+                p.attributes["error.category"].clone(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want: Vec<(String, String, String)> = [
+        ("billing", "connection_refused", "external_service"),
+        ("checkout", "card_declined", "external_service"),
+        ("checkout", "card_declined", "internal"),
+        ("files", "permission_denied", "auth"),
+        ("search", "timed_out", "external_service"),
+        ("users", "row_not_found", "database"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(got, want);
 }
