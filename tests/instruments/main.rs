@@ -388,8 +388,8 @@ fn every_attribute_key_emitted_is_the_catalogues() {
 }
 
 /// Errors of distinct kinds from real sources — an I/O timeout, SQLite's "no rows", a
-/// refused connection through reqwest, a boxed error wrapping a permission error (as
-/// an `anyhow::Error` holds one), an application failure the code names — arrive as
+/// refused connection through reqwest, an `anyhow::Error` with context around a
+/// permission error, an application failure the code names — arrive as
 /// distinct `error.type` labels, each sorted into its `error.category` by the map; the
 /// application's own mapping moves its kind.
 #[test]
@@ -425,10 +425,12 @@ fn error_kinds_arrive_as_distinct_labels_and_categories() {
                 Category::ExternalService
             );
 
-            let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(std::io::Error::other(
-                std::io::Error::from(std::io::ErrorKind::PermissionDenied),
-            ));
-            assert_eq!(errors.record_dyn("files", boxed.as_ref()), Category::Auth);
+            // An anyhow::Error with context: named by the I/O error at its root.
+            let denied = anyhow::Error::new(std::io::Error::from(
+                std::io::ErrorKind::PermissionDenied,
+            ))
+            .context("reading the report");
+            assert_eq!(errors.record_dyn("files", denied.as_ref()), Category::Auth);
 
             let declined = Failure::new("card_declined");
             assert_eq!(
