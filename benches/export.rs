@@ -85,7 +85,11 @@ impl Receiver {
         let (grpc_addr, http_addr) = (grpc.local_addr().unwrap(), http.local_addr().unwrap());
         let svc = TraceServiceServer::new(count.clone());
         rt.spawn(async move {
+            // Flow-control windows that grow with the traffic, as the collector's gRPC
+            // server (grpc-go's BDP estimation) has: h2's fixed 64 KiB window would make
+            // every 100 KiB batch wait for window updates.
             tonic::transport::Server::builder()
+                .http2_adaptive_window(Some(true))
                 .add_service(svc)
                 .serve_with_incoming(tokio_stream_from(grpc))
                 .await
@@ -202,13 +206,17 @@ impl Producer {
                 }
             }
             Some(rate) => {
-                // Chunks of one millisecond's spans, each started on schedule.
+                // Chunks of one millisecond's spans, each started on schedule (late
+                // chunks catch up at once, so the rate holds on average).
                 let per_ms = (rate / 1000).max(1);
                 let mut ms = 0u64;
                 while start.elapsed() < end {
+                    // Sleep until due: a spinning producer would take the CPU the
+                    // export path needs (two cores here), which no service does.
                     let due = start + Duration::from_millis(ms);
-                    while Instant::now() < due {
-                        std::hint::spin_loop();
+                    let now = Instant::now();
+                    if due > now {
+                        std::thread::sleep(due - now);
                     }
                     for _ in 0..per_ms {
                         self.one(n);
@@ -233,9 +241,16 @@ fn ferrotel_side(
     transport: &str,
     via_tracing: bool,
 ) -> (Side, Arc<ferrotel::Telemetry>) {
-    let protocol = if transport == "grpc" { "grpc" } else { "http/protobuf" };
+    let protocol = if transport == "grpc" {
+        "grpc"
+    } else {
+        "http/protobuf"
+    };
+    // EXPORT_BENCH_CONCURRENT=1 compares one export at a time (the SDK's way).
+    let concurrent = std::env::var("EXPORT_BENCH_CONCURRENT").unwrap_or_else(|_| "2".into());
     let telemetry = ferrotel::init(
         ferrotel::Config::from_vars([
+            ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", concurrent.as_str()),
             ("OTEL_SERVICE_NAME", "export-bench"),
             ("OTEL_TRACES_EXPORTER", "otlp"),
             ("OTEL_METRICS_EXPORTER", "none"),
@@ -266,7 +281,9 @@ fn ferrotel_side(
 }
 
 fn sdk_side(endpoint: &str, transport: &str, rt: &tokio::runtime::Runtime) -> Side {
-    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+    use opentelemetry_otlp::{SpanExporter, WithExportConfig, WithHttpConfig};
+    // The SDK's default HTTP client: reqwest's blocking one (made outside the runtime).
+    let blocking = reqwest::blocking::Client::new();
     let _in_rt = rt.enter();
     let exporter = if transport == "grpc" {
         SpanExporter::builder()
@@ -277,6 +294,8 @@ fn sdk_side(endpoint: &str, transport: &str, rt: &tokio::runtime::Runtime) -> Si
     } else {
         SpanExporter::builder()
             .with_http()
+            .with_http_client(blocking)
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
             .with_endpoint(format!("{endpoint}/v1/traces"))
             .build()
             .unwrap()
@@ -311,7 +330,11 @@ fn measure(name: &str, side: &Side, receiver: &Receiver) -> Row {
     let took = t.elapsed().as_secs_f64();
     (side.flush)();
     let delivered = receiver.settled() - before;
-    let row_tight = (made as f64 / took, delivered as f64 / took, 1.0 - delivered as f64 / made as f64);
+    let row_tight = (
+        made as f64 / took,
+        delivered as f64 / took,
+        1.0 - delivered as f64 / made as f64,
+    );
 
     let before = receiver.settled();
     let sent_at_50k = side.producer.run(5.0, Some(50_000));
@@ -324,6 +347,7 @@ fn measure(name: &str, side: &Side, receiver: &Receiver) -> Row {
         let sent = side.producer.run(3.0, Some(rate));
         (side.flush)();
         let got = receiver.settled() - before;
+        eprintln!("  {name} at {rate}/s: sent {sent}, delivered {got}");
         // The producer may not keep up with the rate asked: it must have made at least
         // 95 % of it for the rate to count.
         if got < sent || (sent as f64) < 0.95 * 3.0 * rate as f64 {
@@ -357,13 +381,28 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    if std::env::var_os("EXPORT_BENCH_DEBUG").is_some() {
+        // The SDK's own diagnostics, on the console.
+        tracing::subscriber::set_global_default(
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    "opentelemetry=debug,opentelemetry_sdk=debug,opentelemetry_otlp=debug",
+                )
+                .finish(),
+        )
+        .unwrap();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let mut rows = Vec::new();
+    let only = std::env::var("EXPORT_BENCH_ONLY").ok();
     for transport in ["grpc", "http"] {
+        if only.as_deref().is_some_and(|o| o != transport) {
+            continue;
+        }
         let receiver = Receiver::start();
         let endpoint = receiver.endpoint(transport);
         let sdk = sdk_side(&endpoint, transport, &rt);
@@ -372,7 +411,11 @@ fn main() {
         rows.push(measure(&format!("ferrotel, {transport}"), &side, &receiver));
         let _ = telemetry.shutdown();
         let (side, telemetry) = ferrotel_side(&endpoint, transport, true);
-        rows.push(measure(&format!("ferrotel via `tracing`, {transport}"), &side, &receiver));
+        rows.push(measure(
+            &format!("ferrotel via `tracing`, {transport}"),
+            &side,
+            &receiver,
+        ));
         let _ = telemetry.shutdown();
     }
     println!("| pipeline, transport | produced (tight loop) | delivered | dropped | dropped at 50k spans/s (5 s) | highest paced rate with 0 dropped |");
@@ -386,7 +429,11 @@ fn main() {
             r.dropped_tight * 100.0,
             r.dropped_at_50k,
             r.sent_at_50k,
-            r.max_clean.map_or("none of the ladder".to_string(), |m| format!("{}k/s", m / 1000)),
+            r.max_clean
+                .map_or("none of the ladder".to_string(), |m| format!(
+                    "{}k/s",
+                    m / 1000
+                )),
         );
     }
 }

@@ -107,6 +107,10 @@ pub const OTEL_BSP_EXPORT_TIMEOUT: &str = "OTEL_BSP_EXPORT_TIMEOUT";
 pub const OTEL_BSP_MAX_QUEUE_SIZE: &str = "OTEL_BSP_MAX_QUEUE_SIZE";
 /// Span batch: most spans in one export.
 pub const OTEL_BSP_MAX_EXPORT_BATCH_SIZE: &str = "OTEL_BSP_MAX_EXPORT_BATCH_SIZE";
+/// Span exports in flight at once (default 2; the Rust SDK's name for it).
+pub const OTEL_BSP_MAX_CONCURRENT_EXPORTS: &str = "OTEL_BSP_MAX_CONCURRENT_EXPORTS";
+/// ferrotel: log exports in flight at once (default 2).
+pub const FERROTEL_BLRP_MAX_CONCURRENT_EXPORTS: &str = "FERROTEL_BLRP_MAX_CONCURRENT_EXPORTS";
 /// Span batch: queue capacity in bytes; spans beyond it are dropped and counted.
 pub const FERROTEL_BSP_MAX_QUEUE_BYTES: &str = "FERROTEL_BSP_MAX_QUEUE_BYTES";
 /// Log batch: queue capacity in bytes; records beyond it are dropped and counted.
@@ -249,6 +253,8 @@ pub const ALL: &[&str] = &[
     OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
     OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT,
     OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+    OTEL_BSP_MAX_CONCURRENT_EXPORTS,
+    FERROTEL_BLRP_MAX_CONCURRENT_EXPORTS,
     OTEL_BLRP_SCHEDULE_DELAY,
     OTEL_BLRP_EXPORT_TIMEOUT,
     OTEL_BLRP_MAX_QUEUE_SIZE,

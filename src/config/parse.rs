@@ -174,7 +174,11 @@ pub(crate) struct BatchVars {
     pub(crate) bytes: &'static str,
     /// The signal's own value length limit, which wins over the general one.
     pub(crate) value_length: &'static str,
+    pub(crate) concurrent: &'static str,
 }
+
+/// Most exports a queue keeps in flight.
+const MAX_CONCURRENT_EXPORTS: usize = 16;
 
 pub(crate) fn parse_batch(
     vars: &Vars,
@@ -188,6 +192,7 @@ pub(crate) fn parse_batch(
         batch,
         bytes,
         value_length,
+        concurrent,
     } = names;
     let value_chars = match vars.count(value_length)? {
         Some(n) => Some(n),
@@ -200,7 +205,17 @@ pub(crate) fn parse_batch(
         max_export_batch_size: vars.count(batch)?.unwrap_or(default.max_export_batch_size),
         max_queue_bytes: vars.count(bytes)?.unwrap_or(default.max_queue_bytes),
         max_value_chars: value_chars.unwrap_or(default.max_value_chars),
+        max_concurrent_exports: vars
+            .count(concurrent)?
+            .unwrap_or(default.max_concurrent_exports),
     };
+    if !(1..=MAX_CONCURRENT_EXPORTS).contains(&s.max_concurrent_exports) {
+        return Err(invalid(
+            concurrent,
+            vars.get(concurrent).unwrap_or_default(),
+            "a number of exports in flight from 1 to 16",
+        ));
+    }
     for (var, n) in [(queue, s.max_queue_size), (batch, s.max_export_batch_size)] {
         if n > MAX_QUEUE_ITEMS {
             return Err(invalid(var, vars.get(var).unwrap_or_default(), QUEUE_RULE));

@@ -333,6 +333,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             batch: env::OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
             bytes: env::FERROTEL_BSP_MAX_QUEUE_BYTES,
             value_length: env::OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+            concurrent: env::OTEL_BSP_MAX_CONCURRENT_EXPORTS,
         },
     )?;
     let log_batch = parse::parse_batch(
@@ -345,6 +346,7 @@ pub(crate) fn resolve(vars: &Vars, code: &Code) -> Result<Resolved, Error> {
             batch: env::OTEL_BLRP_MAX_EXPORT_BATCH_SIZE,
             bytes: env::FERROTEL_BLRP_MAX_QUEUE_BYTES,
             value_length: env::OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+            concurrent: env::FERROTEL_BLRP_MAX_CONCURRENT_EXPORTS,
         },
     )?;
     let mut prometheus_host = vars

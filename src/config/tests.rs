@@ -224,6 +224,8 @@ fn every_bad_value_names_its_variable() {
         ),
         ("FERROTEL_GENAI_TENANT_LIMIT", "lots", "whole number"),
         ("FERROTEL_ERROR_CATEGORIES", "card=weird", "KIND=CATEGORY"),
+        ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", "0", "greater than 0"),
+        ("FERROTEL_BLRP_MAX_CONCURRENT_EXPORTS", "17", "from 1 to 16"),
     ];
     for (var, value, allowed) in cases {
         let msg = err(&[(var, value)]);

@@ -165,6 +165,10 @@ pub struct BatchSettings {
     /// Longest string attribute value (and log body), in characters; longer ones are cut
     /// before they are queued. Default 4096.
     pub max_value_chars: usize,
+    /// Exports in flight at once. While one waits for the collector's answer the next
+    /// batch is already on its way, so a slow round trip does not fill the queue.
+    /// Default 2; 1 exports one batch at a time, as the SDK's batch processors do.
+    pub max_concurrent_exports: usize,
 }
 
 impl BatchSettings {
@@ -175,6 +179,7 @@ impl BatchSettings {
         max_export_batch_size: 512,
         max_queue_bytes: 16 << 20,
         max_value_chars: 4096,
+        max_concurrent_exports: 2,
     };
     pub(crate) const LOGS: BatchSettings = BatchSettings {
         schedule_delay: Duration::from_millis(1000),
@@ -183,6 +188,7 @@ impl BatchSettings {
         max_export_batch_size: 512,
         max_queue_bytes: 16 << 20,
         max_value_chars: 4096,
+        max_concurrent_exports: 2,
     };
 }
 

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc as std_mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use opentelemetry::logs::Severity;
 use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
@@ -372,6 +373,10 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
             result
         }
     };
+    // Exports in flight: while one waits for the collector's answer, the next batch is
+    // already on its way (at most `max_concurrent_exports`).
+    let mut inflight = FuturesUnordered::new();
+    let max_inflight = settings.max_concurrent_exports.max(1);
     loop {
         tokio::select! {
             biased;
@@ -381,7 +386,14 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                     Some(Control::Shutdown(deadline, reply)) => (deadline, Some((true, reply))),
                     None => (Instant::now() + settings.export_timeout, None),
                 };
+                // What is in flight was queued before the flush: it counts in its answer.
+
                 let mut result = Ok(());
+                while let Some(r) = inflight.next().await {
+                    if let Err(e) = r {
+                        result = Err(e);
+                    }
+                }
                 loop {
                     while buf.len() < settings.max_export_batch_size {
                         match rx.try_recv() {
@@ -419,6 +431,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                     None => return,
                 }
             }
+            Some(_) = inflight.next(), if !inflight.is_empty() => {}
             item = rx.recv() => match item {
                 Some((item, bytes)) => {
                     buf.push(item);
@@ -426,16 +439,25 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                     if buf.len() >= settings.max_export_batch_size {
                         let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
                         let bytes = std::mem::take(&mut buf_bytes);
-                        let _ = export(batch, bytes, settings.export_timeout).await;
+                        if inflight.len() >= max_inflight {
+                            inflight.next().await;
+                        }
+                        inflight.push(export(batch, bytes, settings.export_timeout));
                     }
                 }
-                None => return,
+                None => {
+                    while inflight.next().await.is_some() {}
+                    return;
+                }
             },
             _ = tick.tick() => {
                 if !buf.is_empty() {
                     let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
                     let bytes = std::mem::take(&mut buf_bytes);
-                    let _ = export(batch, bytes, settings.export_timeout).await;
+                    if inflight.len() >= max_inflight {
+                        inflight.next().await;
+                    }
+                    inflight.push(export(batch, bytes, settings.export_timeout));
                 }
             }
         }
@@ -483,5 +505,93 @@ impl LogProcessor for LogBatcher {
 
     fn event_enabled(&self, _level: Severity, _target: &str, _name: Option<&str>) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A sink whose exports wait until released, counting how many wait at once.
+    struct Slow {
+        now: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+        release: Arc<tokio::sync::Semaphore>,
+    }
+
+    impl Sink<SpanData> for Slow {
+        async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+            let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(n, Ordering::SeqCst);
+            let _permit = self.release.acquire().await;
+            self.now.fetch_sub(1, Ordering::SeqCst);
+            Ok(())
+        }
+        fn shutdown(&self, _timeout: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    fn span() -> SpanData {
+        use opentelemetry::trace::{SpanContext, SpanKind, Status};
+        SpanData {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: opentelemetry::trace::SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Internal,
+            name: "s".into(),
+            start_time: std::time::SystemTime::now(),
+            end_time: std::time::SystemTime::now(),
+            attributes: Vec::new(),
+            dropped_attributes_count: 0,
+            events: Default::default(),
+            links: Default::default(),
+            status: Status::Unset,
+            instrumentation_scope: InstrumentationScope::builder("t").build(),
+        }
+    }
+
+    /// Full batches go out while earlier ones still wait for their answer, up to the
+    /// limit; a flush waits for those in flight too.
+    fn in_flight_at_once(limit: usize) -> usize {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (now, most) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
+        let release = Arc::new(tokio::sync::Semaphore::new(0));
+        let sink = Slow {
+            now,
+            most: most.clone(),
+            release: release.clone(),
+        };
+        let settings = BatchSettings {
+            max_export_batch_size: 2,
+            max_queue_size: 64,
+            max_concurrent_exports: limit,
+            ..BatchSettings::SPANS
+        };
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::default();
+        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "t");
+        let meters = SignalMeters::new(&meter, crate::Signal::Traces, "t", 0);
+        let batcher = Batcher::start(rt.handle(), sink, settings, meters);
+        for _ in 0..12 {
+            batcher.push(span());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let seen = most.load(Ordering::SeqCst);
+        release.add_permits(100);
+        batcher.flush().unwrap();
+        assert_eq!(batcher.stats().exported.load(Ordering::Relaxed), 12);
+        seen
+    }
+
+    #[test]
+    fn exports_overlap_up_to_the_limit() {
+        assert_eq!(in_flight_at_once(1), 1);
+        assert_eq!(in_flight_at_once(2), 2);
+        assert_eq!(in_flight_at_once(4), 4);
     }
 }

@@ -426,10 +426,9 @@ fn error_kinds_arrive_as_distinct_labels_and_categories() {
             );
 
             // An anyhow::Error with context: named by the I/O error at its root.
-            let denied = anyhow::Error::new(std::io::Error::from(
-                std::io::ErrorKind::PermissionDenied,
-            ))
-            .context("reading the report");
+            let denied =
+                anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::PermissionDenied))
+                    .context("reading the report");
             assert_eq!(errors.record_dyn("files", denied.as_ref()), Category::Auth);
 
             let declined = Failure::new("card_declined");

@@ -129,6 +129,16 @@ fn self_monitoring_counts_exported_spans_and_logs() {
 
 #[test]
 fn a_full_queue_drops_and_counts_without_blocking() {
+    full_queue(None);
+}
+
+/// With one export at a time (as the SDK's processors), one fewer batch is held back.
+#[test]
+fn one_export_at_a_time_holds_back_one_batch() {
+    full_queue(Some("1"));
+}
+
+fn full_queue(concurrent: Option<&str>) {
     let hole = black_hole();
     let telemetry = ferrotel::init(
         crate::config(&[
@@ -141,6 +151,7 @@ fn a_full_queue_drops_and_counts_without_blocking() {
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "2"),
             ("OTEL_BSP_EXPORT_TIMEOUT", "600000"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "600000"),
+            ("OTEL_BSP_MAX_CONCURRENT_EXPORTS", concurrent.unwrap_or("2")),
         ])
         .with_shutdown_timeout(std::time::Duration::from_millis(500)),
     )
@@ -151,9 +162,11 @@ fn a_full_queue_drops_and_counts_without_blocking() {
             let _e = span.enter();
         }
     });
-    // At most one batch in flight plus a full queue can be held back; the rest were dropped.
+    // At most the batches in flight (OTEL_BSP_MAX_CONCURRENT_EXPORTS, default 2), one
+    // batch waiting for a slot and a full queue can be held back; the rest were dropped.
+    let in_flight: u64 = concurrent.map_or(2, |c| c.parse().unwrap());
     let dropped = telemetry.undelivered().spans;
-    assert!(dropped >= 200 - 2 - 4, "dropped {dropped}");
+    assert!(dropped >= 200 - in_flight * 2 - 2 - 4, "dropped {dropped}");
     let s = scrape(telemetry.prometheus_addr().unwrap());
     assert_eq!(
         s.value(

@@ -73,13 +73,14 @@ async fn keeps_serving_and_shuts_down(endpoint: String, protocol: &str, expect_o
     if expect_ok {
         flushed.expect("a healthy collector takes the flush");
     } else {
-        // One deadline for the whole flush: every signal still waiting is cut at it.
+        // One deadline for the whole flush: every signal still waiting is cut at it; a
+        // signal whose exports (in flight or flushed) already failed says why.
         let err = flushed.expect_err("an unreachable collector fails the flush");
         assert!(!err.failures.is_empty(), "{err}");
         for failure in &err.failures {
-            assert_eq!(
-                failure.reason,
-                format!("timed out after {TIMEOUT:?}"),
+            assert!(
+                failure.reason == format!("timed out after {TIMEOUT:?}")
+                    || failure.reason.contains("Connection refused"),
                 "{err}"
             );
         }
