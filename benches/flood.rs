@@ -133,7 +133,7 @@ fn main() {
             "`Cache`, a distinct cache name each",
             &["cache_"],
             Box::new(|i| {
-                let _ = Cache::new(format!("cache-{i}"))
+                Cache::new(format!("cache-{i}"))
                     .with_meter(&meter)
                     .start("get")
                     .hit();
