@@ -126,11 +126,10 @@ impl ErrorCounter {
     fn category_of(&self, error_type: &str) -> Category {
         match &self.categories {
             Some(map) => map.category(error_type),
+            // Unbound only before `init`: the pipeline's settings are the defaults then.
             None => match self.bound.get() {
                 Some(b) => b.settings.error_categories.category(error_type),
-                None => crate::instrument::global_settings()
-                    .error_categories
-                    .category(error_type),
+                None => CategoryMap::defaults().category(error_type),
             },
         }
     }

@@ -165,6 +165,12 @@ impl Default for CategoryMap {
 }
 
 impl CategoryMap {
+    /// The defaults, built once.
+    pub(crate) fn defaults() -> &'static CategoryMap {
+        static DEFAULTS: std::sync::OnceLock<CategoryMap> = std::sync::OnceLock::new();
+        DEFAULTS.get_or_init(CategoryMap::default)
+    }
+
     /// No kinds at all: everything is `internal` until mapped.
     pub fn empty() -> Self {
         CategoryMap {
@@ -287,7 +293,7 @@ fn kind_of(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str
                 return Some(inner);
             }
         }
-        return Some(Cow::Owned(snake_case(&format!("{:?}", e.kind()))));
+        return Some(io_kind(e));
     }
     #[cfg(feature = "_sqlx")]
     if let Some(e) = error.downcast_ref::<sqlx::Error>() {
@@ -333,6 +339,11 @@ fn kind_of(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str
     None
 }
 
+/// An I/O error's kind as `error.type` spells it: `connection_refused`, `timed_out`.
+fn io_kind(e: &std::io::Error) -> Cow<'static, str> {
+    Cow::Owned(snake_case(&format!("{:?}", e.kind())))
+}
+
 /// The kind of the first I/O error among `error`'s sources (its root cause, when the
 /// error wraps one), as `error.type` spells it.
 #[cfg(feature = "reqwest")]
@@ -340,7 +351,7 @@ fn io_source(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, s
     let mut source = error.source();
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(Cow::Owned(snake_case(&format!("{:?}", io.kind()))));
+            return Some(io_kind(io));
         }
         source = s.source();
     }

@@ -388,16 +388,16 @@ impl DiskCheck {
         } else {
             free as f64 * 100.0 / total as f64
         };
-        let msg = |what: &str, limit: f64| {
+        let msg = |limit: f64| {
             format!(
-                "{}: {pct:.1} % free ({free} of {total} bytes), {what} {limit} %",
+                "{}: {pct:.1} % free ({free} of {total} bytes), under {limit} %",
                 self.path.display()
             )
         };
         let outcome = if pct < self.unhealthy_below {
-            Outcome::unhealthy(msg("under", self.unhealthy_below))
+            Outcome::unhealthy(msg(self.unhealthy_below))
         } else if pct < self.degraded_below {
-            Outcome::degraded(msg("under", self.degraded_below))
+            Outcome::degraded(msg(self.degraded_below))
         } else {
             Outcome::healthy()
         };

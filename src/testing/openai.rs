@@ -161,19 +161,10 @@ async fn completions(
     body: Bytes,
 ) -> Response {
     let n = count.fetch_add(1, Ordering::Relaxed) + 1;
-    let header = |k: &str| {
-        headers
-            .get(k)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let latency = header("x-mock-latency-ms")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_millis)
-        .unwrap_or_default();
-    if let Some(code) = header("x-mock-status").and_then(|v| v.parse::<u16>().ok()) {
+    let (latency, status) = faults(&headers);
+    if let Some(status) = status {
         tokio::time::sleep(latency).await;
-        return error(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        return error(status);
     }
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return error(StatusCode::BAD_REQUEST);
@@ -273,16 +264,25 @@ async fn speech(headers: HeaderMap, body: Bytes) -> Response {
     ([(axum::http::header::CONTENT_TYPE, "audio/mpeg")], bytes).into_response()
 }
 
-/// The `x-mock-latency-ms` wait and the `x-mock-status` error, for the voice endpoints.
-async fn mock_fault(headers: &HeaderMap) -> Option<Response> {
+/// The faults a request asks for: `x-mock-latency-ms` (the wait before answering) and
+/// `x-mock-status` (the error to answer with).
+fn faults(headers: &HeaderMap) -> (Duration, Option<StatusCode>) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ms) = header("x-mock-latency-ms").and_then(|v| v.parse::<u64>().ok()) {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-    }
-    let code = header("x-mock-status").and_then(|v| v.parse::<u16>().ok())?;
-    Some(error(
-        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-    ))
+    let latency = header("x-mock-latency-ms")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or_default();
+    let status = header("x-mock-status")
+        .and_then(|v| v.parse::<u16>().ok())
+        .map(|code| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    (latency, status)
+}
+
+/// The voice endpoints' faults: the wait, then the error if one was asked for.
+async fn mock_fault(headers: &HeaderMap) -> Option<Response> {
+    let (latency, status) = faults(headers);
+    tokio::time::sleep(latency).await;
+    status.map(error)
 }
 
 /// `GET /v1/models`: the model list for [`MockOpenAi::API_KEY`], else OpenAI's 401.
