@@ -12,9 +12,8 @@
 use std::sync::Arc;
 
 use opentelemetry::metrics::{Counter, Meter};
-use opentelemetry::trace::Status;
+use opentelemetry::trace::{Status, TraceContextExt};
 use opentelemetry::KeyValue;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::failure::{error_type, error_type_dyn};
 use crate::instrument::Bound;
@@ -165,7 +164,9 @@ impl ErrorCounter {
                 ],
             );
         }
-        let span = tracing::Span::current();
+        // The current `tracing` span's OpenTelemetry span, or the served request's.
+        let cx = opentelemetry::Context::current();
+        let span = cx.span();
         span.add_event(
             "exception",
             vec![

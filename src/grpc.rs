@@ -33,6 +33,7 @@
 //! [`ServerLayer::with_methods`], so a scanner calling random paths (rejected by an
 //! interceptor before routing, say) cannot grow the series.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -40,13 +41,14 @@ use std::time::Instant;
 
 use http::{HeaderMap, Request, Response};
 use opentelemetry::metrics::{Histogram, Meter};
-use opentelemetry::trace::TraceContextExt;
+use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::SdkTracer;
 use tonic::Code;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::instrument::labels::{self, Admitted};
 use crate::instrument::Bound;
+use crate::middleware::span::{self, Spans};
 use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::{catalog, names};
 
@@ -120,9 +122,10 @@ impl Methods {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Shared {
     side: Side,
+    spans: Spans,
     duration: Arc<Bound<Histogram<f64>>>,
     /// Client side: the `server.address` label when the request URI has no host.
     server_address: Option<String>,
@@ -140,20 +143,23 @@ impl Shared {
             move |m: &Meter| spec.f64_histogram(m, crate::http::DURATION_BUCKETS.to_vec());
         Arc::new(Shared {
             side,
+            spans: Spans::Global,
             duration: Arc::new(Bound::new("grpc", meter, duration)),
             server_address: None,
             methods: Arc::new(Methods::Budget(Admitted::new(labels::OTHER), METHOD_LIMIT)),
         })
     }
 
+    /// The same layer with `change` applied to its settings.
+    fn with(&self, change: impl FnOnce(&mut Shared)) -> Arc<Shared> {
+        let mut shared = self.clone();
+        change(&mut shared);
+        Arc::new(shared)
+    }
+
     /// The same layer with `methods` deciding the `rpc.method` labels.
     fn with_methods(&self, methods: Methods) -> Arc<Shared> {
-        Arc::new(Shared {
-            side: self.side,
-            duration: self.duration.clone(),
-            server_address: self.server_address.clone(),
-            methods: Arc::new(methods),
-        })
+        self.with(|s| s.methods = Arc::new(methods))
     }
 }
 
@@ -167,7 +173,8 @@ pub struct Measurement {
     server_address: Option<String>,
     status: Option<Code>,
     failure: Option<&'static str>,
-    span: tracing::Span,
+    /// The call's context: its span, ended with the measurement.
+    cx: opentelemetry::Context,
 }
 
 impl Measurement {
@@ -220,7 +227,6 @@ impl Drop for Measurement {
         if let Some(addr) = &self.server_address {
             attrs.push(KeyValue::new(names::SERVER_ADDRESS, addr.clone()));
         }
-        self.span.record("rpc.response.status_code", status);
         let error = match self.failure {
             Some(e) => Some(e),
             None if is_error(self.shared.side, code) || self.status.is_none() => Some(status),
@@ -228,9 +234,12 @@ impl Drop for Measurement {
         };
         if let Some(e) = error {
             attrs.push(KeyValue::new(names::ERROR_TYPE, e));
-            self.span.record("error.type", e);
-            self.span.record("otel.status_code", "error");
         }
+        let mut ended = vec![KeyValue::new(names::RPC_RESPONSE_STATUS_CODE, status)];
+        if let Some(e) = error {
+            ended.push(KeyValue::new(names::ERROR_TYPE, e));
+        }
+        span::end(&self.cx, ended, error.is_some());
         if let Some(b) = self.shared.duration.get() {
             b.instruments
                 .record(self.start.elapsed().as_secs_f64(), &attrs);
@@ -272,6 +281,16 @@ macro_rules! call_layer {
             pub fn with_meter(meter: &Meter) -> Self {
                 $name {
                     shared: Shared::new(Some(meter), $side),
+                }
+            }
+
+            /// Starts spans with `tracer` instead of the tracer of the pipeline `init`
+            /// installed globally (for a pipeline built with `without_global_subscriber`).
+            #[doc = concat!("\n```\nuse ferrotel::opentelemetry::trace::TracerProvider as _;\nlet provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();\nlet layer = ", $example, ".with_tracer(provider.tracer(\"ferrotel\"));\n```")]
+            #[must_use]
+            pub fn with_tracer(self, tracer: SdkTracer) -> Self {
+                $name {
+                    shared: self.shared.with(|s| s.spans = Spans::To(tracer)),
                 }
             }
 
@@ -338,13 +357,9 @@ impl ClientLayer {
     /// ```
     #[must_use]
     pub fn with_server_address(self, host: impl Into<String>) -> Self {
+        let host = host.into();
         ClientLayer {
-            shared: Arc::new(Shared {
-                side: Side::Client,
-                duration: self.shared.duration.clone(),
-                server_address: Some(host.into()),
-                methods: self.shared.methods.clone(),
-            }),
+            shared: self.shared.with(|s| s.server_address = Some(host)),
         }
     }
 }
@@ -371,37 +386,39 @@ where
     fn call(&mut self, mut req: Request<ReqB>) -> Self::Future {
         let method = method_of(&req);
         let side = self.shared.side;
-        // Only what is recorded later is a `tracing` field; the request's attributes go
-        // onto the OpenTelemetry span once the sampler has kept it (as for HTTP).
-        let span = tracing::info_span!(
-            target: "ferrotel::grpc",
-            "gRPC call",
-            otel.name = %method,
-            otel.kind = if side == Side::Server { "server" } else { "client" },
-            otel.status_code = tracing::field::Empty,
-            rpc.response.status_code = tracing::field::Empty,
-            error.type = tracing::field::Empty,
-        );
-        let server_address = match side {
+        let (kind, parent, server_address) = match side {
             Side::Server => {
-                let parent = crate::propagation::extract(req.headers());
-                if parent.span().span_context().is_valid() {
-                    let _ = span.set_parent(parent);
-                }
-                None
+                // An incoming traceparent, else whatever surrounds the layer.
+                let remote = crate::propagation::extract(req.headers());
+                let parent = if remote.span().span_context().is_valid() {
+                    remote
+                } else {
+                    opentelemetry::Context::current()
+                };
+                (SpanKind::Server, parent, None)
             }
-            Side::Client => req
-                .uri()
-                .host()
-                .map(str::to_string)
-                .or_else(|| self.shared.server_address.clone()),
+            Side::Client => {
+                let address = req
+                    .uri()
+                    .host()
+                    .map(str::to_string)
+                    .or_else(|| self.shared.server_address.clone());
+                (SpanKind::Client, opentelemetry::Context::current(), address)
+            }
         };
-        // Starts the span: the sampler decides here.
-        let cx = span.context();
-        if cx.span().span_context().is_sampled() {
-            span.set_attribute(names::RPC_SYSTEM_NAME, "grpc");
-            span.set_attribute(names::RPC_METHOD, method.clone());
-        }
+        // The sampler decides here; the attributes are built only for a span it keeps.
+        let cx = self.shared.spans.start(
+            Cow::Owned(method.clone()),
+            kind,
+            parent,
+            span::Request::default(),
+            || {
+                vec![
+                    KeyValue::new(names::RPC_SYSTEM_NAME, "grpc"),
+                    KeyValue::new(names::RPC_METHOD, method.clone()),
+                ]
+            },
+        );
         if side == Side::Client {
             crate::propagation::inject_context(&cx, req.headers_mut());
         }
@@ -412,13 +429,13 @@ where
             server_address,
             status: None,
             failure: None,
-            span: span.clone(),
+            cx: cx.clone(),
         };
         let inner = {
-            let _entered = span.enter();
+            let _attached = cx.clone().attach();
             self.inner.call(req)
         };
-        ResponseFuture::new(inner, span, Some(measure))
+        ResponseFuture::new(inner, Some(cx), Some(measure))
     }
 }
 

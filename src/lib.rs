@@ -88,6 +88,8 @@ pub use error::{Error, ShutdownError, ShutdownFailure, Undelivered};
 #[doc(inline)]
 pub use instrument::InstrumentSettings;
 #[doc(inline)]
+pub use middleware::span::server_context;
+#[doc(inline)]
 pub use pipeline::{init, init_with_layers, BoxedLayer, Telemetry};
 #[doc(inline)]
 pub use signal::Signal;

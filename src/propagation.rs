@@ -27,15 +27,16 @@ pub fn extract(headers: &HeaderMap) -> Context {
     opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)))
 }
 
-/// Writes the current span's context (`traceparent`, `baggage`) into `headers`, for an
-/// outgoing request.
+/// Writes the current context (`traceparent`, `baggage`) into `headers`, for an outgoing
+/// request: the current `tracing` span's (the bridge makes it current when it is
+/// entered), else the served request's server span.
 ///
 /// ```
 /// let mut headers = http::HeaderMap::new();
 /// ferrotel::propagation::inject(&mut headers);
 /// ```
 pub fn inject(headers: &mut HeaderMap) {
-    inject_context(&tracing_context(), headers);
+    inject_context(&Context::current(), headers);
 }
 
 /// Writes `cx` into `headers`.
@@ -43,12 +44,6 @@ pub fn inject_context(cx: &Context, headers: &mut HeaderMap) {
     opentelemetry::global::get_text_map_propagator(|p| {
         p.inject_context(cx, &mut HeaderInjector(headers))
     });
-}
-
-/// The OpenTelemetry context of the current `tracing` span.
-pub(crate) fn tracing_context() -> Context {
-    use tracing_opentelemetry::OpenTelemetrySpanExt;
-    tracing::Span::current().context()
 }
 
 /// The SDK's limits on an incoming `baggage` header (W3C Baggage).

@@ -86,11 +86,11 @@ impl LlmCall {
         start: Instant,
         span: tracing::Span,
     ) -> LlmCall {
-        let route = crate::http::route::current();
+        let route = crate::middleware::span::current_route();
         if let Some(r) = &route {
             span.set_attribute(names::HTTP_ROUTE, r.clone());
         }
-        let route = route.map(|r| genai.route_label(&r));
+        let route = route.map(|r| genai.route_label(r.as_str()));
         LlmCall(Guard::new(CallOp {
             genai,
             span,

@@ -1,17 +1,20 @@
 //! [`ServerLayer`], the service it produces and the [`Measurement`] of one request.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use http::{Method, Request, Response, Version};
+use http::{Request, Response, Version};
 use opentelemetry::metrics::Meter;
-use opentelemetry::trace::TraceContextExt;
+use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::KeyValue;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use opentelemetry_sdk::trace::SdkTracer;
 
 use super::metrics::ServerInstruments;
+use super::route::{self, method_label};
 use crate::instrument::Bound;
+use crate::middleware::span::{self, Spans};
 use crate::middleware::{Measure, ResponseBody, ResponseFuture};
 use crate::names;
 
@@ -42,12 +45,13 @@ pub struct ServerLayer {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Shared {
     instruments: Arc<Bound<ServerInstruments>>,
     excluded: Vec<String>,
     /// Longest raw `url.path` put on spans, in characters; 0 (the default) puts none.
     raw_path_max: usize,
+    spans: Spans,
 }
 
 impl Default for ServerLayer {
@@ -77,8 +81,42 @@ impl ServerLayer {
                 instruments: Arc::new(Bound::new("http server", meter, ServerInstruments::new)),
                 excluded: ADMIN_PATHS.iter().map(|p| p.to_string()).collect(),
                 raw_path_max: 0,
+                spans: Spans::Global,
             }),
         }
+    }
+
+    /// The same layer with `change` applied to its settings.
+    fn with(self, change: impl FnOnce(&mut Shared)) -> Self {
+        let mut shared = (*self.shared).clone();
+        change(&mut shared);
+        ServerLayer {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// Starts server spans with `tracer` instead of the tracer of the pipeline `init`
+    /// installed globally: for a pipeline built with `without_global_subscriber`, pass
+    /// its tracer beside its meter.
+    ///
+    /// ```
+    /// use ferrotel::opentelemetry::trace::TracerProvider as _;
+    ///
+    /// let telemetry = ferrotel::init(
+    ///     ferrotel::Config::from_vars([("OTEL_TRACES_EXPORTER", "console")])
+    ///         .unwrap()
+    ///         .without_global_subscriber(),
+    /// )
+    /// .unwrap();
+    /// let mut layer = ferrotel::http::ServerLayer::with_meter(&telemetry.meter("ferrotel"));
+    /// if let Some(provider) = telemetry.tracer_provider() {
+    ///     layer = layer.with_tracer(provider.tracer("ferrotel"));
+    /// }
+    /// # telemetry.shutdown().unwrap();
+    /// ```
+    #[must_use]
+    pub fn with_tracer(self, tracer: SdkTracer) -> Self {
+        self.with(|s| s.spans = Spans::To(tracer))
     }
 
     /// Paths whose requests record nothing. Replaces the default, which is the admin
@@ -88,13 +126,8 @@ impl ServerLayer {
         I: IntoIterator<Item = P>,
         P: Into<String>,
     {
-        ServerLayer {
-            shared: Arc::new(Shared {
-                instruments: self.shared.instruments.clone(),
-                excluded: paths.into_iter().map(Into::into).collect(),
-                raw_path_max: self.shared.raw_path_max,
-            }),
-        }
+        let excluded = paths.into_iter().map(Into::into).collect();
+        self.with(|s| s.excluded = excluded)
     }
 
     /// Also puts the raw request path on server spans as `url.path`, cut to `max_chars`
@@ -106,13 +139,7 @@ impl ServerLayer {
     /// ```
     #[must_use]
     pub fn with_raw_path(self, max_chars: usize) -> Self {
-        ServerLayer {
-            shared: Arc::new(Shared {
-                instruments: self.shared.instruments.clone(),
-                excluded: self.shared.excluded.clone(),
-                raw_path_max: max_chars,
-            }),
-        }
+        self.with(|s| s.raw_path_max = max_chars)
     }
 }
 
@@ -136,33 +163,17 @@ pub struct Server<S> {
 
 /// `http.route`: the route template axum matched (feature `axum`); `None` when no route
 /// matched, never the raw path.
-fn route_template<B>(req: &Request<B>) -> Option<String> {
+fn route_template<B>(req: &Request<B>) -> Option<&str> {
     #[cfg(feature = "axum")]
     {
         req.extensions()
             .get::<axum::extract::MatchedPath>()
-            .map(|m| m.as_str().to_string())
+            .map(|m| m.as_str())
     }
     #[cfg(not(feature = "axum"))]
     {
         let _ = req;
         None
-    }
-}
-
-/// `http.request.method`: the known methods as themselves, anything else `_OTHER`.
-pub(crate) fn method_label(m: &Method) -> &'static str {
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::PATCH => "PATCH",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::CONNECT => "CONNECT",
-        Method::TRACE => "TRACE",
-        _ => "_OTHER",
     }
 }
 
@@ -201,14 +212,13 @@ pub struct Measurement {
     /// Whether `http.server.active_requests` counted this request in.
     counted_active: bool,
     response_bytes: u64,
-    span: tracing::Span,
+    /// The request's context: its server span, ended with the measurement.
+    cx: opentelemetry::Context,
 }
 
 impl Measure for Measurement {
     fn on_response<B>(&mut self, response: &Response<B>) {
-        let status = response.status().as_u16();
-        self.ending = Ending::Status(status);
-        self.span.record("http.response.status_code", status);
+        self.ending = Ending::Status(response.status().as_u16());
     }
 
     fn on_error(&mut self, error_type: &'static str) {
@@ -228,26 +238,26 @@ impl Measure for Measurement {
 
 impl Drop for Measurement {
     fn drop(&mut self) {
-        let (status, error): (Option<u16>, Option<std::borrow::Cow<'static, str>>) =
-            match self.ending {
-                Ending::Cancelled => (None, Some("cancelled".into())),
-                Ending::Failed(e) => (None, Some(e.into())),
-                Ending::BodyFailed(s, e) => (Some(s), Some(e.into())),
-                Ending::Status(s) if s >= 500 => (Some(s), Some(s.to_string().into())),
-                Ending::Status(s) => (Some(s), None),
-            };
+        let (status, error): (Option<u16>, Option<Cow<'static, str>>) = match self.ending {
+            Ending::Cancelled => (None, Some("cancelled".into())),
+            Ending::Failed(e) => (None, Some(e.into())),
+            Ending::BodyFailed(s, e) => (Some(s), Some(e.into())),
+            Ending::Status(s) if s >= 500 => (Some(s), Some(s.to_string().into())),
+            Ending::Status(s) => (Some(s), None),
+        };
         let active = [self.attrs[0].clone(), self.attrs[1].clone()];
+        let mut ended = Vec::with_capacity(2);
         if let Some(s) = status {
-            self.attrs.push(KeyValue::new(
-                names::HTTP_RESPONSE_STATUS_CODE,
-                i64::from(s),
-            ));
+            let code = KeyValue::new(names::HTTP_RESPONSE_STATUS_CODE, i64::from(s));
+            self.attrs.push(code.clone());
+            ended.push(code);
         }
-        if let Some(e) = &error {
-            self.span.record("error.type", e.as_ref());
-            self.span.record("otel.status_code", "error");
-            self.attrs.push(KeyValue::new(names::ERROR_TYPE, e.clone()));
+        if let Some(e) = error.clone() {
+            let kind = KeyValue::new(names::ERROR_TYPE, e);
+            self.attrs.push(kind.clone());
+            ended.push(kind);
         }
+        span::end(&self.cx, ended, error.is_some());
         let Some(b) = self.shared.instruments.get() else {
             return;
         };
@@ -280,7 +290,7 @@ where
     fn call(&mut self, req: Request<ReqB>) -> Self::Future {
         let path = req.uri().path();
         if self.shared.excluded.iter().any(|p| p == path) {
-            return ResponseFuture::new(self.inner.call(req), tracing::Span::none(), None);
+            return ResponseFuture::new(self.inner.call(req), None, None);
         }
         let method = method_label(req.method());
         let scheme = if req.uri().scheme_str() == Some("https") {
@@ -289,57 +299,48 @@ where
             "http"
         };
         let version = version_label(req.version());
-        let route = route_template(&req);
-        let name = match &route {
-            Some(r) => format!("{method} {r}"),
-            None => method.to_string(),
+        let route = route_template(&req).map(|t| route::resolve(req.method(), t));
+        let name = route
+            .as_ref()
+            .map_or(Cow::Borrowed(method), |r| r.name.clone());
+        // An incoming traceparent, else whatever surrounds the layer (an outer `tracing`
+        // span, through the bridge's context activation).
+        let remote = crate::propagation::extract(req.headers());
+        let parent = if remote.span().span_context().is_valid() {
+            remote
+        } else {
+            opentelemetry::Context::current()
         };
-        // Only what is recorded later is a `tracing` field. The request's attributes go
-        // straight onto the OpenTelemetry span once the sampler has kept it: a span the
-        // sampler drops costs no attribute strings, and none are formatted for the console.
-        let span = tracing::info_span!(
-            target: "ferrotel::http",
-            "HTTP request",
-            otel.name = %name,
-            otel.kind = "server",
-            otel.status_code = tracing::field::Empty,
-            http.response.status_code = tracing::field::Empty,
-            error.type = tracing::field::Empty,
-        );
-        let parent = crate::propagation::extract(req.headers());
-        if parent.span().span_context().is_valid() {
-            let _ = span.set_parent(parent);
-        }
-        // Starts the span: the sampler decides here.
-        if span.context().span().span_context().is_sampled() {
-            span.set_attribute(names::HTTP_REQUEST_METHOD, method);
-            if method == "_OTHER" {
-                span.set_attribute(
-                    "http.request.method_original",
-                    req.method().as_str().to_string(),
-                );
-            }
-            if let Some(r) = &route {
-                span.set_attribute(names::HTTP_ROUTE, r.clone());
-            }
-            let max = self.shared.raw_path_max;
-            if max > 0 {
-                let cut = path.char_indices().nth(max).map_or(path.len(), |(i, _)| i);
-                span.set_attribute(names::URL_PATH, path[..cut].to_string());
-            }
-            span.set_attribute(names::URL_SCHEME, scheme);
-            span.set_attribute(names::NETWORK_PROTOCOL_VERSION, version);
-        }
+        let scope = span::Request::routed(route.as_ref().map(|r| r.template.clone()));
+        // The sampler decides here; the attributes are built only for a span it keeps.
+        let cx = self
+            .shared
+            .spans
+            .start(name, SpanKind::Server, parent, scope, || {
+                let mut a = Vec::with_capacity(7);
+                a.push(KeyValue::new(names::HTTP_REQUEST_METHOD, method));
+                if method == "_OTHER" {
+                    let original = req.method().as_str().to_string();
+                    a.push(KeyValue::new("http.request.method_original", original));
+                }
+                if let Some(r) = &route {
+                    a.push(KeyValue::new(names::HTTP_ROUTE, r.template.clone()));
+                }
+                let max = self.shared.raw_path_max;
+                if max > 0 {
+                    let cut = path.char_indices().nth(max).map_or(path.len(), |(i, _)| i);
+                    a.push(KeyValue::new(names::URL_PATH, path[..cut].to_string()));
+                }
+                a.push(KeyValue::new(names::URL_SCHEME, scheme));
+                a.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
+                a
+            });
         let mut attrs = Vec::with_capacity(6);
         attrs.push(KeyValue::new(names::HTTP_REQUEST_METHOD, method));
         attrs.push(KeyValue::new(names::URL_SCHEME, scheme));
         attrs.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
         if let Some(r) = route {
-            let r: std::sync::Arc<str> = r.into();
-            // Kept on the span for what the handler records (cost by route).
-            #[cfg(feature = "genai")]
-            super::route::attach(&span, r.clone());
-            attrs.push(KeyValue::new(names::HTTP_ROUTE, r));
+            attrs.push(KeyValue::new(names::HTTP_ROUTE, r.template));
         }
         let counted_active = match self.shared.instruments.get() {
             Some(b) => {
@@ -361,12 +362,12 @@ where
             ending: Ending::Cancelled,
             counted_active,
             response_bytes: 0,
-            span: span.clone(),
+            cx: cx.clone(),
         };
         let inner = {
-            let _entered = span.enter();
+            let _attached = cx.clone().attach();
             self.inner.call(req)
         };
-        ResponseFuture::new(inner, span, Some(measure))
+        ResponseFuture::new(inner, Some(cx), Some(measure))
     }
 }

@@ -28,9 +28,7 @@
 mod client;
 mod layer;
 mod metrics;
-/// Only what the route is read for (an LLM call's cost) keeps it on the span.
-#[cfg(feature = "genai")]
-pub(crate) mod route;
+mod route;
 
 #[cfg(feature = "tonic")]
 pub(crate) use metrics::DURATION_BUCKETS;

@@ -1,51 +1,133 @@
-//! The route of the request being served, kept on its server span so telemetry recorded
-//! inside the request (an LLM call's cost) can say which route it served.
+//! Route templates resolved once: the `http.route` value and the span name of every
+//! method on it are built the first time a route is served and shared from then on, so
+//! a request formats no span name and allocates no label string.
+//!
+//! Templates come from the application's route table (axum's `MatchedPath`), never from
+//! raw paths, so there are as many as the application has routes; past [`LIMIT`] (a
+//! router built per request, say) a route is resolved per request instead, as before.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 
-use tracing_subscriber::registry::{LookupSpan, Registry};
+use http::Method;
+use opentelemetry::StringValue;
 
-/// The `http.route` of a server span, in the span's extensions.
-struct Route(Arc<str>);
+/// The `http.request.method` values: the known methods, then `_OTHER`.
+const METHODS: [&str; 10] = [
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE", "_OTHER",
+];
 
-/// Keeps `route` on `span`, when the subscriber is built on a `Registry` (as `init`'s is).
-pub(crate) fn attach(span: &tracing::Span, route: Arc<str>) {
-    span.with_subscriber(|(id, dispatch)| {
-        if let Some(span) = dispatch.downcast_ref::<Registry>().and_then(|r| r.span(id)) {
-            span.extensions_mut().insert(Route(route));
-        }
-    });
+/// Route templates kept for the life of the process.
+pub(crate) const LIMIT: usize = 1024;
+
+/// The index of `m` in [`METHODS`].
+fn method_index(m: &Method) -> usize {
+    match *m {
+        Method::GET => 0,
+        Method::POST => 1,
+        Method::PUT => 2,
+        Method::DELETE => 3,
+        Method::PATCH => 4,
+        Method::HEAD => 5,
+        Method::OPTIONS => 6,
+        Method::CONNECT => 7,
+        Method::TRACE => 8,
+        _ => 9,
+    }
 }
 
-/// The route of the innermost server span around the current span, if any.
-pub(crate) fn current() -> Option<Arc<str>> {
-    tracing::Span::current()
-        .with_subscriber(|(id, dispatch)| {
-            let span = dispatch.downcast_ref::<Registry>()?.span(id)?;
-            span.scope()
-                .find_map(|s| s.extensions().get::<Route>().map(|r| r.0.clone()))
-        })
-        .flatten()
+/// `http.request.method`: the known methods as themselves, anything else `_OTHER`.
+pub(crate) fn method_label(m: &Method) -> &'static str {
+    METHODS[method_index(m)]
+}
+
+/// A route template and the span name of each method on it.
+#[derive(Debug)]
+struct Resolved {
+    template: &'static str,
+    names: [&'static str; METHODS.len()],
+}
+
+static ROUTES: LazyLock<RwLock<HashMap<&'static str, &'static Resolved>>> =
+    LazyLock::new(|| RwLock::new(HashMap::new()));
+
+/// The route a request matched: its `http.route` value and its span name.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    pub(crate) template: StringValue,
+    pub(crate) name: Cow<'static, str>,
+}
+
+/// `template` served with `method`: shared values for the first [`LIMIT`] templates.
+pub(crate) fn resolve(method: &Method, template: &str) -> Route {
+    let i = method_index(method);
+    if let Some(r) = lookup(template) {
+        return Route {
+            template: StringValue::from(r.template),
+            name: Cow::Borrowed(r.names[i]),
+        };
+    }
+    Route {
+        template: StringValue::from(template.to_string()),
+        name: Cow::Owned(format!("{} {template}", METHODS[i])),
+    }
+}
+
+fn lookup(template: &str) -> Option<&'static Resolved> {
+    if let Some(r) = ROUTES.read().ok()?.get(template) {
+        return Some(r);
+    }
+    let mut routes = ROUTES.write().ok()?;
+    if let Some(r) = routes.get(template) {
+        return Some(r);
+    }
+    if routes.len() >= LIMIT {
+        return None;
+    }
+    // Kept for the process's life, on purpose: bounded by LIMIT.
+    let template: &'static str = Box::leak(template.into());
+    let names = METHODS.map(|m| &*Box::leak(format!("{m} {template}").into_boxed_str()));
+    let r: &'static Resolved = Box::leak(Box::new(Resolved { template, names }));
+    routes.insert(template, r);
+    Some(r)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tracing_subscriber::layer::SubscriberExt;
 
     #[test]
-    fn found_from_a_child_span_and_not_outside() {
-        let subscriber = tracing_subscriber::registry()
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::sink));
-        tracing::subscriber::with_default(subscriber, || {
-            assert_eq!(current(), None);
-            let server = tracing::info_span!("server");
-            attach(&server, Arc::from("/chat/{id}"));
-            server.in_scope(|| {
-                let child = tracing::info_span!("child");
-                child.in_scope(|| assert_eq!(current().as_deref(), Some("/chat/{id}")));
-            });
-            assert_eq!(current(), None);
-        });
+    fn a_route_is_resolved_once_and_named_per_method() {
+        let get = resolve(&Method::GET, "/orders/{id}");
+        let post = resolve(&Method::POST, "/orders/{id}");
+        assert_eq!(get.template.as_str(), "/orders/{id}");
+        assert_eq!(get.name, "GET /orders/{id}");
+        assert_eq!(post.name, "POST /orders/{id}");
+        assert!(
+            matches!(get.name, Cow::Borrowed(_)),
+            "shared, not formatted"
+        );
+        let odd = Method::from_bytes(b"PURGE").unwrap();
+        assert_eq!(resolve(&odd, "/orders/{id}").name, "_OTHER /orders/{id}");
+        assert_eq!(method_label(&odd), "_OTHER");
+        // The same template twice is one entry.
+        let a = lookup("/orders/{id}").unwrap() as *const Resolved;
+        let b = lookup("/orders/{id}").unwrap() as *const Resolved;
+        assert_eq!(a, b);
+
+        // Past the limit (a route table without end) a route is resolved per request.
+        for i in 0..LIMIT {
+            resolve(&Method::GET, &format!("/fill/{i}"));
+        }
+        let late = resolve(&Method::GET, "/late/{id}");
+        assert_eq!(late.name, "GET /late/{id}");
+        assert_eq!(late.template.as_str(), "/late/{id}");
+        assert!(matches!(late.name, Cow::Owned(_)));
+        assert!(lookup("/late/{id}").is_none());
+        assert!(matches!(
+            resolve(&Method::GET, "/orders/{id}").name,
+            Cow::Borrowed(_)
+        ));
     }
 }

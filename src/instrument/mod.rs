@@ -73,6 +73,22 @@ pub(crate) fn install_global(settings: InstrumentSettings) {
     INSTALLED.store(true, Ordering::SeqCst);
 }
 
+/// The tracer of the globally installed pipeline, which the server and gRPC layers start
+/// their spans with (set once, by the only global `init`).
+static TRACER: OnceLock<opentelemetry_sdk::trace::SdkTracer> = OnceLock::new();
+
+/// Publishes the tracer of the globally installed pipeline (called by `init`).
+pub(crate) fn install_global_tracer(tracer: opentelemetry_sdk::trace::SdkTracer) {
+    let _ = TRACER.set(tracer);
+}
+
+/// The tracer of the globally installed pipeline; `None` before `init`, or when it
+/// exports no traces.
+#[inline]
+pub(crate) fn global_tracer() -> Option<&'static opentelemetry_sdk::trace::SdkTracer> {
+    TRACER.get()
+}
+
 /// The settings of the globally installed pipeline, or the defaults before `init`.
 pub(crate) fn global_settings() -> InstrumentSettings {
     GLOBAL

@@ -1,4 +1,4 @@
-//! [`ResponseFuture`]: the inner service's future, polled inside the request's span.
+//! [`ResponseFuture`]: the inner service's future, polled with the request's context current.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,19 +15,16 @@ pin_project_lite::pin_project! {
     pub struct ResponseFuture<F, M> {
         #[pin]
         inner: F,
-        span: tracing::Span,
+        cx: Option<opentelemetry::Context>,
         measure: Option<M>,
     }
 }
 
 impl<F, M> ResponseFuture<F, M> {
-    /// `measure` is `None` for a request that records nothing (an excluded path).
-    pub(crate) fn new(inner: F, span: tracing::Span, measure: Option<M>) -> Self {
-        ResponseFuture {
-            inner,
-            span,
-            measure,
-        }
+    /// `cx`, the request's context, is current while `inner` is polled; both are `None`
+    /// for a request that records nothing (an excluded path).
+    pub(crate) fn new(inner: F, cx: Option<opentelemetry::Context>, measure: Option<M>) -> Self {
+        ResponseFuture { inner, cx, measure }
     }
 }
 
@@ -40,7 +37,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let _entered = this.span.enter();
+        let _attached = this.cx.as_ref().map(|request| request.clone().attach());
         let result = match this.inner.poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,

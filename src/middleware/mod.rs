@@ -2,7 +2,8 @@
 //! layer): one future and one body, generic over what is measured.
 //!
 //! A layer builds a measurement (`http::Measurement`, `grpc::Measurement`) when a request
-//! arrives; [`ResponseFuture`] polls the inner service inside the request's span and tells
+//! arrives and starts the request's span (`span`); [`ResponseFuture`] polls the inner
+//! service with the request's context current and tells
 //! the measurement how it answered; [`ResponseBody`] tells it about each frame. The
 //! measurement records when it is dropped: when the response body is consumed, dropped,
 //! or fails, or when the request failed or was cancelled before a response — so a
@@ -10,6 +11,7 @@
 
 mod body;
 mod future;
+pub(crate) mod span;
 
 pub use body::ResponseBody;
 pub use future::ResponseFuture;

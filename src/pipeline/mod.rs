@@ -101,6 +101,7 @@ pub fn init_with_layers(config: Config, layers: Vec<BoxedLayer>) -> Result<Telem
                 }
                 if let Some(tp) = &t.providers.traces {
                     opentelemetry::global::set_tracer_provider(tp.clone());
+                    crate::instrument::install_global_tracer(tp.tracer(crate::instrument::SCOPE));
                 }
                 if let Some(mp) = &t.providers.metrics {
                     opentelemetry::global::set_meter_provider(mp.clone());

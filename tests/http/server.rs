@@ -22,6 +22,7 @@ pub(crate) fn app(admin: Router) -> Router {
             ),
         )
         .route("/echo", post(|body: String| async move { body }))
+        .route("/nested/{id}", get(nested))
         .route(
             "/fail",
             get(|| async { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
@@ -45,6 +46,27 @@ pub(crate) fn app(admin: Router) -> Router {
         .merge(admin)
         // Raw paths opted in (the tests find spans by them); capped at 64 characters.
         .layer(ferrotel::http::ServerLayer::new().with_raw_path(64))
+}
+
+/// A handler as services write them: an event at its top level, a `tracing` span of its
+/// own with an event inside, an attribute set on the server span through the accessor.
+/// Answers what `tracing::Span::current()` was at its top level.
+async fn nested(axum::extract::Path(id): axum::extract::Path<String>) -> String {
+    use ferrotel::opentelemetry::trace::TraceContextExt;
+    use tracing::Instrument;
+    let top_level_span_is_none = tracing::Span::current().is_none();
+    tracing::info!(order = %id, "nested: handler top");
+    if let Some(cx) = ferrotel::server_context() {
+        cx.span()
+            .set_attribute(ferrotel::opentelemetry::KeyValue::new("app.tier", "gold"));
+    }
+    async {
+        tracing::info!("nested: loading");
+        tokio::task::yield_now().await;
+    }
+    .instrument(tracing::info_span!("load_order"))
+    .await;
+    format!("current span none: {top_level_span_is_none}")
 }
 
 const LABELS: [(&str, &str); 1] = [("service_name", "http-test")];
@@ -511,4 +533,105 @@ fn raw_paths_leave_only_when_opted_in_and_capped() {
         attr(&opted.attributes, "url.path").as_deref(),
         Some(&long[..20])
     );
+}
+
+/// The server span is an OpenTelemetry span, not a `tracing` one: what the handler does
+/// must still land under it (children, correlated logs), and the handler reaches it.
+#[test]
+fn handler_spans_are_children_and_handler_events_carry_the_server_span() {
+    let w = world();
+    let tp = "00-5bf9c3a1e2d4f6a8b0c2d4e6f8a0b2c4-a1b2c3d4e5f60718-01";
+    let (status, _, body) = request(w.app, "GET", "/nested/77", &[("traceparent", tp)], "");
+    assert_eq!((status, body.as_str()), (200, "current span none: true"));
+    let trace = "5bf9c3a1e2d4f6a8b0c2d4e6f8a0b2c4";
+    let said = |r: &crate::support::Receiver, text: &str| {
+        r.logs().into_iter().find(|(_, l)| {
+            hex(&l.trace_id) == trace
+                && l.body
+                    .as_ref()
+                    .and_then(|b| b.value.as_ref())
+                    .is_some_and(|v| format!("{v:?}").contains(text))
+        })
+    };
+    w.receiver
+        .wait_for("the server span, its child and both log records", |r| {
+            let spans = r.spans();
+            let in_trace = |name: &str| {
+                spans
+                    .iter()
+                    .any(|(_, s)| s.name == name && hex(&s.trace_id) == trace)
+            };
+            in_trace("GET /nested/{id}")
+                && in_trace("load_order")
+                && said(r, "handler top").is_some()
+                && said(r, "loading").is_some()
+        });
+    let spans = w.receiver.spans();
+    let find = |name: &str| {
+        spans
+            .iter()
+            .find(|(_, s)| s.name == name && hex(&s.trace_id) == trace)
+            .map(|(_, s)| s.clone())
+            .unwrap()
+    };
+    let server = find("GET /nested/{id}");
+    let child = find("load_order");
+    assert_eq!(hex(&server.parent_span_id), "a1b2c3d4e5f60718");
+    assert_eq!(server.kind, 2, "SPAN_KIND_SERVER");
+    assert_eq!(
+        child.parent_span_id, server.span_id,
+        "the handler's span is a child"
+    );
+    assert_eq!(
+        attr(&server.attributes, "app.tier").as_deref(),
+        Some("gold")
+    );
+    assert_eq!(
+        attr(&server.attributes, "http.route").as_deref(),
+        Some("/nested/{id}")
+    );
+    let (_, top) = said(&w.receiver, "handler top").unwrap();
+    assert_eq!(
+        top.span_id, server.span_id,
+        "a top-level event is the server span's"
+    );
+    assert_eq!(attr(&top.attributes, "order").as_deref(), Some("77"));
+    let (_, inner) = said(&w.receiver, "loading").unwrap();
+    assert_eq!(
+        inner.span_id, child.span_id,
+        "an event in the child span is the child's"
+    );
+}
+
+/// A server span the sampler drops (the caller's traceparent says not sampled): nothing
+/// of the request is exported as a span, the handler's spans neither, and the metrics
+/// still count it.
+#[test]
+fn a_dropped_server_span_exports_nothing_but_the_metrics_count() {
+    let w = world();
+    let before = count("/nested/{id}", "200");
+    let dropped = "6c0ad2b4e6f8a0c2e4a6c8e0a2c4e6f8";
+    let tp = format!("00-{dropped}-b1c2d3e4f5a60718-00");
+    let (status, _, _) = request(w.app, "GET", "/nested/9", &[("traceparent", &tp)], "");
+    assert_eq!(status, 200);
+    // A sampled request after it: once its spans are here, the dropped one's would be.
+    let kept = "7d1be3c5f7a9b1d3f5b7d9f1b3d5f7a9";
+    let tp = format!("00-{kept}-c1d2e3f4a5b60718-01");
+    let (status, _, _) = request(w.app, "GET", "/nested/10", &[("traceparent", &tp)], "");
+    assert_eq!(status, 200);
+    w.receiver.wait_for("the sampled request's spans", |r| {
+        r.spans()
+            .iter()
+            .filter(|(_, s)| hex(&s.trace_id) == kept)
+            .count()
+            == 2
+    });
+    assert!(
+        !w.receiver
+            .spans()
+            .iter()
+            .any(|(_, s)| hex(&s.trace_id) == dropped),
+        "no span of the dropped trace is exported"
+    );
+    assert_eq!(count("/nested/{id}", "200") - before, 2.0);
 }

@@ -1,0 +1,214 @@
+//! The span of a request a layer serves (or a gRPC call it makes), started through the
+//! OpenTelemetry API rather than as a `tracing` span.
+//!
+//! Why: a `tracing` span costs a registry slot, the bridge's builder and the console
+//! layer's field formatting on every request, and most of that even when the sampler
+//! drops the span. Started here, a dropped span costs the sampling decision and nothing
+//! else: no attribute is built, no name formatted. The request's [`Context`] (its span,
+//! the route, the server span for [`server_context`]) is attached while the inner service
+//! is polled, so what the handler does lands under it: `tracing` spans become children
+//! (the bridge parents a span with no `tracing` parent on the current OpenTelemetry
+//! context) and `tracing` events become log records carrying its trace and span ids.
+
+use std::borrow::Cow;
+
+use opentelemetry::trace::{Span as _, SpanKind, Status, TraceContextExt, Tracer as _};
+use opentelemetry::{Context, KeyValue, StringValue};
+use opentelemetry_sdk::trace::SdkTracer;
+
+/// Where a layer's spans go: the globally installed pipeline's tracer (the default), or
+/// one given with `with_tracer`.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Spans {
+    #[default]
+    Global,
+    To(SdkTracer),
+}
+
+impl Spans {
+    #[inline]
+    fn tracer(&self) -> Option<&SdkTracer> {
+        match self {
+            Spans::Global => crate::instrument::global_tracer(),
+            Spans::To(t) => Some(t),
+        }
+    }
+
+    /// Starts a span named `name` of `kind` under `parent`. `attributes` runs only when
+    /// the sampler keeps the span. With no tracer (before `init`, or traces off) the
+    /// request's context is `parent` with the request's values.
+    pub(crate) fn start(
+        &self,
+        name: Cow<'static, str>,
+        kind: SpanKind,
+        parent: Context,
+        request: Request,
+        attributes: impl FnOnce() -> Vec<KeyValue>,
+    ) -> Context {
+        let server = kind == SpanKind::Server;
+        let cx = match self.tracer() {
+            Some(tracer) => {
+                let mut span = tracer
+                    .span_builder(name)
+                    .with_kind(kind)
+                    .start_with_context(tracer, &parent);
+                if span.is_recording() {
+                    span.set_attributes(attributes());
+                }
+                parent.with_span(span)
+            }
+            None => parent,
+        };
+        if server {
+            let scope = Request {
+                server: Some(cx.clone()),
+                ..request
+            };
+            cx.with_value(scope)
+        } else {
+            cx
+        }
+    }
+}
+
+/// What a served request keeps in its context for the code it runs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Request {
+    /// The server span's context (the span `server_context` gives handlers).
+    server: Option<Context>,
+    /// `http.route`, for what the handler records (an LLM call's cost by route).
+    route: Option<StringValue>,
+}
+
+impl Request {
+    /// A served request that matched `route`.
+    pub(crate) fn routed(route: Option<StringValue>) -> Self {
+        Request {
+            server: None,
+            route,
+        }
+    }
+}
+
+/// The `http.route` of the request being served, when the current code runs inside one.
+#[cfg_attr(not(feature = "genai"), allow(dead_code))]
+pub(crate) fn current_route() -> Option<StringValue> {
+    Context::map_current(|cx| cx.get::<Request>().and_then(|r| r.route.clone()))
+}
+
+/// The context of the server span of the request being served — from anywhere in its
+/// handler, inside `tracing` spans of its own or not — to set attributes on the server
+/// span, add events to it, or link to it. `None` outside a request served by
+/// [`http::ServerLayer`](crate::http::ServerLayer) or
+/// [`grpc::ServerLayer`](crate::grpc::ServerLayer).
+///
+/// Inside a handler, `tracing::Span::current()` is the handler's own `tracing` span (or
+/// none at its top level): the server span is an OpenTelemetry span, not a `tracing` one.
+///
+/// ```
+/// use ferrotel::opentelemetry::trace::TraceContextExt;
+/// use ferrotel::opentelemetry::KeyValue;
+///
+/// async fn handler() -> &'static str {
+///     if let Some(cx) = ferrotel::server_context() {
+///         cx.span().set_attribute(KeyValue::new("app.tenant.tier", "gold"));
+///     }
+///     "ok"
+/// }
+/// assert!(ferrotel::server_context().is_none());
+/// ```
+pub fn server_context() -> Option<Context> {
+    Context::map_current(|cx| cx.get::<Request>().and_then(|r| r.server.clone()))
+}
+
+/// Ends the span of `cx` with its final attributes; a failure sets the error status.
+pub(crate) fn end(cx: &Context, attributes: Vec<KeyValue>, failed: bool) {
+    let span = cx.span();
+    if !span.is_recording() {
+        return;
+    }
+    span.set_attributes(attributes);
+    if failed {
+        span.set_status(Status::error(""));
+    }
+    span.end();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+
+    fn spans(sampler: Sampler) -> Spans {
+        let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
+        Spans::To(provider.tracer("test"))
+    }
+
+    #[test]
+    fn a_dropped_span_builds_no_attributes_and_keeps_the_request_values() {
+        let route = Some(StringValue::from("/orders/{id}"));
+        let cx = spans(Sampler::AlwaysOff).start(
+            Cow::Borrowed("GET /orders/{id}"),
+            SpanKind::Server,
+            Context::new(),
+            Request::routed(route),
+            || unreachable!("attributes built for a span the sampler dropped"),
+        );
+        assert!(cx.span().span_context().is_valid());
+        assert!(!cx.span().is_recording());
+        let _attached = cx.attach();
+        assert_eq!(current_route().unwrap().as_str(), "/orders/{id}");
+        let server = server_context().expect("the accessor finds the server span");
+        assert!(!server.span().is_recording());
+    }
+
+    #[test]
+    fn a_kept_span_is_the_server_context_and_a_client_span_is_not() {
+        let kept = spans(Sampler::AlwaysOn);
+        let cx = kept.start(
+            Cow::Borrowed("GET"),
+            SpanKind::Server,
+            Context::new(),
+            Request::default(),
+            || vec![KeyValue::new("http.request.method", "GET")],
+        );
+        assert!(cx.span().is_recording());
+        let id = cx.span().span_context().span_id();
+        let _attached = cx.clone().attach();
+        assert_eq!(
+            server_context().unwrap().span().span_context().span_id(),
+            id
+        );
+        // A client call made inside: its span is a child, the server context unchanged.
+        let client = kept.start(
+            Cow::Borrowed("pkg.Svc/Call"),
+            SpanKind::Client,
+            Context::current(),
+            Request::default(),
+            Vec::new,
+        );
+        let _inner = client.clone().attach();
+        assert_ne!(client.span().span_context().span_id(), id);
+        assert_eq!(
+            server_context().unwrap().span().span_context().span_id(),
+            id
+        );
+        assert_eq!(current_route(), None);
+    }
+
+    #[test]
+    fn without_a_tracer_the_request_values_are_still_there() {
+        // No pipeline is installed globally in this test binary.
+        assert!(crate::instrument::global_tracer().is_none());
+        let cx = Spans::Global.start(
+            Cow::Borrowed("GET"),
+            SpanKind::Server,
+            Context::new(),
+            Request::routed(Some(StringValue::from("/a"))),
+            || unreachable!("no tracer, no attributes"),
+        );
+        let _attached = cx.attach();
+        assert_eq!(current_route().unwrap().as_str(), "/a");
+    }
+}
