@@ -185,6 +185,16 @@ fn benches(c: &mut Criterion) {
     g.bench_function("raw OTel histogram record, 3 attributes prebuilt", |b| {
         b.iter(|| histogram.record(black_box(0.0123), black_box(&attrs)))
     });
+    // The SDK's bound instruments (feature `experimental_metrics_bound_instruments`), which
+    // ferrotel's handles record through once an attribute set is resolved.
+    let bound_counter = counter.bind(&attrs);
+    let bound_histogram = histogram.bind(&attrs);
+    g.bench_function("raw OTel counter add, bound to 3 attributes", |b| {
+        b.iter(|| bound_counter.add(black_box(1)))
+    });
+    g.bench_function("raw OTel histogram record, bound to 3 attributes", |b| {
+        b.iter(|| bound_histogram.record(black_box(0.0123)))
+    });
     g.bench_function("ferrotel cache lookup (counter + histogram + timer)", |b| {
         b.iter(|| cache.start("get").hit())
     });
@@ -205,6 +215,10 @@ fn benches(c: &mut Criterion) {
     allocs.push((
         "raw OTel counter add, 3 attributes prebuilt".into(),
         allocs_per_op(|| counter.add(1, &attrs)),
+    ));
+    allocs.push((
+        "raw OTel counter add, bound to 3 attributes".into(),
+        allocs_per_op(|| bound_counter.add(1)),
     ));
     allocs.push((
         "ferrotel cache lookup (counter + histogram + timer)".into(),

@@ -15,11 +15,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::metrics::{Counter, Histogram, Meter};
+use opentelemetry::metrics::{BoundCounter, BoundHistogram, Counter, Histogram, Meter};
 use opentelemetry::{KeyValue, StringValue};
 
 use crate::failure::error_type;
 use crate::instrument::guard::{End, Guard, Operation};
+use crate::instrument::resolved::Resolved;
 use crate::instrument::Bound;
 use crate::{catalog, names};
 
@@ -27,6 +28,16 @@ use crate::{catalog, names};
 struct Instruments {
     requests: Counter<u64>,
     duration: Histogram<f64>,
+    /// Bound per (operation, result): a successful operation records without hashing
+    /// its attributes.
+    sets: Resolved<((usize, usize), Option<&'static str>), Set>,
+}
+
+/// One successful operation's instruments, bound to its attributes.
+#[derive(Debug)]
+struct Set {
+    requests: Option<BoundCounter<u64>>,
+    duration: BoundHistogram<f64>,
 }
 
 impl Instruments {
@@ -40,6 +51,7 @@ impl Instruments {
                     0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                 ],
             ),
+            sets: Resolved::default(),
         }
     }
 }
@@ -176,6 +188,33 @@ impl Operation for Op<'_> {
         };
         let i = &bound.instruments;
         let seconds = self.start.elapsed().as_secs_f64();
+        let error = end.error_type();
+        if error.is_none() {
+            // Keyed by the operation's address and length: the same text at two
+            // addresses binds twice, to the same series.
+            let op = (self.operation.as_ptr() as usize, self.operation.len());
+            let key = (op, self.result);
+            let bind = || {
+                let name = self.cache.name.clone();
+                let operation = KeyValue::new(names::CACHE_OPERATION, self.operation);
+                Set {
+                    requests: self.result.map(|r| {
+                        let result = KeyValue::new(names::CACHE_RESULT, r);
+                        i.requests.bind(&[name.clone(), operation.clone(), result])
+                    }),
+                    duration: i.duration.bind(&[name, operation]),
+                }
+            };
+            let recorded = i.sets.record(key, bind, |set| {
+                if let Some(r) = &set.requests {
+                    r.add(1);
+                }
+                set.duration.record(seconds);
+            });
+            if recorded {
+                return;
+            }
+        }
         let name = self.cache.name.clone();
         let operation = KeyValue::new(names::CACHE_OPERATION, self.operation);
         if let Some(result) = self.result {
@@ -183,7 +222,7 @@ impl Operation for Op<'_> {
             i.requests
                 .add(1, &[name.clone(), operation.clone(), result]);
         }
-        match end.error_type() {
+        match error {
             Some(e) => i.duration.record(
                 seconds,
                 &[

@@ -235,10 +235,13 @@ impl Drop for Measurement {
         if let Some(e) = error {
             attrs.push(KeyValue::new(names::ERROR_TYPE, e));
         }
-        let mut ended = vec![KeyValue::new(names::RPC_RESPONSE_STATUS_CODE, status)];
-        if let Some(e) = error {
-            ended.push(KeyValue::new(names::ERROR_TYPE, e));
-        }
+        let ended = || {
+            let mut a = vec![KeyValue::new(names::RPC_RESPONSE_STATUS_CODE, status)];
+            if let Some(e) = error {
+                a.push(KeyValue::new(names::ERROR_TYPE, e));
+            }
+            a
+        };
         span::end(&self.cx, ended, error.is_some());
         if let Some(b) = self.shared.duration.get() {
             b.instruments

@@ -11,7 +11,7 @@ use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SdkTracer;
 
-use super::metrics::ServerInstruments;
+use super::metrics::{Key, ServerInstruments, Set};
 use super::route::{self, method_label};
 use crate::instrument::Bound;
 use crate::middleware::span::{self, Spans};
@@ -206,7 +206,11 @@ enum Ending {
 pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
-    attrs: Vec<KeyValue>,
+    /// `http.request.method` and its index in the method table.
+    method: (&'static str, usize),
+    scheme: &'static str,
+    version: &'static str,
+    route: Option<route::Route>,
     request_size: Option<u64>,
     ending: Ending,
     /// Whether `http.server.active_requests` counted this request in.
@@ -214,6 +218,90 @@ pub struct Measurement {
     response_bytes: u64,
     /// The request's context: its server span, ended with the measurement.
     cx: opentelemetry::Context,
+}
+
+impl Measurement {
+    /// The metric attributes of this request ending with `status` and `error`.
+    fn labels(&self, status: Option<u16>, error: Option<Cow<'static, str>>) -> Vec<KeyValue> {
+        let mut a = Vec::with_capacity(6);
+        a.push(KeyValue::new(names::HTTP_REQUEST_METHOD, self.method.0));
+        a.push(KeyValue::new(names::URL_SCHEME, self.scheme));
+        a.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, self.version));
+        if let Some(r) = &self.route {
+            a.push(KeyValue::new(names::HTTP_ROUTE, r.template.clone()));
+        }
+        if let Some(s) = status {
+            a.push(KeyValue::new(
+                names::HTTP_RESPONSE_STATUS_CODE,
+                i64::from(s),
+            ));
+        }
+        if let Some(e) = error {
+            a.push(KeyValue::new(names::ERROR_TYPE, e));
+        }
+        a
+    }
+
+    /// Records the request's histograms through the set bound to its attributes; `false`
+    /// when it has none (no status, a route resolved per request, or too many sets).
+    fn record_bound(&self, i: &ServerInstruments, seconds: f64) -> bool {
+        let Ending::Status(status) = self.ending else {
+            return false;
+        };
+        let route = self.route.as_ref().map_or(0, |r| r.id);
+        if self.route.is_some() && route == 0 {
+            return false;
+        }
+        let key = Key {
+            route,
+            method: self.method.1,
+            scheme: self.scheme,
+            version: self.version,
+            status,
+        };
+        let bind = || {
+            let a = self.labels(Some(status), server_error(status));
+            Set {
+                duration: i.duration.bind(&a),
+                request_size: i.request_size.bind(&a),
+                response_size: i.response_size.bind(&a),
+            }
+        };
+        i.sets.record(key, bind, |set| {
+            set.duration.record(seconds);
+            set.response_size.record(self.response_bytes);
+            if let Some(n) = self.request_size {
+                set.request_size.record(n);
+            }
+        })
+    }
+}
+
+/// `error.type` of a response with `status`: the code, from 500 up.
+fn server_error(status: u16) -> Option<Cow<'static, str>> {
+    (status >= 500).then(|| status.to_string().into())
+}
+
+/// Adds `delta` to `http.server.active_requests` for (method, scheme).
+fn active(i: &ServerInstruments, method: (&'static str, usize), scheme: &'static str, delta: i64) {
+    let bind = || {
+        i.active.bind(&[
+            KeyValue::new(names::HTTP_REQUEST_METHOD, method.0),
+            KeyValue::new(names::URL_SCHEME, scheme),
+        ])
+    };
+    if !i
+        .active_sets
+        .record((method.1, scheme), bind, |c| c.add(delta))
+    {
+        i.active.add(
+            delta,
+            &[
+                KeyValue::new(names::HTTP_REQUEST_METHOD, method.0),
+                KeyValue::new(names::URL_SCHEME, scheme),
+            ],
+        );
+    }
 }
 
 impl Measure for Measurement {
@@ -242,35 +330,42 @@ impl Drop for Measurement {
             Ending::Cancelled => (None, Some("cancelled".into())),
             Ending::Failed(e) => (None, Some(e.into())),
             Ending::BodyFailed(s, e) => (Some(s), Some(e.into())),
-            Ending::Status(s) if s >= 500 => (Some(s), Some(s.to_string().into())),
-            Ending::Status(s) => (Some(s), None),
+            Ending::Status(s) => (Some(s), server_error(s)),
         };
-        let active = [self.attrs[0].clone(), self.attrs[1].clone()];
-        let mut ended = Vec::with_capacity(2);
-        if let Some(s) = status {
-            let code = KeyValue::new(names::HTTP_RESPONSE_STATUS_CODE, i64::from(s));
-            self.attrs.push(code.clone());
-            ended.push(code);
-        }
-        if let Some(e) = error.clone() {
-            let kind = KeyValue::new(names::ERROR_TYPE, e);
-            self.attrs.push(kind.clone());
-            ended.push(kind);
-        }
-        span::end(&self.cx, ended, error.is_some());
+        let failed = error.is_some();
+        span::end(
+            &self.cx,
+            || {
+                let mut a = Vec::with_capacity(2);
+                if let Some(s) = status {
+                    a.push(KeyValue::new(
+                        names::HTTP_RESPONSE_STATUS_CODE,
+                        i64::from(s),
+                    ));
+                }
+                if let Some(e) = error.clone() {
+                    a.push(KeyValue::new(names::ERROR_TYPE, e));
+                }
+                a
+            },
+            failed,
+        );
         let Some(b) = self.shared.instruments.get() else {
             return;
         };
         let i = &b.instruments;
-        i.duration
-            .record(self.start.elapsed().as_secs_f64(), &self.attrs);
-        i.response_size.record(self.response_bytes, &self.attrs);
-        if let Some(n) = self.request_size {
-            i.request_size.record(n, &self.attrs);
+        let seconds = self.start.elapsed().as_secs_f64();
+        if !self.record_bound(i, seconds) {
+            let attrs = self.labels(status, error);
+            i.duration.record(seconds, &attrs);
+            i.response_size.record(self.response_bytes, &attrs);
+            if let Some(n) = self.request_size {
+                i.request_size.record(n, &attrs);
+            }
         }
         // Only what was counted in: a request that began before the layer bound is not.
         if self.counted_active {
-            i.active.add(-1, &active);
+            active(i, self.method, self.scheme, -1);
         }
     }
 }
@@ -335,16 +430,10 @@ where
                 a.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
                 a
             });
-        let mut attrs = Vec::with_capacity(6);
-        attrs.push(KeyValue::new(names::HTTP_REQUEST_METHOD, method));
-        attrs.push(KeyValue::new(names::URL_SCHEME, scheme));
-        attrs.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
-        if let Some(r) = route {
-            attrs.push(KeyValue::new(names::HTTP_ROUTE, r.template));
-        }
+        let method = (method, route::method_index(req.method()));
         let counted_active = match self.shared.instruments.get() {
             Some(b) => {
-                b.instruments.active.add(1, &attrs[..2]);
+                active(&b.instruments, method, scheme, 1);
                 true
             }
             None => false,
@@ -357,7 +446,10 @@ where
         let measure = Measurement {
             shared: self.shared.clone(),
             start: Instant::now(),
-            attrs,
+            method,
+            scheme,
+            version,
+            route,
             request_size,
             ending: Ending::Cancelled,
             counted_active,

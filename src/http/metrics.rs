@@ -1,8 +1,9 @@
 //! The HTTP server instruments, created once per layer.
 
-use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
+use opentelemetry::metrics::{BoundHistogram, BoundUpDownCounter, Histogram, Meter, UpDownCounter};
 
 use crate::catalog;
+use crate::instrument::resolved::Resolved;
 
 /// Bucket boundaries the HTTP semantic conventions advise for durations, in seconds.
 pub(crate) const DURATION_BUCKETS: [f64; 14] = [
@@ -33,6 +34,30 @@ pub(crate) struct ServerInstruments {
     pub(crate) active: UpDownCounter<i64>,
     pub(crate) request_size: Histogram<u64>,
     pub(crate) response_size: Histogram<u64>,
+    /// Bound per completed request's attribute set (see [`Key`]).
+    pub(crate) sets: Resolved<Key, Set>,
+    /// `http.server.active_requests` bound per (method, scheme).
+    pub(crate) active_sets: Resolved<(usize, &'static str), BoundUpDownCounter<i64>>,
+}
+
+/// What tells one completed request's attribute set from another: the route template's
+/// identity (0: none), the method's index, scheme, protocol version, and status code
+/// (`error.type` follows from it). Requests that failed otherwise are recorded unbound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    pub(crate) route: usize,
+    pub(crate) method: usize,
+    pub(crate) scheme: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) status: u16,
+}
+
+/// A completed request's histograms, bound to its attributes.
+#[derive(Debug)]
+pub(crate) struct Set {
+    pub(crate) duration: BoundHistogram<f64>,
+    pub(crate) request_size: BoundHistogram<u64>,
+    pub(crate) response_size: BoundHistogram<u64>,
 }
 
 impl ServerInstruments {
@@ -46,6 +71,8 @@ impl ServerInstruments {
             active: a.i64_up_down_counter(meter),
             request_size: rq.u64_histogram(meter, SIZE_BUCKETS.to_vec()),
             response_size: rs.u64_histogram(meter, SIZE_BUCKETS.to_vec()),
+            sets: Resolved::default(),
+            active_sets: Resolved::default(),
         }
     }
 }

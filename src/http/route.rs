@@ -22,7 +22,7 @@ const METHODS: [&str; 10] = [
 pub(crate) const LIMIT: usize = 1024;
 
 /// The index of `m` in [`METHODS`].
-fn method_index(m: &Method) -> usize {
+pub(crate) fn method_index(m: &Method) -> usize {
     match *m {
         Method::GET => 0,
         Method::POST => 1,
@@ -57,6 +57,8 @@ static ROUTES: LazyLock<RwLock<HashMap<&'static str, &'static Resolved>>> =
 pub(crate) struct Route {
     pub(crate) template: StringValue,
     pub(crate) name: Cow<'static, str>,
+    /// Identifies a shared template (its address); 0 for one resolved per request.
+    pub(crate) id: usize,
 }
 
 /// `template` served with `method`: shared values for the first [`LIMIT`] templates.
@@ -66,11 +68,13 @@ pub(crate) fn resolve(method: &Method, template: &str) -> Route {
         return Route {
             template: StringValue::from(r.template),
             name: Cow::Borrowed(r.names[i]),
+            id: r.template.as_ptr() as usize,
         };
     }
     Route {
         template: StringValue::from(template.to_string()),
         name: Cow::Owned(format!("{} {template}", METHODS[i])),
+        id: 0,
     }
 }
 
@@ -124,6 +128,9 @@ mod tests {
         assert_eq!(late.name, "GET /late/{id}");
         assert_eq!(late.template.as_str(), "/late/{id}");
         assert!(matches!(late.name, Cow::Owned(_)));
+        assert_eq!(late.id, 0);
+        assert_ne!(get.id, 0);
+        assert_eq!(get.id, post.id);
         assert!(lookup("/late/{id}").is_none());
         assert!(matches!(
             resolve(&Method::GET, "/orders/{id}").name,

@@ -13,6 +13,7 @@
 
 pub(crate) mod guard;
 pub(crate) mod labels;
+pub(crate) mod resolved;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{OnceLock, RwLock};

@@ -121,13 +121,14 @@ pub fn server_context() -> Option<Context> {
     Context::map_current(|cx| cx.get::<Request>().and_then(|r| r.server.clone()))
 }
 
-/// Ends the span of `cx` with its final attributes; a failure sets the error status.
-pub(crate) fn end(cx: &Context, attributes: Vec<KeyValue>, failed: bool) {
+/// Ends the span of `cx` with its final attributes (built only for a span the sampler
+/// kept); a failure sets the error status.
+pub(crate) fn end(cx: &Context, attributes: impl FnOnce() -> Vec<KeyValue>, failed: bool) {
     let span = cx.span();
     if !span.is_recording() {
         return;
     }
-    span.set_attributes(attributes);
+    span.set_attributes(attributes());
     if failed {
         span.set_status(Status::error(""));
     }

@@ -27,10 +27,19 @@ impl TraceService for Picky {
         &self,
         req: tonic::Request<ExportTraceServiceRequest>,
     ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        use ferrotel::opentelemetry::trace::TraceContextExt;
         tracing::info!("handling export");
         if req.get_ref().resource_spans.is_empty() {
             return Err(tonic::Status::unavailable("nothing to store"));
         }
+        if let Some(cx) = ferrotel::server_context() {
+            let n = req.get_ref().resource_spans.len() as i64;
+            cx.span()
+                .set_attribute(ferrotel::opentelemetry::KeyValue::new("app.batches", n));
+        }
+        async { tracing::info!("storing the batch") }
+            .instrument(tracing::info_span!("store_batch"))
+            .await;
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
 }
@@ -235,4 +244,80 @@ fn the_interceptor_injects_the_current_trace() {
         tp.contains(&trace_id.to_string()),
         "{tp} carries {trace_id}"
     );
+}
+
+/// As for HTTP: the server span is an OpenTelemetry span; the handler's own `tracing`
+/// span is its child, its events carry its ids, and the accessor reaches it.
+#[test]
+fn handler_spans_and_events_land_under_the_grpc_server_span() {
+    let w = world();
+    let addr = start_server();
+    let trace = w.block_on(
+        async move {
+            use ferrotel::opentelemetry::trace::TraceContextExt;
+            let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap();
+            let channel = tower::ServiceBuilder::new()
+                .layer(ferrotel::grpc::ClientLayer::new())
+                .service(channel);
+            let full = ExportTraceServiceRequest {
+                resource_spans: vec![Default::default(), Default::default()],
+            };
+            TraceServiceClient::new(channel).export(full).await.unwrap();
+            ferrotel::opentelemetry::Context::current()
+                .span()
+                .span_context()
+                .trace_id()
+        }
+        .instrument(tracing::info_span!("grpc_handler_caller")),
+    );
+    let in_trace = |r: &crate::support::Receiver, name: &str| {
+        r.spans()
+            .into_iter()
+            .map(|(_, s)| s)
+            .find(|s| s.name == name && s.trace_id == trace.to_bytes())
+    };
+    let said = |r: &crate::support::Receiver, text: &str| {
+        r.logs().into_iter().map(|(_, l)| l).find(|l| {
+            l.trace_id == trace.to_bytes()
+                && l.body
+                    .as_ref()
+                    .and_then(|b| b.value.as_ref())
+                    .is_some_and(|v| format!("{v:?}").contains(text))
+        })
+    };
+    w.receiver.wait_for("the handler's span and events", |r| {
+        in_trace(r, "store_batch").is_some()
+            && said(r, "storing the batch").is_some()
+            && said(r, "handling export").is_some()
+            && r.spans()
+                .iter()
+                .any(|(_, s)| s.kind == 2 && s.trace_id == trace.to_bytes())
+    });
+    let spans = w.receiver.spans();
+    let server = spans
+        .iter()
+        .map(|(_, s)| s)
+        .find(|s| s.kind == 2 && s.trace_id == trace.to_bytes())
+        .unwrap();
+    let child = in_trace(&w.receiver, "store_batch").unwrap();
+    assert_eq!(server.name, METHOD);
+    assert_eq!(
+        child.parent_span_id, server.span_id,
+        "the handler's span is a child"
+    );
+    assert_eq!(
+        attr(&server.attributes, "app.batches").as_deref(),
+        Some("2")
+    );
+    let top = said(&w.receiver, "handling export").unwrap();
+    assert_eq!(
+        top.span_id, server.span_id,
+        "a top-level event is the server span's"
+    );
+    let inner = said(&w.receiver, "storing the batch").unwrap();
+    assert_eq!(inner.span_id, child.span_id);
 }
