@@ -16,6 +16,7 @@
 //! file in the temporary folder), plus every `OTEL_*` variable ferrotel reads. A request
 //! header `x-demo-fault: errors | slow-llm | redis-down` injects that fault into it.
 
+use ferrotel::opentelemetry::trace::FutureExt as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,7 +82,7 @@ async fn llm(
     stream: bool,
 ) -> Result<Value, String> {
     let mut call = run.llm_call("openai", "chat", MODEL).with_tenant(tenant);
-    let span = call.span().clone();
+    let cx = call.context();
     async move {
         let tools: Vec<Value> = TOOLS
             .iter()
@@ -141,7 +142,7 @@ async fn llm(
         call.finish_with_body("chat", usage.unwrap_or_default().as_bytes());
         Ok(json!({ "role": "assistant", "content": content }))
     }
-    .instrument(span)
+    .with_context(cx)
     .await
 }
 
@@ -223,7 +224,7 @@ async fn provider_post(
     match app
         .http_telemetry
         .send(req)
-        .instrument(call.span().clone())
+        .with_context(call.context())
         .await
     {
         Ok(r) if r.status().is_success() => r.bytes().await.map_err(|e| e.to_string()),

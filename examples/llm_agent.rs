@@ -12,6 +12,7 @@
 use ferrotel::failure::Failure;
 use ferrotel::genai::{AgentRun, GenAi};
 use ferrotel::http::ClientTelemetry;
+use ferrotel::opentelemetry::trace::FutureExt as _;
 use ferrotel::testing::openai::MockOpenAi;
 use serde_json::{json, Value};
 use tracing::{info, Instrument};
@@ -36,7 +37,7 @@ async fn chat(
     messages: &[Value],
 ) -> Result<Value, String> {
     let call = run.llm_call("openai", "chat", MODEL).with_tenant("acme");
-    let span = call.span().clone();
+    let cx = call.context();
     async move {
         let request = json!({
             "model": MODEL,
@@ -72,7 +73,7 @@ async fn chat(
         call.finish_with_body("chat", &body);
         Ok(value["choices"][0]["message"].clone())
     }
-    .instrument(span)
+    .with_context(cx)
     .await
 }
 

@@ -4,16 +4,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::KeyValue;
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use opentelemetry::trace::{SpanKind, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
 
 use super::{pricing, redact, GenAi, TokenUsage, Unpriced};
 use crate::failure::error_type;
 use crate::instrument::guard::{End, Guard, Operation};
+use crate::middleware::span::{self, Request};
 use crate::names;
 
 /// One LLM call: a guard that opens the span and the timer, and records tokens,
 /// duration and cost when finished, failed or dropped (`error.type=cancelled`).
+///
+/// Its span is an OpenTelemetry span (kind client), started through the pipeline's
+/// tracer: a call the sampler drops builds no attribute. Run the provider request with
+/// the call's [`context`](LlmCall::context) current so the HTTP client span nests under it.
 #[derive(Debug)]
 #[must_use = "a call records when finished or failed; dropped, it counts as cancelled"]
 pub struct LlmCall(Guard<CallOp>);
@@ -21,7 +26,10 @@ pub struct LlmCall(Guard<CallOp>);
 #[derive(Debug)]
 struct CallOp {
     genai: GenAi,
-    span: tracing::Span,
+    /// The call's context: its span (unless `own_span` is false, for a call whose span is
+    /// a framework's).
+    cx: Context,
+    own_span: bool,
     start: Instant,
     first_chunk: Option<Instant>,
     provider: String,
@@ -54,46 +62,41 @@ impl CostSum {
 
 impl LlmCall {
     pub(super) fn start(genai: GenAi, provider: &str, operation: &str, model: &str) -> LlmCall {
-        let span = tracing::info_span!(
-            target: "ferrotel::genai",
-            "gen_ai call",
-            otel.name = %format!("{operation} {model}"),
-            otel.kind = "client",
-            otel.status_code = tracing::field::Empty,
-            gen_ai.operation.name = operation,
-            gen_ai.provider.name = provider,
-            gen_ai.request.model = model,
-            gen_ai.request.stream = tracing::field::Empty,
-            gen_ai.response.model = tracing::field::Empty,
-            gen_ai.response.id = tracing::field::Empty,
-            gen_ai.response.finish_reasons = tracing::field::Empty,
-            gen_ai.usage.input_tokens = tracing::field::Empty,
-            gen_ai.usage.output_tokens = tracing::field::Empty,
-            gen_ai.usage.cache_read.input_tokens = tracing::field::Empty,
-            gen_ai.usage.reasoning.output_tokens = tracing::field::Empty,
-            gen_ai.client.cost = tracing::field::Empty,
-            gen_ai.conversation.id = tracing::field::Empty,
-            error.type = tracing::field::Empty,
+        let route = span::current_route();
+        let cx = genai.inner.spans.start(
+            format!("{operation} {model}").into(),
+            SpanKind::Client,
+            Context::current(),
+            Request::default(),
+            || {
+                let mut a = vec![
+                    KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
+                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
+                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
+                ];
+                if let Some(r) = &route {
+                    a.push(KeyValue::new(names::HTTP_ROUTE, r.clone()));
+                }
+                a
+            },
         );
-        LlmCall::with_span(genai, provider, operation, model, Instant::now(), span)
+        LlmCall::with_context(genai, provider, operation, model, Instant::now(), cx, true)
     }
 
-    fn with_span(
+    fn with_context(
         genai: GenAi,
         provider: &str,
         operation: &str,
         model: &str,
         start: Instant,
-        span: tracing::Span,
+        cx: Context,
+        own_span: bool,
     ) -> LlmCall {
-        let route = crate::middleware::span::current_route();
-        if let Some(r) = &route {
-            span.set_attribute(names::HTTP_ROUTE, r.clone());
-        }
-        let route = route.map(|r| genai.route_label(r.as_str()));
+        let route = span::current_route().map(|r| genai.route_label(r.as_str()));
         LlmCall(Guard::new(CallOp {
             genai,
-            span,
+            cx,
+            own_span,
             start,
             first_chunk: None,
             provider: provider.to_string(),
@@ -120,13 +123,14 @@ impl LlmCall {
         model: &str,
         start: Instant,
     ) -> LlmCall {
-        LlmCall::with_span(
+        LlmCall::with_context(
             genai,
             provider,
             operation,
             model,
             start,
-            tracing::Span::none(),
+            Context::current(),
+            false,
         )
     }
 
@@ -149,7 +153,8 @@ impl LlmCall {
 
     /// `gen_ai.conversation.id` (a span attribute, never a metric label).
     pub fn with_conversation_id(self, id: &str) -> Self {
-        self.op().span.record("gen_ai.conversation.id", id);
+        self.op()
+            .set(|| vec![KeyValue::new("gen_ai.conversation.id", id.to_string())]);
         self
     }
 
@@ -186,10 +191,9 @@ impl LlmCall {
             .iter()
             .map(|(role, text)| serde_json::json!({ "role": role, "parts": [{ "type": "text", "content": redact(text, max) }] }))
             .collect();
-        self.op().span.set_attribute(
-            "gen_ai.input.messages",
-            serde_json::Value::Array(json).to_string(),
-        );
+        let json = serde_json::Value::Array(json).to_string();
+        self.op()
+            .set(|| vec![KeyValue::new("gen_ai.input.messages", json)]);
     }
 
     /// Records the output text as `gen_ai.output.messages` — only when content capture is
@@ -201,19 +205,31 @@ impl LlmCall {
         let max = self.op().genai.content_max();
         let json = serde_json::json!([{ "role": "assistant", "parts": [{ "type": "text", "content": redact(text, max) }] }]);
         self.op()
-            .span
-            .set_attribute("gen_ai.output.messages", json.to_string());
+            .set(|| vec![KeyValue::new("gen_ai.output.messages", json.to_string())]);
     }
 
-    /// The call's span: enter it (or `.instrument` the request with it) so the HTTP
-    /// client span nests under it.
-    pub fn span(&self) -> &tracing::Span {
-        &self.op().span
+    /// The call's context, its span current: run the provider request with it
+    /// (`request.with_context(call.context())`, `opentelemetry::trace::FutureExt`) so the
+    /// HTTP client span nests under the call, or attach it around synchronous code.
+    ///
+    /// ```
+    /// use ferrotel::opentelemetry::trace::FutureExt as _;
+    ///
+    /// # async fn send() {}
+    /// # async fn run() {
+    /// let call = ferrotel::genai::GenAi::new().llm_call("openai", "chat", "gpt-4o");
+    /// send().with_context(call.context()).await;
+    /// call.finish(ferrotel::genai::TokenUsage::new(12, 3));
+    /// # }
+    /// ```
+    pub fn context(&self) -> Context {
+        self.op().cx.clone()
     }
 
     /// Marks the call as streaming.
     pub fn streaming(&self) {
-        self.op().span.record("gen_ai.request.stream", true);
+        self.op()
+            .set(|| vec![KeyValue::new("gen_ai.request.stream", true)]);
     }
 
     /// The first chunk of a streamed response arrived: records time to first chunk (once).
@@ -221,20 +237,22 @@ impl LlmCall {
         let op = self.0.op_mut();
         if op.first_chunk.is_none() {
             op.first_chunk = Some(Instant::now());
-            op.span.record("gen_ai.request.stream", true);
+            op.set(|| vec![KeyValue::new("gen_ai.request.stream", true)]);
         }
     }
 
     /// The response's id (`gen_ai.response.id`) and finish reasons.
     pub fn response(&self, id: &str, finish_reasons: &[&str]) {
-        let span = &self.op().span;
-        span.record("gen_ai.response.id", id);
-        if !finish_reasons.is_empty() {
-            span.record(
-                "gen_ai.response.finish_reasons",
-                finish_reasons.join(",").as_str(),
-            );
-        }
+        self.op().set(|| {
+            let mut a = vec![KeyValue::new("gen_ai.response.id", id.to_string())];
+            if !finish_reasons.is_empty() {
+                a.push(KeyValue::new(
+                    "gen_ai.response.finish_reasons",
+                    finish_reasons.join(","),
+                ));
+            }
+            a
+        });
     }
 
     /// The call succeeded with `usage`.
@@ -273,23 +291,41 @@ impl LlmCall {
 }
 
 impl CallOp {
+    /// Sets attributes on the call's span, built only when the sampler kept it.
+    fn set(&self, attributes: impl FnOnce() -> Vec<KeyValue>) {
+        if !self.own_span {
+            return;
+        }
+        let span = self.cx.span();
+        if span.is_recording() {
+            span.set_attributes(attributes());
+        }
+    }
+
     /// Records tokens and cost on the span and metrics.
     fn usage(&mut self, usage: TokenUsage) {
         if let Some(m) = &usage.response_model {
-            self.span.record("gen_ai.response.model", m.as_str());
             self.attrs
                 .push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, m.clone()));
         }
-        self.span.record("gen_ai.usage.input_tokens", usage.input);
-        self.span.record("gen_ai.usage.output_tokens", usage.output);
-        if usage.cached_input > 0 {
-            self.span
-                .record("gen_ai.usage.cache_read.input_tokens", usage.cached_input);
-        }
-        if usage.reasoning > 0 {
-            self.span
-                .record("gen_ai.usage.reasoning.output_tokens", usage.reasoning);
-        }
+        self.set(|| {
+            let mut a = vec![
+                KeyValue::new("gen_ai.usage.input_tokens", usage.input as i64),
+                KeyValue::new("gen_ai.usage.output_tokens", usage.output as i64),
+            ];
+            if let Some(m) = &usage.response_model {
+                a.push(KeyValue::new("gen_ai.response.model", m.clone()));
+            }
+            if usage.cached_input > 0 {
+                let n = usage.cached_input as i64;
+                a.push(KeyValue::new("gen_ai.usage.cache_read.input_tokens", n));
+            }
+            if usage.reasoning > 0 {
+                let n = usage.reasoning as i64;
+                a.push(KeyValue::new("gen_ai.usage.reasoning.output_tokens", n));
+            }
+            a
+        });
         let cost = match usage.reported_cost {
             // A counter only goes up: a negative or non-finite figure is refused, counted
             // as unpriced and warned about, never recorded.
@@ -300,7 +336,8 @@ impl CallOp {
             None => pricing::global().cost(&self.provider, &self.model, &usage),
         };
         if let Ok(c) = &cost {
-            self.span.record("gen_ai.client.cost", *c);
+            let usd = *c;
+            self.set(|| vec![KeyValue::new("gen_ai.client.cost", usd)]);
             if let Some(sum) = &self.run_cost {
                 sum.add(*c);
             }
@@ -379,7 +416,19 @@ impl CallOp {
 impl Operation for CallOp {
     fn end(&mut self, end: End) {
         let mut attrs = std::mem::take(&mut self.attrs);
-        end.mark(&self.span, &mut attrs);
+        let error = end.error_type().map(str::to_string);
+        if let Some(e) = &error {
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.clone()));
+        }
+        if self.own_span {
+            let failed = error.is_some();
+            let ended = || {
+                error
+                    .map(|e| vec![KeyValue::new(names::ERROR_TYPE, e)])
+                    .unwrap_or_default()
+            };
+            span::end(&self.cx, ended, failed);
+        }
         let Some(b) = self.genai.binding() else {
             return;
         };

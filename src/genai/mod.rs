@@ -127,6 +127,8 @@ struct Overrides {
 pub(super) struct Inner {
     /// The meter given to `with_meter`; `None` is the global one.
     meter: Option<Meter>,
+    /// Where LLM call spans start: the global pipeline's tracer, or `with_tracer`'s.
+    pub(super) spans: crate::middleware::span::Spans,
     bound: Bound<Instruments>,
     overrides: Overrides,
     tenants: Admitted,
@@ -164,9 +166,18 @@ impl GenAi {
     }
 
     fn build(meter: Option<&Meter>, overrides: Overrides) -> Self {
+        GenAi::build_with(meter, Default::default(), overrides)
+    }
+
+    fn build_with(
+        meter: Option<&Meter>,
+        spans: crate::middleware::span::Spans,
+        overrides: Overrides,
+    ) -> Self {
         GenAi {
             inner: Arc::new(Inner {
                 meter: meter.cloned(),
+                spans,
                 bound: Bound::new("genai", meter, Instruments::new),
                 overrides,
                 tenants: Admitted::new("other"),
@@ -179,7 +190,23 @@ impl GenAi {
     fn with(self, f: impl FnOnce(&mut Overrides)) -> Self {
         let mut overrides = self.inner.overrides;
         f(&mut overrides);
-        GenAi::build(self.inner.meter.as_ref(), overrides)
+        let spans = self.inner.spans.clone();
+        GenAi::build_with(self.inner.meter.as_ref(), spans, overrides)
+    }
+
+    /// Starts LLM call spans with `tracer` instead of the tracer of the pipeline `init`
+    /// installed globally (for a pipeline built with `without_global_subscriber`).
+    ///
+    /// ```
+    /// use opentelemetry::trace::TracerProvider as _;
+    /// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+    /// let genai = ferrotel::genai::GenAi::new().with_tracer(provider.tracer("ferrotel"));
+    /// ```
+    #[must_use]
+    pub fn with_tracer(self, tracer: opentelemetry_sdk::trace::SdkTracer) -> Self {
+        let overrides = self.inner.overrides;
+        let spans = crate::middleware::span::Spans::To(tracer);
+        GenAi::build_with(self.inner.meter.as_ref(), spans, overrides)
     }
 
     /// Records prompts and completions (redacted, truncated) on spans. Wins over the

@@ -32,7 +32,7 @@ use async_openai::types::chat::{
 };
 use async_openai::Client;
 use futures_util::Stream;
-use tracing::Instrument;
+use opentelemetry::trace::FutureExt as _;
 
 use super::{AgentRun, GenAi, LlmCall, TokenUsage};
 use crate::failure::Failure;
@@ -113,7 +113,7 @@ impl<C: Config> Chat<C> {
             .client
             .chat()
             .create(request)
-            .instrument(call.span().clone())
+            .with_context(call.context())
             .await;
         match &result {
             Ok(response) => {
@@ -157,7 +157,7 @@ impl<C: Config> Chat<C> {
             .client
             .chat()
             .create_stream(request)
-            .instrument(call.span().clone())
+            .with_context(call.context())
             .await;
         match started {
             Ok(inner) => Ok(ChatStream {
@@ -203,7 +203,7 @@ impl Stream for ChatStream {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            let _in_span = this.call.as_ref().map(|c| c.span().clone().entered());
+            let _in_call = this.call.as_ref().map(|c| c.context().attach());
             match this.inner.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
                     if let Some(call) = this.call.as_mut() {

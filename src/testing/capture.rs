@@ -120,6 +120,22 @@ impl Capture {
         self.meter_provider.meter("ferrotel")
     }
 
+    /// The tracer for handles that start OpenTelemetry spans themselves
+    /// (`GenAi::with_tracer`, `http::ServerLayer::with_tracer`): their spans are captured
+    /// beside the `tracing` ones.
+    ///
+    /// ```
+    /// use ferrotel::opentelemetry::trace::Tracer as _;
+    ///
+    /// let capture = ferrotel::testing::Capture::new();
+    /// let _layer = ferrotel::http::ServerLayer::with_meter(&capture.meter()).with_tracer(capture.tracer());
+    /// capture.tracer().in_span("work", |_| {});
+    /// assert!(capture.spans().iter().any(|s| s.name == "work"));
+    /// ```
+    pub fn tracer(&self) -> opentelemetry_sdk::trace::SdkTracer {
+        self.tracer_provider.tracer("ferrotel-capture")
+    }
+
     /// The `tracing` dispatcher whose spans and events are captured.
     pub fn dispatch(&self) -> &tracing::Dispatch {
         &self.dispatch

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+use ferrotel::opentelemetry::trace::FutureExt as _;
 use std::sync::OnceLock;
 
 use ferrotel::failure::Failure;
@@ -13,7 +14,6 @@ use ferrotel::http::ClientTelemetry;
 use ferrotel::testing::openai::MockOpenAi;
 use serde_json::json;
 use support::{attr, Installed};
-use tracing::Instrument;
 
 struct World {
     installed: Installed,
@@ -52,7 +52,7 @@ async fn chat(
 ) -> Result<String, String> {
     let w = world();
     let mut call = w.genai.llm_call("openai", "chat", model);
-    let span = call.span().clone();
+    let cx = call.context();
     async move {
         let body = json!({
             "model": model,
@@ -113,7 +113,7 @@ async fn chat(
         call.finish_with_body("chat", usage_chunk.unwrap_or_default().as_bytes());
         Ok(reply)
     }
-    .instrument(span)
+    .with_context(cx)
     .await
 }
 

@@ -26,7 +26,7 @@ fn each_handle_records_into_the_meter_it_was_given() {
     let db = Db::new("sqlite").with_meter(&meter);
     let cache = Cache::new("users").with_meter(&meter);
     let queue = Queue::with_meter("emails", &meter);
-    let genai = GenAi::with_meter(&meter);
+    let genai = GenAi::with_meter(&meter).with_tracer(capture.tracer());
     let errors = ErrorCounter::with_meter(&meter);
     let http = ClientTelemetry::with_meter(&meter);
     capture.in_scope(|| {
