@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::trace::{SpanKind, TraceContextExt};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, KeyValue, StringValue};
 
+use super::sets::{self, id, Billed, Timed};
 use super::{pricing, redact, GenAi, TokenUsage, Unpriced};
 use crate::failure::error_type;
 use crate::instrument::guard::{End, Guard, Operation};
@@ -32,8 +33,14 @@ struct CallOp {
     own_span: bool,
     start: Instant,
     first_chunk: Option<Instant>,
-    provider: String,
-    model: String,
+    provider: Arc<str>,
+    model: Arc<str>,
+    /// The model's shared attributes and bound sets; `None` past the handle's limit.
+    set: Option<Arc<sets::Model>>,
+    /// The response model, shared by the model (`None`: the usage named none).
+    response: Option<Arc<str>>,
+    /// Whether the recordings can go through bound sets (false past a limit).
+    bindable: bool,
     attrs: Vec<KeyValue>,
     tenant: Option<Arc<str>>,
     /// The served request's route (admitted as a label), when the call runs inside one.
@@ -93,19 +100,31 @@ impl LlmCall {
         own_span: bool,
     ) -> LlmCall {
         let route = span::current_route().map(|r| genai.route_label(r.as_str()));
+        let set = genai.inner.models.get(provider, operation, model);
+        let (provider, model, attrs) = match &set {
+            Some(m) => (m.provider.clone(), m.model.clone(), m.attrs()),
+            None => (
+                Arc::from(provider),
+                Arc::from(model),
+                vec![
+                    KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
+                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
+                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
+                ],
+            ),
+        };
         LlmCall(Guard::new(CallOp {
             genai,
             cx,
             own_span,
             start,
             first_chunk: None,
-            provider: provider.to_string(),
-            model: model.to_string(),
-            attrs: vec![
-                KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
-                KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
-                KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
-            ],
+            bindable: set.is_some(),
+            provider,
+            model,
+            set,
+            response: None,
+            attrs,
             tenant: None,
             route,
             run_cost: None,
@@ -302,11 +321,70 @@ impl CallOp {
         }
     }
 
+    /// Records tokens and cost through the set bound to the call's attributes; `false`
+    /// when it has none (past a limit), and the caller records unbound.
+    fn record_bound(&self, i: &super::Instruments, usage: &TokenUsage, cost: Option<f64>) -> bool {
+        if !self.bindable {
+            return false;
+        }
+        let key = (
+            id(self.set.as_ref()),
+            id(self.response.as_ref()),
+            id(self.tenant.as_ref()),
+            id(self.route.as_ref()),
+        );
+        let billed = || {
+            let mut a = self.attrs.clone();
+            if let Some(t) = &self.tenant {
+                a.push(KeyValue::new(names::TENANT, StringValue::from(t.clone())));
+            }
+            a
+        };
+        let bind = || {
+            let typed = |kind: &'static str| {
+                let mut a = billed();
+                a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
+                i.tokens.bind(&a)
+            };
+            Billed {
+                input: typed("input"),
+                output: typed("output"),
+                cost: std::sync::OnceLock::new(),
+            }
+        };
+        i.billed.record(key, bind, |set| {
+            set.input.record(usage.input);
+            set.output.record(usage.output);
+            if let Some(c) = cost {
+                let bound = set.cost.get_or_init(|| {
+                    let mut a = billed();
+                    if let Some(r) = &self.route {
+                        a.push(KeyValue::new(
+                            names::HTTP_ROUTE,
+                            StringValue::from(r.clone()),
+                        ));
+                    }
+                    i.cost.bind(&a)
+                });
+                bound.add(c);
+            }
+        })
+    }
+
     /// Records tokens and cost on the span and metrics.
     fn usage(&mut self, usage: TokenUsage) {
         if let Some(m) = &usage.response_model {
+            let shared = self.set.as_ref().and_then(|s| s.response(m));
+            let value = match &shared {
+                Some(r) => opentelemetry::StringValue::from(r.clone()),
+                None => {
+                    self.bindable = false;
+                    opentelemetry::StringValue::from(m.clone())
+                }
+            };
             self.attrs
-                .push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, m.clone()));
+                .push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, value));
+            self.response = shared;
         }
         self.set(|| {
             let mut a = vec![
@@ -344,23 +422,25 @@ impl CallOp {
         }
         if let Some(b) = self.genai.binding() {
             let i = &b.instruments;
-            let mut billed = self.attrs.clone();
-            if let Some(t) = &self.tenant {
-                billed.push(KeyValue::new(names::TENANT, t.to_string()));
-            }
-            for (kind, n) in [("input", usage.input), ("output", usage.output)] {
-                let mut a = billed.clone();
-                a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
-                i.tokens.record(n, &a);
+            if !self.record_bound(i, &usage, cost.as_ref().ok().copied()) {
+                let mut billed = self.attrs.clone();
+                if let Some(t) = &self.tenant {
+                    billed.push(KeyValue::new(names::TENANT, t.to_string()));
+                }
+                for (kind, n) in [("input", usage.input), ("output", usage.output)] {
+                    let mut a = billed.clone();
+                    a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
+                    i.tokens.record(n, &a);
+                }
+                if let Ok(c) = cost {
+                    if let Some(r) = &self.route {
+                        billed.push(KeyValue::new(names::HTTP_ROUTE, r.clone()));
+                    }
+                    i.cost.add(c, &billed);
+                }
             }
             if usage.audio_seconds > 0.0 && !self.audio_recorded.load(Ordering::Relaxed) {
                 i.audio.add(usage.audio_seconds, &self.attrs);
-            }
-            if let Ok(c) = cost {
-                if let Some(r) = &self.route {
-                    billed.push(KeyValue::new(names::HTTP_ROUTE, r.clone()));
-                }
-                i.cost.add(c, &billed);
             }
         }
         match cost {
@@ -424,6 +504,7 @@ impl Operation for CallOp {
             let failed = error.is_some();
             let ended = || {
                 error
+                    .clone()
                     .map(|e| vec![KeyValue::new(names::ERROR_TYPE, e)])
                     .unwrap_or_default()
             };
@@ -433,11 +514,29 @@ impl Operation for CallOp {
             return;
         };
         let i = &b.instruments;
-        if let Some(at) = self.first_chunk {
-            i.ttfc
-                .record(at.duration_since(self.start).as_secs_f64(), &attrs);
+        let ttfc = self
+            .first_chunk
+            .map(|at| at.duration_since(self.start).as_secs_f64());
+        let seconds = self.start.elapsed().as_secs_f64();
+        if error.is_none() && self.bindable {
+            let key = (id(self.set.as_ref()), id(self.response.as_ref()));
+            let bind = || Timed {
+                duration: i.duration.bind(&attrs),
+                ttfc: std::sync::OnceLock::new(),
+            };
+            let recorded = i.timed.record(key, bind, |set| {
+                if let Some(t) = ttfc {
+                    set.ttfc.get_or_init(|| i.ttfc.bind(&attrs)).record(t);
+                }
+                set.duration.record(seconds);
+            });
+            if recorded {
+                return;
+            }
         }
-        i.duration
-            .record(self.start.elapsed().as_secs_f64(), &attrs);
+        if let Some(t) = ttfc {
+            i.ttfc.record(t, &attrs);
+        }
+        i.duration.record(seconds, &attrs);
     }
 }

@@ -36,6 +36,7 @@ mod pricing;
 #[cfg(feature = "rig")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rig")))]
 pub mod rig;
+mod sets;
 mod usage;
 
 pub use agent::{AgentOutcome, AgentRun, ToolCall};
@@ -51,6 +52,7 @@ use opentelemetry::metrics::{Counter, Histogram, Meter};
 
 use crate::catalog;
 use crate::instrument::labels::Admitted;
+use crate::instrument::resolved::Resolved;
 use crate::instrument::{Binding, Bound};
 
 #[derive(Debug)]
@@ -62,6 +64,10 @@ pub(crate) struct Instruments {
     pub(super) unpriced: Counter<u64>,
     pub(super) audio: Counter<f64>,
     pub(crate) agent: agent::Instruments,
+    /// Tokens and cost bound per (model, response model, tenant, route).
+    billed: Resolved<(usize, usize, usize, usize), sets::Billed>,
+    /// Duration and time to first chunk bound per (model, response model).
+    timed: Resolved<(usize, usize), sets::Timed>,
 }
 
 impl Instruments {
@@ -87,6 +93,8 @@ impl Instruments {
             unpriced: catalog::GEN_AI_CLIENT_COST_UNPRICED.u64_counter(meter),
             audio: catalog::GEN_AI_CLIENT_AUDIO_PROCESSED.f64_counter(meter),
             agent: agent::Instruments::new(meter),
+            billed: Resolved::default(),
+            timed: Resolved::default(),
         }
     }
 }
@@ -134,6 +142,8 @@ pub(super) struct Inner {
     tenants: Admitted,
     /// Routes admitted as `http.route` labels of the cost metric.
     routes: Admitted,
+    /// The models seen, their attributes shared.
+    models: sets::Models,
     /// `provider/model` pairs already warned about as unpriced, at most
     /// [`MAX_WARNED_MODELS`]; past it, unpriced calls are only counted.
     pub(super) warned: Mutex<HashSet<String>>,
@@ -182,6 +192,7 @@ impl GenAi {
                 overrides,
                 tenants: Admitted::new("other"),
                 routes: Admitted::new("other"),
+                models: sets::Models::default(),
                 warned: Mutex::new(HashSet::new()),
             }),
         }

@@ -259,11 +259,12 @@ impl Measurement {
             version: self.version,
             status,
         };
+        let labels = || self.labels(Some(status), server_error(status));
         let bind = || {
-            let a = self.labels(Some(status), server_error(status));
+            let a = labels();
             Set {
                 duration: i.duration.bind(&a),
-                request_size: i.request_size.bind(&a),
+                request_size: std::sync::OnceLock::new(),
                 response_size: i.response_size.bind(&a),
             }
         };
@@ -271,7 +272,10 @@ impl Measurement {
             set.duration.record(seconds);
             set.response_size.record(self.response_bytes);
             if let Some(n) = self.request_size {
-                set.request_size.record(n);
+                let bound = set
+                    .request_size
+                    .get_or_init(|| i.request_size.bind(&labels()));
+                bound.record(n);
             }
         })
     }

@@ -52,11 +52,13 @@ pub(crate) struct Key {
     pub(crate) status: u16,
 }
 
-/// A completed request's histograms, bound to its attributes.
+/// A completed request's histograms, bound to its attributes. The request body size is
+/// bound at the first request that declares one: a bound instrument shows its series at
+/// once, and requests without a `Content-Length` record no body size.
 #[derive(Debug)]
 pub(crate) struct Set {
     pub(crate) duration: BoundHistogram<f64>,
-    pub(crate) request_size: BoundHistogram<u64>,
+    pub(crate) request_size: std::sync::OnceLock<BoundHistogram<u64>>,
     pub(crate) response_size: BoundHistogram<u64>,
 }
 

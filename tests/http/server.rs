@@ -635,3 +635,36 @@ fn a_dropped_server_span_exports_nothing_but_the_metrics_count() {
     );
     assert_eq!(count("/nested/{id}", "200") - before, 2.0);
 }
+
+/// A request that declares no body size records none (the body-size histogram is bound
+/// only when a request declares one), while its duration is recorded.
+#[test]
+fn a_request_without_content_length_records_no_body_size() {
+    let w = world();
+    let app = Router::new()
+        .route("/no-length", get(|| async { "ok" }))
+        .layer(ferrotel::http::ServerLayer::new());
+    for _ in 0..2 {
+        let req = axum::http::Request::get("/no-length")
+            .body(Body::empty())
+            .unwrap();
+        let resp = w.block_on(app.clone().oneshot(req)).unwrap();
+        assert_eq!(resp.status(), 200);
+        w.block_on(axum::body::to_bytes(resp.into_body(), 64))
+            .unwrap();
+    }
+    let s = scrape();
+    let route = [("http_route", "/no-length")];
+    assert_eq!(
+        s.value("http_server_request_duration_seconds_count", &route),
+        Some(2.0)
+    );
+    assert_eq!(
+        s.value("http_server_response_body_size_bytes_count", &route),
+        Some(2.0)
+    );
+    assert!(s
+        .find("http_server_request_body_size_bytes_count", &route)
+        .next()
+        .is_none());
+}
