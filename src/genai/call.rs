@@ -70,36 +70,40 @@ impl CostSum {
 impl LlmCall {
     pub(super) fn start(genai: GenAi, provider: &str, operation: &str, model: &str) -> LlmCall {
         let route = span::current_route();
-        let cx = genai.inner.spans.start(
+        let mut call = LlmCall::with_context(
+            genai,
+            (provider, operation, model),
+            Instant::now(),
+            Context::current(),
+            route.clone(),
+        );
+        let op = call.0.op_mut();
+        op.cx = op.genai.inner.spans.start(
             format!("{operation} {model}").into(),
             SpanKind::Client,
             Context::current(),
             Request::default(),
             || {
-                let mut a = vec![
-                    KeyValue::new(names::GEN_AI_OPERATION_NAME, operation.to_string()),
-                    KeyValue::new(names::GEN_AI_PROVIDER_NAME, provider.to_string()),
-                    KeyValue::new(names::GEN_AI_REQUEST_MODEL, model.to_string()),
-                ];
-                if let Some(r) = &route {
-                    a.push(KeyValue::new(names::HTTP_ROUTE, r.clone()));
+                let mut a = op.attrs.clone();
+                if let Some(r) = route {
+                    a.push(KeyValue::new(names::HTTP_ROUTE, r));
                 }
                 a
             },
         );
-        LlmCall::with_context(genai, provider, operation, model, Instant::now(), cx, true)
+        op.own_span = true;
+        call
     }
 
+    /// A call of `(provider, operation, model)` in `cx`, with no span of its own yet.
     fn with_context(
         genai: GenAi,
-        provider: &str,
-        operation: &str,
-        model: &str,
+        (provider, operation, model): (&str, &str, &str),
         start: Instant,
         cx: Context,
-        own_span: bool,
+        route: Option<StringValue>,
     ) -> LlmCall {
-        let route = span::current_route().map(|r| genai.route_label(r.as_str()));
+        let route = route.map(|r| genai.route_label(r.as_str()));
         let set = genai.inner.models.get(provider, operation, model);
         let (provider, model, attrs) = match &set {
             Some(m) => (m.provider.clone(), m.model.clone(), m.attrs()),
@@ -116,7 +120,7 @@ impl LlmCall {
         LlmCall(Guard::new(CallOp {
             genai,
             cx,
-            own_span,
+            own_span: false,
             start,
             first_chunk: None,
             bindable: set.is_some(),
@@ -144,12 +148,10 @@ impl LlmCall {
     ) -> LlmCall {
         LlmCall::with_context(
             genai,
-            provider,
-            operation,
-            model,
+            (provider, operation, model),
             start,
             Context::current(),
-            false,
+            span::current_route(),
         )
     }
 
