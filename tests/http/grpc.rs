@@ -44,6 +44,19 @@ impl TraceService for Picky {
     }
 }
 
+/// A channel to `addr` through `layer`.
+async fn channel(
+    addr: SocketAddr,
+    layer: ferrotel::grpc::ClientLayer,
+) -> ferrotel::grpc::Instrumented<tonic::transport::Channel> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    tower::ServiceBuilder::new().layer(layer).service(channel)
+}
+
 fn start_server() -> SocketAddr {
     let w = world();
     w.block_on(async {
@@ -65,14 +78,8 @@ fn calls_are_traced_across_client_and_server_and_measured() {
     let addr = start_server();
     let (ok, err, unimplemented) = w.block_on(
         async move {
-            let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-                .unwrap()
-                .connect()
-                .await
-                .unwrap();
-            let channel = tower::ServiceBuilder::new()
-                .layer(ferrotel::grpc::ClientLayer::new().with_server_address("127.0.0.1"))
-                .service(channel);
+            let layer = ferrotel::grpc::ClientLayer::new().with_server_address("127.0.0.1");
+            let channel = channel(addr, layer).await;
             let mut traces = TraceServiceClient::new(channel.clone());
             let full = ExportTraceServiceRequest {
                 resource_spans: vec![Default::default()],
@@ -255,14 +262,7 @@ fn handler_spans_and_events_land_under_the_grpc_server_span() {
     let trace = w.block_on(
         async move {
             use ferrotel::opentelemetry::trace::TraceContextExt;
-            let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-                .unwrap()
-                .connect()
-                .await
-                .unwrap();
-            let channel = tower::ServiceBuilder::new()
-                .layer(ferrotel::grpc::ClientLayer::new())
-                .service(channel);
+            let channel = channel(addr, ferrotel::grpc::ClientLayer::new()).await;
             let full = ExportTraceServiceRequest {
                 resource_spans: vec![Default::default(), Default::default()],
             };
@@ -280,15 +280,7 @@ fn handler_spans_and_events_land_under_the_grpc_server_span() {
             .map(|(_, s)| s)
             .find(|s| s.name == name && s.trace_id == trace.to_bytes())
     };
-    let said = |r: &crate::support::Receiver, text: &str| {
-        r.logs().into_iter().map(|(_, l)| l).find(|l| {
-            l.trace_id == trace.to_bytes()
-                && l.body
-                    .as_ref()
-                    .and_then(|b| b.value.as_ref())
-                    .is_some_and(|v| format!("{v:?}").contains(text))
-        })
-    };
+    let said = |r: &crate::support::Receiver, text: &str| r.log_saying(&trace.to_bytes(), text);
     w.receiver.wait_for("the handler's span and events", |r| {
         in_trace(r, "store_batch").is_some()
             && said(r, "storing the batch").is_some()

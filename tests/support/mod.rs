@@ -416,6 +416,17 @@ impl Receiver {
         out
     }
 
+    /// The first log record of trace `trace_id` whose body contains `text`.
+    pub fn log_saying(&self, trace_id: &[u8], text: &str) -> Option<LogRecord> {
+        self.logs().into_iter().map(|(_, l)| l).find(|l| {
+            l.trace_id == trace_id
+                && l.body
+                    .as_ref()
+                    .and_then(|b| b.value.as_ref())
+                    .is_some_and(|v| format!("{v:?}").contains(text))
+        })
+    }
+
     pub fn logs(&self) -> Vec<(Resource, LogRecord)> {
         let mut out = Vec::new();
         for r in self.store.logs.lock().unwrap().iter() {
