@@ -19,7 +19,7 @@ use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::logs::{LogBatch, LogExporter, LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter, SpanProcessor};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::selfmon::{error_type, QueueProbe, QueueStats, SignalMeters};
 use crate::config::BatchSettings;
@@ -215,6 +215,10 @@ enum Control {
 #[derive(Debug)]
 pub(crate) struct Batcher<T> {
     items: mpsc::Sender<(T, usize)>,
+    /// Wakes the drain task once a full batch waits: a push never wakes it otherwise
+    /// (a wake per item costs the export thread a context switch per span).
+    ready: Arc<Notify>,
+    batch: usize,
     control: mpsc::UnboundedSender<Control>,
     stats: Arc<QueueStats>,
     meters: SignalMeters,
@@ -243,8 +247,10 @@ impl<T: Item> Batcher<T> {
         let (items, rx) = mpsc::channel(settings.max_queue_size);
         let (control, control_rx) = mpsc::unbounded_channel();
         let stats = Arc::new(QueueStats::default());
+        let ready = Arc::new(Notify::new());
         runtime.spawn(drain(
             rx,
+            ready.clone(),
             control_rx,
             sink,
             settings,
@@ -253,6 +259,8 @@ impl<T: Item> Batcher<T> {
         ));
         Batcher {
             items,
+            ready,
+            batch: settings.max_export_batch_size.max(1),
             control,
             stats,
             meters,
@@ -287,6 +295,10 @@ impl<T: Item> Batcher<T> {
             && self.items.try_send((item, bytes)).is_ok()
         {
             self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+            let queued = self.items.max_capacity() - self.items.capacity();
+            if queued >= self.batch {
+                self.ready.notify_one();
+            }
         } else {
             self.stats.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -330,6 +342,7 @@ impl<T: Item> Batcher<T> {
 
 async fn drain<T: Send + 'static, S: Sink<T>>(
     mut rx: mpsc::Receiver<(T, usize)>,
+    ready: Arc<Notify>,
     mut control: mpsc::UnboundedReceiver<Control>,
     sink: S,
     settings: BatchSettings,
@@ -432,32 +445,47 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 }
             }
             Some(_) = inflight.next(), if !inflight.is_empty() => {}
-            item = rx.recv() => match item {
-                Some((item, bytes)) => {
-                    buf.push(item);
-                    buf_bytes += bytes;
-                    if buf.len() >= settings.max_export_batch_size {
-                        let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
-                        let bytes = std::mem::take(&mut buf_bytes);
-                        if inflight.len() >= max_inflight {
-                            inflight.next().await;
+            // A full batch waits (the producer said so), or the schedule delay passed:
+            // take what the queue holds, a batch at a time; on a wake, only full ones.
+            woke = async {
+                tokio::select! {
+                    biased;
+                    _ = ready.notified() => false,
+                    _ = tick.tick() => true,
+                }
+            } => {
+                let mut closed = false;
+                loop {
+                    while buf.len() < settings.max_export_batch_size {
+                        match rx.try_recv() {
+                            Ok((item, bytes)) => {
+                                buf.push(item);
+                                buf_bytes += bytes;
+                            }
+                            Err(mpsc::error::TryRecvError::Empty) => break,
+                            Err(mpsc::error::TryRecvError::Disconnected) => {
+                                closed = true;
+                                break;
+                            }
                         }
-                        inflight.push(export(batch, bytes, settings.export_timeout));
                     }
-                }
-                None => {
-                    while inflight.next().await.is_some() {}
-                    return;
-                }
-            },
-            _ = tick.tick() => {
-                if !buf.is_empty() {
+                    let full = buf.len() >= settings.max_export_batch_size;
+                    if buf.is_empty() || !(full || woke || closed) {
+                        break;
+                    }
                     let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
                     let bytes = std::mem::take(&mut buf_bytes);
                     if inflight.len() >= max_inflight {
                         inflight.next().await;
                     }
                     inflight.push(export(batch, bytes, settings.export_timeout));
+                    if !full {
+                        break;
+                    }
+                }
+                if closed {
+                    while inflight.next().await.is_some() {}
+                    return;
                 }
             }
         }
