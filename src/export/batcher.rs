@@ -215,10 +215,12 @@ enum Control {
 #[derive(Debug)]
 pub(crate) struct Batcher<T> {
     items: mpsc::Sender<(T, usize)>,
-    /// Wakes the drain task once a full batch waits: a push never wakes it otherwise
-    /// (a wake per item costs the export thread a context switch per span).
+    /// Wakes the drain task once a quarter of a batch waits: a push never wakes it
+    /// otherwise (a wake per item costs the export thread a context switch per span),
+    /// and the drain still moves items out of the queue early enough that the batch it
+    /// assembles does not take queue room from new items.
     ready: Arc<Notify>,
-    batch: usize,
+    wake_at: usize,
     control: mpsc::UnboundedSender<Control>,
     stats: Arc<QueueStats>,
     meters: SignalMeters,
@@ -260,7 +262,7 @@ impl<T: Item> Batcher<T> {
         Batcher {
             items,
             ready,
-            batch: settings.max_export_batch_size.max(1),
+            wake_at: (settings.max_export_batch_size / 4).max(1),
             control,
             stats,
             meters,
@@ -296,7 +298,7 @@ impl<T: Item> Batcher<T> {
         {
             self.stats.accepted.fetch_add(1, Ordering::Relaxed);
             let queued = self.items.max_capacity() - self.items.capacity();
-            if queued >= self.batch {
+            if queued >= self.wake_at {
                 self.ready.notify_one();
             }
         } else {
@@ -445,8 +447,9 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 }
             }
             Some(_) = inflight.next(), if !inflight.is_empty() => {}
-            // A full batch waits (the producer said so), or the schedule delay passed:
-            // take what the queue holds, a batch at a time; on a wake, only full ones.
+            // Items wait (the producer said so), or the schedule delay passed: move what
+            // the queue holds into the batch, export full batches; on the schedule, the
+            // partial one too.
             woke = async {
                 tokio::select! {
                     biased;
