@@ -625,4 +625,64 @@ mod tests {
         assert_eq!(in_flight_at_once(2), 2);
         assert_eq!(in_flight_at_once(4), 4);
     }
+
+    /// A sink that counts what it exported.
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Sink<SpanData> for Counting {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.0.fetch_add(batch.len(), Ordering::SeqCst);
+            Ok(())
+        }
+        fn shutdown(&self, _timeout: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    /// With the drain woken by the producers rather than by each item: full batches
+    /// leave without waiting for the schedule, a partial one waits for the schedule or a
+    /// flush, and nothing is lost between the two.
+    #[test]
+    fn full_batches_leave_at_once_and_the_rest_at_a_flush() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let exported = Arc::new(AtomicUsize::new(0));
+        let settings = BatchSettings {
+            max_export_batch_size: 8,
+            max_queue_size: 64,
+            // Never, within the test: only a wake can start an export.
+            schedule_delay: Duration::from_secs(3600),
+            ..BatchSettings::SPANS
+        };
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::default();
+        let meter = opentelemetry::metrics::MeterProvider::meter(&provider, "t");
+        let meters = SignalMeters::new(&meter, crate::Signal::Traces, "t", 0);
+        let batcher = Batcher::start(rt.handle(), Counting(exported.clone()), settings, meters);
+        // The interval's first tick is immediate: let it pass before pushing.
+        std::thread::sleep(Duration::from_millis(100));
+        batcher.push(span());
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(
+            exported.load(Ordering::SeqCst),
+            0,
+            "one item is not a batch"
+        );
+        for _ in 0..18 {
+            batcher.push(span());
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while exported.load(Ordering::SeqCst) < 16 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            exported.load(Ordering::SeqCst),
+            16,
+            "two full batches left on a wake"
+        );
+        batcher.flush().unwrap();
+        assert_eq!(exported.load(Ordering::SeqCst), 19, "the rest at the flush");
+    }
 }
