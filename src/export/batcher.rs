@@ -342,6 +342,26 @@ impl<T: Item> Batcher<T> {
     }
 }
 
+/// Moves queued items into `buf` until it holds `max`; `true` when the queue is closed.
+fn fill<T>(
+    rx: &mut mpsc::Receiver<(T, usize)>,
+    buf: &mut Vec<T>,
+    buf_bytes: &mut usize,
+    max: usize,
+) -> bool {
+    while buf.len() < max {
+        match rx.try_recv() {
+            Ok((item, bytes)) => {
+                buf.push(item);
+                *buf_bytes += bytes;
+            }
+            Err(mpsc::error::TryRecvError::Empty) => return false,
+            Err(mpsc::error::TryRecvError::Disconnected) => return true,
+        }
+    }
+    false
+}
+
 async fn drain<T: Send + 'static, S: Sink<T>>(
     mut rx: mpsc::Receiver<(T, usize)>,
     ready: Arc<Notify>,
@@ -410,15 +430,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                     }
                 }
                 loop {
-                    while buf.len() < settings.max_export_batch_size {
-                        match rx.try_recv() {
-                            Ok((item, bytes)) => {
-                                buf.push(item);
-                                buf_bytes += bytes;
-                            }
-                            Err(_) => break,
-                        }
-                    }
+                    fill(&mut rx, &mut buf, &mut buf_bytes, settings.max_export_batch_size);
                     if buf.is_empty() {
                         break;
                     }
@@ -459,19 +471,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
             } => {
                 let mut closed = false;
                 loop {
-                    while buf.len() < settings.max_export_batch_size {
-                        match rx.try_recv() {
-                            Ok((item, bytes)) => {
-                                buf.push(item);
-                                buf_bytes += bytes;
-                            }
-                            Err(mpsc::error::TryRecvError::Empty) => break,
-                            Err(mpsc::error::TryRecvError::Disconnected) => {
-                                closed = true;
-                                break;
-                            }
-                        }
-                    }
+                    closed |= fill(&mut rx, &mut buf, &mut buf_bytes, settings.max_export_batch_size);
                     let full = buf.len() >= settings.max_export_batch_size;
                     if buf.is_empty() || !(full || woke || closed) {
                         break;
