@@ -73,7 +73,7 @@ impl ClientTelemetry {
         let (client, request) = request.build_split();
         async move {
             let mut request = request?;
-            let method = super::route::method_label(request.method());
+            let method = super::route::Verb::of(request.method()).label;
             let url = request.url();
             let host = url.host_str().unwrap_or("").to_string();
             let port = url.port_or_known_default().map(i64::from);

@@ -12,7 +12,7 @@ use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::SdkTracer;
 
 use super::metrics::{Key, ServerInstruments, Set};
-use super::route::{self, method_label};
+use super::route::{self, Verb};
 use crate::instrument::Bound;
 use crate::middleware::span::{self, Spans};
 use crate::middleware::{Measure, ResponseBody, ResponseFuture};
@@ -206,8 +206,8 @@ enum Ending {
 pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
-    /// `http.request.method` and its index in the method table.
-    method: (&'static str, usize),
+    /// `http.request.method`.
+    method: Verb,
     scheme: &'static str,
     version: &'static str,
     route: Option<route::Route>,
@@ -224,7 +224,7 @@ impl Measurement {
     /// The metric attributes of this request ending with `status` and `error`.
     fn labels(&self, status: Option<u16>, error: Option<Cow<'static, str>>) -> Vec<KeyValue> {
         let mut a = Vec::with_capacity(6);
-        a.push(KeyValue::new(names::HTTP_REQUEST_METHOD, self.method.0));
+        a.push(KeyValue::new(names::HTTP_REQUEST_METHOD, self.method.label));
         a.push(KeyValue::new(names::URL_SCHEME, self.scheme));
         a.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, self.version));
         if let Some(r) = &self.route {
@@ -254,7 +254,7 @@ impl Measurement {
         }
         let key = Key {
             route,
-            method: self.method.1,
+            method: self.method.index,
             scheme: self.scheme,
             version: self.version,
             status,
@@ -287,24 +287,19 @@ fn server_error(status: u16) -> Option<Cow<'static, str>> {
 }
 
 /// Adds `delta` to `http.server.active_requests` for (method, scheme).
-fn active(i: &ServerInstruments, method: (&'static str, usize), scheme: &'static str, delta: i64) {
-    let bind = || {
-        i.active.bind(&[
-            KeyValue::new(names::HTTP_REQUEST_METHOD, method.0),
+fn active(i: &ServerInstruments, method: Verb, scheme: &'static str, delta: i64) {
+    let attrs = || {
+        [
+            KeyValue::new(names::HTTP_REQUEST_METHOD, method.label),
             KeyValue::new(names::URL_SCHEME, scheme),
-        ])
+        ]
     };
+    let bind = || i.active.bind(&attrs());
     if !i
         .active_sets
-        .record((method.1, scheme), bind, |c| c.add(delta))
+        .record((method.index, scheme), bind, |c| c.add(delta))
     {
-        i.active.add(
-            delta,
-            &[
-                KeyValue::new(names::HTTP_REQUEST_METHOD, method.0),
-                KeyValue::new(names::URL_SCHEME, scheme),
-            ],
-        );
+        i.active.add(delta, &attrs());
     }
 }
 
@@ -391,14 +386,15 @@ where
         if self.shared.excluded.iter().any(|p| p == path) {
             return ResponseFuture::new(self.inner.call(req), None, None);
         }
-        let method = method_label(req.method());
+        let verb = Verb::of(req.method());
+        let method = verb.label;
         let scheme = if req.uri().scheme_str() == Some("https") {
             "https"
         } else {
             "http"
         };
         let version = version_label(req.version());
-        let route = route_template(&req).map(|t| route::resolve(req.method(), t));
+        let route = route_template(&req).map(|t| route::resolve(verb, t));
         let name = route
             .as_ref()
             .map_or(Cow::Borrowed(method), |r| r.name.clone());
@@ -434,10 +430,9 @@ where
                 a.push(KeyValue::new(names::NETWORK_PROTOCOL_VERSION, version));
                 a
             });
-        let method = (method, route::method_index(req.method()));
         let counted_active = match self.shared.instruments.get() {
             Some(b) => {
-                active(&b.instruments, method, scheme, 1);
+                active(&b.instruments, verb, scheme, 1);
                 true
             }
             None => false,
@@ -450,7 +445,7 @@ where
         let measure = Measurement {
             shared: self.shared.clone(),
             start: Instant::now(),
-            method,
+            method: verb,
             scheme,
             version,
             route,

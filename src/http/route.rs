@@ -21,8 +21,26 @@ const METHODS: [&str; 10] = [
 /// Route templates kept for the life of the process.
 pub(crate) const LIMIT: usize = 1024;
 
+/// `http.request.method` (the known methods as themselves, anything else `_OTHER`) and
+/// its place in the method table, read once per request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verb {
+    pub(crate) label: &'static str,
+    pub(crate) index: usize,
+}
+
+impl Verb {
+    pub(crate) fn of(m: &Method) -> Verb {
+        let index = method_index(m);
+        Verb {
+            label: METHODS[index],
+            index,
+        }
+    }
+}
+
 /// The index of `m` in [`METHODS`].
-pub(crate) fn method_index(m: &Method) -> usize {
+fn method_index(m: &Method) -> usize {
     match *m {
         Method::GET => 0,
         Method::POST => 1,
@@ -35,11 +53,6 @@ pub(crate) fn method_index(m: &Method) -> usize {
         Method::TRACE => 8,
         _ => 9,
     }
-}
-
-/// `http.request.method`: the known methods as themselves, anything else `_OTHER`.
-pub(crate) fn method_label(m: &Method) -> &'static str {
-    METHODS[method_index(m)]
 }
 
 /// A route template and the span name of each method on it.
@@ -62,8 +75,8 @@ pub(crate) struct Route {
 }
 
 /// `template` served with `method`: shared values for the first [`LIMIT`] templates.
-pub(crate) fn resolve(method: &Method, template: &str) -> Route {
-    let i = method_index(method);
+pub(crate) fn resolve(method: Verb, template: &str) -> Route {
+    let i = method.index;
     if let Some(r) = lookup(template) {
         return Route {
             template: StringValue::from(r.template),
@@ -103,8 +116,8 @@ mod tests {
 
     #[test]
     fn a_route_is_resolved_once_and_named_per_method() {
-        let get = resolve(&Method::GET, "/orders/{id}");
-        let post = resolve(&Method::POST, "/orders/{id}");
+        let get = resolve(Verb::of(&Method::GET), "/orders/{id}");
+        let post = resolve(Verb::of(&Method::POST), "/orders/{id}");
         assert_eq!(get.template.as_str(), "/orders/{id}");
         assert_eq!(get.name, "GET /orders/{id}");
         assert_eq!(post.name, "POST /orders/{id}");
@@ -113,8 +126,11 @@ mod tests {
             "shared, not formatted"
         );
         let odd = Method::from_bytes(b"PURGE").unwrap();
-        assert_eq!(resolve(&odd, "/orders/{id}").name, "_OTHER /orders/{id}");
-        assert_eq!(method_label(&odd), "_OTHER");
+        assert_eq!(
+            resolve(Verb::of(&odd), "/orders/{id}").name,
+            "_OTHER /orders/{id}"
+        );
+        assert_eq!(Verb::of(&odd).label, "_OTHER");
         // The same template twice is one entry.
         let a = lookup("/orders/{id}").unwrap() as *const Resolved;
         let b = lookup("/orders/{id}").unwrap() as *const Resolved;
@@ -122,9 +138,9 @@ mod tests {
 
         // Past the limit (a route table without end) a route is resolved per request.
         for i in 0..LIMIT {
-            resolve(&Method::GET, &format!("/fill/{i}"));
+            resolve(Verb::of(&Method::GET), &format!("/fill/{i}"));
         }
-        let late = resolve(&Method::GET, "/late/{id}");
+        let late = resolve(Verb::of(&Method::GET), "/late/{id}");
         assert_eq!(late.name, "GET /late/{id}");
         assert_eq!(late.template.as_str(), "/late/{id}");
         assert!(matches!(late.name, Cow::Owned(_)));
@@ -133,7 +149,7 @@ mod tests {
         assert_eq!(get.id, post.id);
         assert!(lookup("/late/{id}").is_none());
         assert!(matches!(
-            resolve(&Method::GET, "/orders/{id}").name,
+            resolve(Verb::of(&Method::GET), "/orders/{id}").name,
             Cow::Borrowed(_)
         ));
     }
