@@ -12,8 +12,10 @@ use opentelemetry::Context;
 use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use opentelemetry_sdk::propagation::BaggagePropagator;
 
-/// The remote context carried by `headers` (an invalid one when there is none or it is
-/// malformed, which makes the next span a new root).
+/// The remote context carried by `headers` on top of the current one (the current one
+/// unchanged when there is none or it is malformed). The propagators are asked only when
+/// `headers` holds one of the headers they name in `fields()`, which is what they read:
+/// most requests carry none, and then nothing is parsed.
 ///
 /// ```
 /// let mut h = http::HeaderMap::new();
@@ -24,7 +26,16 @@ use opentelemetry_sdk::propagation::BaggagePropagator;
 /// assert!(ferrotel::propagation::extract(&h).span().span_context().is_remote());
 /// ```
 pub fn extract(headers: &HeaderMap) -> Context {
-    opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)))
+    opentelemetry::global::get_text_map_propagator(|p| extract_with(p, headers))
+}
+
+fn extract_with(p: &dyn TextMapPropagator, headers: &HeaderMap) -> Context {
+    // Most requests carry none of the propagators' headers: then there is nothing to
+    // parse, and the answer is the current context, as each propagator would return.
+    if !p.fields().any(|field| headers.contains_key(field)) {
+        return Context::current();
+    }
+    p.extract(&HeaderExtractor(headers))
 }
 
 /// Writes the current context (`traceparent`, `baggage`) into `headers`, for an outgoing
@@ -317,6 +328,54 @@ mod tests {
     }
 
     use std::collections::HashMap;
+
+    #[test]
+    fn each_propagated_header_alone_is_read_and_none_leaves_the_current_context() {
+        use opentelemetry::propagation::TextMapCompositePropagator;
+        use opentelemetry::trace::TraceContextExt;
+        use opentelemetry_sdk::propagation::TraceContextPropagator;
+        let all = TextMapCompositePropagator::new(vec![
+            Box::new(TraceContextPropagator::new()),
+            Box::new(QuietBaggage::new()),
+            Box::new(Jaeger::new()),
+        ]);
+        let headers = |pairs: &[(&'static str, &str)]| {
+            let mut h = HeaderMap::new();
+            h.insert("user-agent", "test".parse().unwrap());
+            for (k, v) in pairs {
+                h.insert(*k, v.parse().unwrap());
+            }
+            h
+        };
+        let w3c = headers(&[(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )]);
+        let cx = extract_with(&all, &w3c);
+        assert_eq!(
+            cx.span().span_context().trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        let cx = extract_with(&all, &headers(&[("baggage", "tenant=acme")]));
+        assert_eq!(cx.baggage().get("tenant").unwrap().as_str(), "acme");
+        assert!(!cx.span().span_context().is_valid());
+        let uber = headers(&[(
+            "uber-trace-id",
+            "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1",
+        )]);
+        let cx = extract_with(&all, &uber);
+        assert_eq!(
+            cx.span().span_context().span_id().to_string(),
+            "00f067aa0ba902b7"
+        );
+        // None of them: the current context, whatever it holds.
+        let _outer = Context::new()
+            .with_baggage([opentelemetry::KeyValue::new("from", "outer")])
+            .attach();
+        let cx = extract_with(&all, &headers(&[]));
+        assert_eq!(cx.baggage().get("from").unwrap().as_str(), "outer");
+        assert!(!cx.span().span_context().is_valid());
+    }
 
     fn extract(header: &str) -> Context {
         let headers = HashMap::from([("baggage".to_string(), header.to_string())]);

@@ -54,8 +54,12 @@ impl Spans {
                     .start_with_context(tracer, &parent);
                 if span.is_recording() {
                     span.set_attributes(attributes());
+                    parent.with_span(span)
+                } else {
+                    // Only its identity carries on (children inherit the decision): one
+                    // allocation less than keeping the SDK's empty span object.
+                    parent.with_remote_span_context(span.span_context().clone())
                 }
-                parent.with_span(span)
             }
             None => parent,
         };
