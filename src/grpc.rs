@@ -32,6 +32,10 @@
 //! past the first [`METHOD_LIMIT`] distinct ones, or outside the list given to
 //! [`ServerLayer::with_methods`], so a scanner calling random paths (rejected by an
 //! interceptor before routing, say) cannot grow the series.
+//!
+//! Span names (the method, `package.Service/Method`) are shared once a method has
+//! answered with any status but `UNIMPLEMENTED`, for the first 1,024 methods of the
+//! process: a call to a known method copies no name.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -169,7 +173,8 @@ impl Shared {
 pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
-    method: String,
+    /// `package.Service/Method`: shared once the method answered (see [`Names`]).
+    method: Cow<'static, str>,
     server_address: Option<String>,
     status: Option<Code>,
     failure: Option<&'static str>,
@@ -218,6 +223,9 @@ impl Drop for Measurement {
         let method = if code == Code::Unimplemented {
             Arc::from(labels::OTHER)
         } else {
+            if let Cow::Owned(m) = &self.method {
+                NAMES.learn(m);
+            }
             self.shared.methods.label(&self.method)
         };
         let mut attrs = Vec::with_capacity(5);
@@ -250,8 +258,47 @@ impl Drop for Measurement {
     }
 }
 
-fn method_of<B>(req: &Request<B>) -> String {
-    req.uri().path().trim_start_matches('/').to_string()
+/// The method a request calls, `package.Service/Method`: shared when it is known.
+fn method_of<B>(req: &Request<B>) -> Cow<'static, str> {
+    let path = req.uri().path().trim_start_matches('/');
+    match NAMES.get(path) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(path.to_string()),
+    }
+}
+
+/// Method names that span names and `rpc.method` values share, so a call formats and
+/// allocates neither. A name is learned when a call to it ends with any status but
+/// `UNIMPLEMENTED` (the method exists: a client sending random paths adds none), up to
+/// [`NAMES_LIMIT`] for the life of the process; past that, names are copied per call.
+struct Names(std::sync::RwLock<rustc_hash::FxHashSet<&'static str>>);
+
+/// Method names kept for the life of the process.
+const NAMES_LIMIT: usize = 1024;
+
+static NAMES: Names = Names::new();
+
+impl Names {
+    const fn new() -> Self {
+        Names(std::sync::RwLock::new(HashSet::with_hasher(
+            rustc_hash::FxBuildHasher,
+        )))
+    }
+
+    fn get(&self, path: &str) -> Option<&'static str> {
+        self.0.read().ok()?.get(path).copied()
+    }
+
+    #[cold]
+    fn learn(&self, method: &str) {
+        let Ok(mut names) = self.0.write() else {
+            return;
+        };
+        if names.len() < NAMES_LIMIT && !names.contains(method) {
+            // Kept for the process's life, on purpose: bounded by NAMES_LIMIT.
+            names.insert(Box::leak(method.into()));
+        }
+    }
 }
 
 macro_rules! call_layer {
@@ -411,7 +458,7 @@ where
         };
         // The sampler decides here; the attributes are built only for a span it keeps.
         let cx = self.shared.spans.start(
-            Cow::Owned(method.clone()),
+            method.clone(),
             kind,
             parent,
             span::Request::default(),
@@ -459,6 +506,27 @@ pub fn inject_context<T>(mut req: tonic::Request<T>) -> Result<tonic::Request<T>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_names_are_shared_once_learned_and_bounded() {
+        let names = Names::new();
+        assert_eq!(names.get("pkg.Svc/Call"), None);
+        names.learn("pkg.Svc/Call");
+        let a = names.get("pkg.Svc/Call").unwrap();
+        names.learn("pkg.Svc/Call");
+        assert_eq!(a.as_ptr(), names.get("pkg.Svc/Call").unwrap().as_ptr());
+        for i in 0..NAMES_LIMIT {
+            names.learn(&format!("pkg.Svc/M{i}"));
+        }
+        assert_eq!(names.get("pkg.Svc/Late"), None);
+        names.learn("pkg.Svc/Late");
+        assert_eq!(
+            names.get("pkg.Svc/Late"),
+            None,
+            "past the limit: copied per call"
+        );
+        assert!(names.get("pkg.Svc/Call").is_some());
+    }
 
     #[test]
     fn status_names_and_error_sides() {
