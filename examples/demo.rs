@@ -35,7 +35,7 @@ use ferrotel::queue::{Queue, Ticket};
 use redis::AsyncCommands;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
-use tracing::{info, Instrument};
+use tracing::info;
 
 const MODEL: &str = "gpt-4o-mini";
 
@@ -157,7 +157,6 @@ fn step_budget(tenant: &str) -> usize {
 
 async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<String, String> {
     let run = app.genai.agent_run("trip-planner");
-    let span = run.span().clone();
     let result = async {
         let mut messages = vec![json!({ "role": "user", "content": question })];
         let mut answered = 0;
@@ -189,7 +188,7 @@ async fn agent(app: &App, tenant: &str, question: &str, slow: bool) -> Result<St
         }
         Ok(None)
     }
-    .instrument(span)
+    .with_context(run.context())
     .await;
     match result {
         Ok(Some(answer)) => {

@@ -15,7 +15,7 @@ use ferrotel::http::ClientTelemetry;
 use ferrotel::opentelemetry::trace::FutureExt as _;
 use ferrotel::testing::openai::MockOpenAi;
 use serde_json::{json, Value};
-use tracing::{info, Instrument};
+use tracing::info;
 
 const MAX_STEPS: usize = 6;
 const MODEL: &str = "gpt-4o-mini";
@@ -94,7 +94,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let run = genai
         .agent_run("trip-planner")
         .with_conversation_id("conv-1");
-    let span = run.span().clone();
     let answer = async {
         let mut messages = vec![json!({ "role": "user", "content": question })];
         for step in 1..=MAX_STEPS {
@@ -126,7 +125,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Ok(None)
     }
-    .instrument(span)
+    .with_context(run.context())
     .await;
 
     match answer {

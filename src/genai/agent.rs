@@ -5,12 +5,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::metrics::{Histogram, Meter};
-use opentelemetry::KeyValue;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Context, KeyValue};
 
 use super::call::CostSum;
 use super::{GenAi, LlmCall};
 use crate::failure::error_type;
 use crate::instrument::guard::{End, Guard, Operation};
+use crate::middleware::span::{self, Request};
 use crate::{catalog, names};
 
 #[derive(Debug)]
@@ -93,6 +95,10 @@ struct Counts {
 /// tool calls nest, and the run's duration, outcome, call counts and cost (the sum of
 /// its priced LLM calls: `gen_ai.agent.cost` on the span, `gen_ai.invoke_agent.cost`).
 ///
+/// Its span is an OpenTelemetry span started through the pipeline's tracer, as an
+/// [`LlmCall`]'s is: a run the sampler drops builds no attribute. Run the agent's own
+/// work with its [`context`](AgentRun::context) current to nest it under the run.
+///
 /// ```
 /// use ferrotel::genai::{GenAi, TokenUsage};
 ///
@@ -111,7 +117,8 @@ pub struct AgentRun(Guard<RunOp>);
 #[derive(Debug)]
 struct RunOp {
     genai: GenAi,
-    span: tracing::Span,
+    /// The run's context, its span current.
+    cx: Context,
     start: Instant,
     name: String,
     counts: Arc<Counts>,
@@ -121,23 +128,21 @@ struct RunOp {
 
 impl AgentRun {
     pub(super) fn start(genai: GenAi, name: &str) -> AgentRun {
-        let span = tracing::info_span!(
-            target: "ferrotel::genai",
-            "invoke_agent",
-            otel.name = %format!("invoke_agent {name}"),
-            otel.kind = "internal",
-            otel.status_code = tracing::field::Empty,
-            gen_ai.operation.name = "invoke_agent",
-            gen_ai.agent.name = name,
-            gen_ai.agent.id = tracing::field::Empty,
-            gen_ai.conversation.id = tracing::field::Empty,
-            gen_ai.agent.outcome = tracing::field::Empty,
-            gen_ai.agent.cost = tracing::field::Empty,
-            error.type = tracing::field::Empty,
+        let cx = genai.inner.spans.start(
+            format!("invoke_agent {name}").into(),
+            SpanKind::Internal,
+            Context::current(),
+            Request::default(),
+            || {
+                vec![
+                    KeyValue::new(names::GEN_AI_OPERATION_NAME, "invoke_agent"),
+                    KeyValue::new(names::GEN_AI_AGENT_NAME, name.to_string()),
+                ]
+            },
         );
         AgentRun(Guard::new(RunOp {
             genai,
-            span,
+            cx,
             start: Instant::now(),
             name: name.to_string(),
             counts: Arc::new(Counts::default()),
@@ -147,27 +152,45 @@ impl AgentRun {
 
     /// `gen_ai.agent.id`: this agent instance's id.
     pub fn with_agent_id(self, id: &str) -> Self {
-        self.0.op().span.record("gen_ai.agent.id", id);
+        span::set(&self.0.op().cx, || {
+            vec![KeyValue::new("gen_ai.agent.id", id.to_string())]
+        });
         self
     }
 
     /// `gen_ai.conversation.id` (a span attribute, never a metric label).
     pub fn with_conversation_id(self, id: &str) -> Self {
-        self.0.op().span.record("gen_ai.conversation.id", id);
+        span::set(&self.0.op().cx, || {
+            vec![KeyValue::new("gen_ai.conversation.id", id.to_string())]
+        });
         self
     }
 
-    /// The run's span: work inside it nests under the run.
-    pub fn span(&self) -> &tracing::Span {
-        &self.0.op().span
+    /// The run's context, its span current: run the agent's work with it
+    /// (`work.with_context(run.context())`, `opentelemetry::trace::FutureExt`) so the
+    /// spans and log records of that work nest under the run.
+    ///
+    /// ```
+    /// use ferrotel::opentelemetry::trace::FutureExt as _;
+    ///
+    /// # async fn plan() {}
+    /// # async fn run() {
+    /// let run = ferrotel::genai::GenAi::new().agent_run("trip-planner");
+    /// plan().with_context(run.context()).await;
+    /// run.finish();
+    /// # }
+    /// ```
+    pub fn context(&self) -> Context {
+        self.0.op().cx.clone()
     }
 
     /// Starts an LLM call of this run (a child of its span; counted in the run).
     pub fn llm_call(&self, provider: &str, operation: &str, model: &str) -> LlmCall {
         let op = self.0.op();
         op.counts.llm.fetch_add(1, Ordering::Relaxed);
-        op.span
-            .in_scope(|| op.genai.llm_call(provider, operation, model))
+        let _in_run = op.cx.clone().attach();
+        op.genai
+            .llm_call(provider, operation, model)
             .charged_to(op.counts.cost.clone())
     }
 
@@ -175,8 +198,8 @@ impl AgentRun {
     pub fn tool_call(&self, tool: &str, tool_type: &str, call_id: Option<&str>) -> ToolCall {
         let op = self.0.op();
         op.counts.tools.fetch_add(1, Ordering::Relaxed);
-        op.span
-            .in_scope(|| op.genai.tool_call(tool, tool_type, call_id))
+        let _in_run = op.cx.clone().attach();
+        op.genai.tool_call(tool, tool_type, call_id)
     }
 
     /// The run produced its answer.
@@ -204,15 +227,30 @@ impl Operation for RunOp {
             End::Failed(_) => AgentOutcome::Failure,
             End::Cancelled => AgentOutcome::Cancelled,
         });
-        self.span.record("gen_ai.agent.outcome", outcome.as_str());
         let cost = self.counts.cost.usd();
-        self.span.record("gen_ai.agent.cost", cost);
+        let error = end.error_type();
+        span::end(
+            &self.cx,
+            || {
+                let mut a = vec![
+                    KeyValue::new(names::GEN_AI_AGENT_OUTCOME, outcome.as_str()),
+                    KeyValue::new("gen_ai.agent.cost", cost),
+                ];
+                if let Some(e) = error {
+                    a.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
+                }
+                a
+            },
+            error.is_some(),
+        );
         let mut attrs = vec![
             KeyValue::new(names::GEN_AI_AGENT_NAME, self.name.clone()),
             KeyValue::new(names::GEN_AI_AGENT_OUTCOME, outcome.as_str()),
         ];
         let by_outcome = attrs.clone();
-        end.mark(&self.span, &mut attrs);
+        if let Some(e) = error {
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
+        }
         let Some(b) = self.genai.binding() else {
             return;
         };
@@ -228,8 +266,10 @@ impl Operation for RunOp {
     }
 }
 
-/// One tool call: an INTERNAL span `execute_tool {tool}` and `gen_ai.execute_tool.duration`
-/// by tool, with `error.type` when it failed (or was dropped unfinished: `cancelled`).
+/// One tool call: an INTERNAL span `execute_tool {tool}` (an OpenTelemetry span, under
+/// the current context: the run's, for [`AgentRun::tool_call`]) and
+/// `gen_ai.execute_tool.duration` by tool, with `error.type` when it failed (or was
+/// dropped unfinished: `cancelled`).
 #[derive(Debug)]
 #[must_use = "a tool call records when finished or failed; dropped, it counts as cancelled"]
 pub struct ToolCall(Guard<ToolOp>);
@@ -237,7 +277,8 @@ pub struct ToolCall(Guard<ToolOp>);
 #[derive(Debug)]
 struct ToolOp {
     genai: GenAi,
-    span: tracing::Span,
+    /// The tool call's context, its span current.
+    cx: Context,
     start: Instant,
     attrs: Vec<KeyValue>,
 }
@@ -249,21 +290,26 @@ impl ToolCall {
         tool_type: &str,
         call_id: Option<&str>,
     ) -> ToolCall {
-        let span = tracing::info_span!(
-            target: "ferrotel::genai",
-            "execute_tool",
-            otel.name = %format!("execute_tool {tool}"),
-            otel.kind = "internal",
-            otel.status_code = tracing::field::Empty,
-            gen_ai.operation.name = "execute_tool",
-            gen_ai.tool.name = tool,
-            gen_ai.tool.type = tool_type,
-            gen_ai.tool.call.id = call_id,
-            error.type = tracing::field::Empty,
+        let cx = genai.inner.spans.start(
+            format!("execute_tool {tool}").into(),
+            SpanKind::Internal,
+            Context::current(),
+            Request::default(),
+            || {
+                let mut a = vec![
+                    KeyValue::new(names::GEN_AI_OPERATION_NAME, "execute_tool"),
+                    KeyValue::new(names::GEN_AI_TOOL_NAME, tool.to_string()),
+                    KeyValue::new(names::GEN_AI_TOOL_TYPE, tool_type.to_string()),
+                ];
+                if let Some(id) = call_id {
+                    a.push(KeyValue::new("gen_ai.tool.call.id", id.to_string()));
+                }
+                a
+            },
         );
         ToolCall(Guard::new(ToolOp {
             genai,
-            span,
+            cx,
             start: Instant::now(),
             attrs: vec![
                 KeyValue::new(names::GEN_AI_TOOL_NAME, tool.to_string()),
@@ -272,9 +318,19 @@ impl ToolCall {
         }))
     }
 
-    /// The tool call's span.
-    pub fn span(&self) -> &tracing::Span {
-        &self.0.op().span
+    /// The tool call's context, its span current: run the tool with it to nest the
+    /// tool's own spans under the call.
+    ///
+    /// ```
+    /// let tool = ferrotel::genai::GenAi::new().tool_call("weather", "function", None);
+    /// {
+    ///     let _in_tool = tool.context().attach();
+    ///     // the tool's work
+    /// }
+    /// tool.finish();
+    /// ```
+    pub fn context(&self) -> Context {
+        self.0.op().cx.clone()
     }
 
     /// The tool returned.
@@ -291,7 +347,19 @@ impl ToolCall {
 impl Operation for ToolOp {
     fn end(&mut self, end: End) {
         let mut attrs = std::mem::take(&mut self.attrs);
-        end.mark(&self.span, &mut attrs);
+        let error = end.error_type();
+        span::end(
+            &self.cx,
+            || {
+                error
+                    .map(|e| vec![KeyValue::new(names::ERROR_TYPE, e.to_string())])
+                    .unwrap_or_default()
+            },
+            error.is_some(),
+        );
+        if let Some(e) = error {
+            attrs.push(KeyValue::new(names::ERROR_TYPE, e.to_string()));
+        }
         if let Some(b) = self.genai.binding() {
             b.instruments
                 .agent

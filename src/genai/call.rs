@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use opentelemetry::trace::{SpanKind, TraceContextExt};
+use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue, StringValue};
 
 use super::sets::{self, id, Billed, Timed};
@@ -314,12 +314,8 @@ impl LlmCall {
 impl CallOp {
     /// Sets attributes on the call's span, built only when the sampler kept it.
     fn set(&self, attributes: impl FnOnce() -> Vec<KeyValue>) {
-        if !self.own_span {
-            return;
-        }
-        let span = self.cx.span();
-        if span.is_recording() {
-            span.set_attributes(attributes());
+        if self.own_span {
+            span::set(&self.cx, attributes);
         }
     }
 

@@ -125,6 +125,15 @@ pub fn server_context() -> Option<Context> {
     Context::map_current(|cx| cx.get::<Request>().and_then(|r| r.server.clone()))
 }
 
+/// Sets attributes on the span of `cx`, built only for a span the sampler kept.
+#[cfg_attr(not(feature = "genai"), allow(dead_code))]
+pub(crate) fn set(cx: &Context, attributes: impl FnOnce() -> Vec<KeyValue>) {
+    let span = cx.span();
+    if span.is_recording() {
+        span.set_attributes(attributes());
+    }
+}
+
 /// Ends the span of `cx` with its final attributes (built only for a span the sampler
 /// kept); a failure sets the error status.
 pub(crate) fn end(cx: &Context, attributes: impl FnOnce() -> Vec<KeyValue>, failed: bool) {

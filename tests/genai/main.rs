@@ -561,6 +561,22 @@ fn agent_runs_nest_llm_and_tool_calls() {
         attr(&run_span.attributes, "gen_ai.agent.outcome").as_deref(),
         Some("step_limit")
     );
+    // Failures mark both spans: `error.type` and the error status (code 2).
+    assert_eq!(
+        attr(&run_span.attributes, "error.type").as_deref(),
+        Some("step_limit")
+    );
+    assert_eq!(
+        attr(&tool_span.attributes, "error.type").as_deref(),
+        Some("tool_error")
+    );
+    for s in [run_span, tool_span] {
+        assert_eq!(s.status.as_ref().map(|st| st.code), Some(2), "{}", s.name);
+    }
+    assert_eq!(
+        attr(&run_span.attributes, "gen_ai.agent.name").as_deref(),
+        Some("limited-agent")
+    );
     assert!(spans
         .iter()
         .any(|(_, s)| s.name == "chat gpt-4o-mini" && s.parent_span_id == run_span.span_id));
