@@ -304,7 +304,7 @@ impl<T: Item> Batcher<T> {
         } else {
             self.stats.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-            self.meters.processed.add(1, &self.meters.queue_full_attrs);
+            self.meters.dropped_queue_full();
         }
     }
 

@@ -67,7 +67,10 @@ pub(crate) struct SignalMeters {
     pub(crate) processed: Counter<u64>,
     exported: Counter<u64>,
     pub(crate) ok_attrs: Arc<[KeyValue]>,
-    pub(crate) queue_full_attrs: Arc<[KeyValue]>,
+    queue_full_attrs: Arc<[KeyValue]>,
+    /// `processed` bound to `queue_full_attrs` at the first drop (so the series appears
+    /// with its first drop, as before): a full queue is when recording must be cheapest.
+    queue_full: std::sync::OnceLock<opentelemetry::metrics::BoundCounter<u64>>,
     exporter_ok_attrs: Arc<[KeyValue]>,
     /// `otel.component.name` of the exporter, for log lines.
     pub(crate) label: Arc<str>,
@@ -105,10 +108,18 @@ impl SignalMeters {
             exported: crate::catalog::counter(meter, exported),
             ok_attrs: processor.to_vec().into(),
             queue_full_attrs: queue_full.into(),
+            queue_full: std::sync::OnceLock::new(),
             exporter_ok_attrs: exporter_attrs(exporter, index).into(),
             label: format!("{exporter}/{index}").into(),
             destination: "-".into(),
         }
+    }
+
+    /// Counts one item dropped at a full queue.
+    pub(crate) fn dropped_queue_full(&self) {
+        self.queue_full
+            .get_or_init(|| self.processed.bind(&self.queue_full_attrs))
+            .add(1);
     }
 
     /// Names the exporter's destination in its log lines.

@@ -78,8 +78,12 @@ impl LlmCall {
             route.clone(),
         );
         let op = call.0.op_mut();
+        let name = match &op.set {
+            Some(m) => String::from(&*m.span_name),
+            None => format!("{operation} {model}"),
+        };
         op.cx = op.genai.inner.spans.start(
-            format!("{operation} {model}").into(),
+            name.into(),
             SpanKind::Client,
             Context::current(),
             Request::default(),
@@ -371,6 +375,7 @@ impl CallOp {
 
     /// Records tokens and cost on the span and metrics.
     fn usage(&mut self, usage: TokenUsage) {
+        let mut response_model = None;
         if let Some(m) = &usage.response_model {
             let shared = self.set.as_ref().and_then(|s| s.response(m));
             let value = match &shared {
@@ -380,28 +385,11 @@ impl CallOp {
                     opentelemetry::StringValue::from(m.clone())
                 }
             };
+            response_model = Some(value.clone());
             self.attrs
                 .push(KeyValue::new(names::GEN_AI_RESPONSE_MODEL, value));
             self.response = shared;
         }
-        self.set(|| {
-            let mut a = vec![
-                KeyValue::new("gen_ai.usage.input_tokens", usage.input as i64),
-                KeyValue::new("gen_ai.usage.output_tokens", usage.output as i64),
-            ];
-            if let Some(m) = &usage.response_model {
-                a.push(KeyValue::new("gen_ai.response.model", m.clone()));
-            }
-            if usage.cached_input > 0 {
-                let n = usage.cached_input as i64;
-                a.push(KeyValue::new("gen_ai.usage.cache_read.input_tokens", n));
-            }
-            if usage.reasoning > 0 {
-                let n = usage.reasoning as i64;
-                a.push(KeyValue::new("gen_ai.usage.reasoning.output_tokens", n));
-            }
-            a
-        });
         let cost = match usage.reported_cost {
             // A counter only goes up: a negative or non-finite figure is refused, counted
             // as unpriced and warned about, never recorded.
@@ -411,12 +399,35 @@ impl CallOp {
             Some(c) => Ok(c),
             None => pricing::global().cost(&self.provider, &self.model, &usage),
         };
-        if let Ok(c) = &cost {
-            let usd = *c;
-            self.set(|| vec![KeyValue::new("gen_ai.client.cost", usd)]);
-            if let Some(sum) = &self.run_cost {
-                sum.add(*c);
+        // One write to the span: tokens, response model and cost.
+        self.set(|| {
+            let mut a = Vec::with_capacity(6);
+            a.push(KeyValue::new(
+                "gen_ai.usage.input_tokens",
+                usage.input as i64,
+            ));
+            a.push(KeyValue::new(
+                "gen_ai.usage.output_tokens",
+                usage.output as i64,
+            ));
+            if let Some(m) = response_model {
+                a.push(KeyValue::new("gen_ai.response.model", m));
             }
+            if usage.cached_input > 0 {
+                let n = usage.cached_input as i64;
+                a.push(KeyValue::new("gen_ai.usage.cache_read.input_tokens", n));
+            }
+            if usage.reasoning > 0 {
+                let n = usage.reasoning as i64;
+                a.push(KeyValue::new("gen_ai.usage.reasoning.output_tokens", n));
+            }
+            if let Ok(usd) = &cost {
+                a.push(KeyValue::new("gen_ai.client.cost", *usd));
+            }
+            a
+        });
+        if let (Ok(c), Some(sum)) = (&cost, &self.run_cost) {
+            sum.add(*c);
         }
         if let Some(b) = self.genai.binding() {
             let i = &b.instruments;

@@ -141,7 +141,40 @@ pub enum Unpriced {
 pub struct PriceTable {
     calculator: Option<Arc<Calculator>>,
     overrides: HashMap<String, Rates>,
-    resolved: Arc<RwLock<HashMap<(String, String), Resolved>>>,
+    resolved: Arc<RwLock<Resolutions>>,
+}
+
+/// The resolutions kept, by provider then model: looked up with the call's own strings,
+/// so pricing a call copies neither.
+#[derive(Debug, Default)]
+struct Resolutions {
+    by_provider: HashMap<String, HashMap<String, Resolved>>,
+    len: usize,
+}
+
+impl Resolutions {
+    fn get(&self, provider: &str, model: &str) -> Option<Resolved> {
+        self.by_provider.get(provider)?.get(model).copied()
+    }
+
+    /// Keeps `r` unless [`MAX_RESOLVED_MODELS`] others are kept; `false` when full.
+    fn insert(&mut self, provider: &str, model: &str, r: Resolved) -> bool {
+        if let Some(kept) = self
+            .by_provider
+            .get_mut(provider)
+            .and_then(|m| m.get_mut(model))
+        {
+            *kept = r;
+            return true;
+        }
+        if self.len >= MAX_RESOLVED_MODELS {
+            return false;
+        }
+        let models = self.by_provider.entry(provider.to_string()).or_default();
+        models.insert(model.to_string(), r);
+        self.len += 1;
+        true
+    }
 }
 
 /// What the price data says about one model, worked out on its first call.
@@ -334,26 +367,29 @@ impl PriceTable {
     }
 
     fn token_cost(&self, provider: &str, model: &str, usage: &TokenUsage) -> Result<f64, Unpriced> {
-        let key = (provider.to_string(), model.to_string());
-        let known = self.resolved.read().ok().and_then(|r| r.get(&key).copied());
+        let known = self
+            .resolved
+            .read()
+            .ok()
+            .and_then(|r| r.get(provider, model));
         let resolution = match known {
-            Some(Resolved::Linear(_, at)) if at.elapsed() > RESOLVED_TTL => {
-                self.resolve(provider, model)
-            }
-            Some(r) => r,
-            None => self.resolve(provider, model),
+            Some(Resolved::Linear(_, at)) if at.elapsed() <= RESOLVED_TTL => known,
+            Some(Resolved::Linear(..)) | None => None,
+            Some(r) => Some(r),
         };
-        if known.is_none()
-            || matches!(known, Some(Resolved::Linear(_, at)) if at.elapsed() > RESOLVED_TTL)
-        {
-            if let Ok(mut r) = self.resolved.write() {
-                if r.len() < MAX_RESOLVED_MODELS || r.contains_key(&key) {
-                    r.insert(key, resolution);
-                } else {
-                    warn_table_full();
+        let resolution = match resolution {
+            Some(r) => r,
+            // First seen, or its rates are due a re-check.
+            None => {
+                let r = self.resolve(provider, model);
+                if let Ok(mut kept) = self.resolved.write() {
+                    if !kept.insert(provider, model, r) {
+                        warn_table_full();
+                    }
                 }
+                r
             }
-        }
+        };
         match resolution {
             Resolved::Linear(rates, _) => Ok(rates.cost(usage)),
             Resolved::Unknown => Err(Unpriced::UnknownModel),
@@ -364,7 +400,7 @@ impl PriceTable {
     /// How many `(provider, model)` resolutions are kept (at most [`MAX_RESOLVED_MODELS`]).
     #[cfg(test)]
     pub(crate) fn resolved_len(&self) -> usize {
-        self.resolved.read().map_or(0, |r| r.len())
+        self.resolved.read().map_or(0, |r| r.len)
     }
 
     /// Works out once whether a model's prices are plain per-token rates: prices the
@@ -622,6 +658,10 @@ mod tests {
                 .is_err());
         }
         assert_eq!(t.resolved_len(), MAX_RESOLVED_MODELS);
+        for i in 0..100 {
+            let _ = t.cost(&format!("provider-{i}"), "m", &TokenUsage::new(1, 1));
+        }
+        assert_eq!(t.resolved.read().unwrap().by_provider.len(), 1);
         // Past the cap, known models still price correctly.
         assert!(t.cost("openai", "gpt-4o", &TokenUsage::new(1, 1)).is_ok());
     }
@@ -632,10 +672,7 @@ mod tests {
         let u = TokenUsage::new(1_000, 500).with_cached_input(200);
         let first = t.cost("openai", "gpt-4o", &u).unwrap();
         assert!(matches!(
-            t.resolved
-                .read()
-                .unwrap()
-                .get(&("openai".into(), "gpt-4o".into())),
+            t.resolved.read().unwrap().get("openai", "gpt-4o"),
             Some(Resolved::Linear(..))
         ));
         assert_eq!(
@@ -648,10 +685,7 @@ mod tests {
         let big = TokenUsage::new(150_000, 10);
         let tiered = t.cost("google", "claude-haiku-5-5", &big).unwrap();
         assert!(matches!(
-            t.resolved
-                .read()
-                .unwrap()
-                .get(&("google".into(), "claude-haiku-5-5".into())),
+            t.resolved.read().unwrap().get("google", "claude-haiku-5-5"),
             Some(Resolved::Dynamic)
         ));
         assert!(close(
@@ -660,10 +694,7 @@ mod tests {
         ));
         assert_eq!(t.cost("openai", "nope", &u), Err(Unpriced::UnknownModel));
         assert!(matches!(
-            t.resolved
-                .read()
-                .unwrap()
-                .get(&("openai".into(), "nope".into())),
+            t.resolved.read().unwrap().get("openai", "nope"),
             Some(Resolved::Unknown)
         ));
     }

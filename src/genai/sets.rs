@@ -25,6 +25,8 @@ pub(super) struct Model {
     pub(super) provider: Arc<str>,
     pub(super) operation: Arc<str>,
     pub(super) model: Arc<str>,
+    /// The span name, `{operation} {model}`, formatted once.
+    pub(super) span_name: Box<str>,
     responses: RwLock<Vec<Arc<str>>>,
 }
 
@@ -34,6 +36,7 @@ impl Model {
             provider: provider.into(),
             operation: operation.into(),
             model: model.into(),
+            span_name: format!("{operation} {model}").into(),
             responses: RwLock::new(Vec::new()),
         }
     }
