@@ -5,7 +5,7 @@ flapping. Real processes: the demo and the load generator (release builds), the
 collector built from collector/ (scripts/build-go-tools), a Python socket for the black
 hole. Prints a Markdown table for BENCHMARKS.md.
 
-    scripts/load/collector_trouble.py [--duration 60] [--rate 100] [--protocol grpc|http/protobuf] [--soak-minutes 5]
+    scripts/load/collector_trouble.py [--duration 60] [--rate 100] [--protocol grpc|http/protobuf] [--soak-minutes 5] [--soak-only]
 
 For each case: the load generator's p50/p99 and errors, the demo's resident memory
 (sampled every second: at the start of load and the most), the spans and log records it
@@ -240,6 +240,7 @@ def main():
     p.add_argument("--rate", type=int, default=100)
     p.add_argument("--protocol", default="grpc")
     p.add_argument("--soak-minutes", type=float, default=0)
+    p.add_argument("--soak-only", action="store_true", help="skip the four cases, run the soak alone")
     args = p.parse_args()
     demo_bin, loadgen = build()
     col = collector_binary()
@@ -260,13 +261,15 @@ def main():
         return b.stop
 
     rows = []
-    for name, trouble in [("up", up), ("down", lambda port: None), ("black hole", hole), ("errors", errors)]:
+    cases = [("up", up), ("down", lambda port: None), ("black hole", hole), ("errors", errors)]
+    for name, trouble in [] if args.soak_only else cases:
         print(f"case {name}...", file=sys.stderr)
         rows.append(case(name, demo_bin, loadgen, args, trouble))
         print(json.dumps(rows[-1]), file=sys.stderr)
-    base = rows[0]["p99"]
-    print(f"| collector ({args.protocol}, {args.rate} requests/s for {args.duration} s) | p50 | p99 | p99 / up | 5xx + failed | RSS at start → most | spans+logs dropped (queue full) | exports failed (items) | exported | stop on SIGTERM |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    base = rows[0]["p99"] if rows else 1
+    if rows:
+        print(f"| collector ({args.protocol}, {args.rate} requests/s for {args.duration} s) | p50 | p99 | p99 / up | 5xx + failed | RSS at start → most | spans+logs dropped (queue full) | exports failed (items) | exported | stop on SIGTERM |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         resumed = f" (+{r['resumed']:.0f} after it came back)" if r["resumed"] is not None else ""
         print(f"| {r['case']} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['p99'] / base:.2f} | {r['errors']} | "
