@@ -33,9 +33,9 @@
 //! [`ServerLayer::with_methods`], so a scanner calling random paths (rejected by an
 //! interceptor before routing, say) cannot grow the series.
 //!
-//! Span names (the method, `package.Service/Method`) are shared once a method has
-//! answered with any status but `UNIMPLEMENTED`, for the first 1,024 methods of the
-//! process: a call to a known method copies no name.
+//! Span names (the method, `package.Service/Method`) are shared once a call to the method
+//! has succeeded (`OK`), for the first 1,024 methods of the process: a call to a known
+//! method copies no name.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -173,7 +173,7 @@ impl Shared {
 pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
-    /// `package.Service/Method`: shared once the method answered (see [`Names`]).
+    /// `package.Service/Method`: shared once a call to it succeeded (see [`Names`]).
     method: Cow<'static, str>,
     server_address: Option<String>,
     status: Option<Code>,
@@ -220,12 +220,12 @@ impl Drop for Measurement {
         // No status at all: the stream was cut (CANCELLED) or the transport failed.
         let code = self.status.unwrap_or(Code::Cancelled);
         let status = code_name(code);
+        if let (Code::Ok, Cow::Owned(m)) = (code, &self.method) {
+            NAMES.learn(m);
+        }
         let method = if code == Code::Unimplemented {
             Arc::from(labels::OTHER)
         } else {
-            if let Cow::Owned(m) = &self.method {
-                NAMES.learn(m);
-            }
             self.shared.methods.label(&self.method)
         };
         let mut attrs = Vec::with_capacity(5);
@@ -267,10 +267,11 @@ fn method_of<B>(req: &Request<B>) -> Cow<'static, str> {
     }
 }
 
-/// Method names that span names and `rpc.method` values share, so a call formats and
-/// allocates neither. A name is learned when a call to it ends with any status but
-/// `UNIMPLEMENTED` (the method exists: a client sending random paths adds none), up to
-/// [`NAMES_LIMIT`] for the life of the process; past that, names are copied per call.
+/// Method names that span names share, so a call copies none. A name is learned when a
+/// call to it succeeds (`OK`: the method exists and answered, so a client sending random
+/// paths — refused as `UNIMPLEMENTED`, or by an interceptor before routing — adds none),
+/// up to [`NAMES_LIMIT`] for the life of the process; past that, names are copied per
+/// call.
 struct Names(std::sync::RwLock<rustc_hash::FxHashSet<&'static str>>);
 
 /// Method names kept for the life of the process.
