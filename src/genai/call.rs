@@ -323,6 +323,27 @@ impl CallOp {
         }
     }
 
+    /// The attributes of the call's tokens: the call's own and its tenant.
+    fn billed(&self) -> Vec<KeyValue> {
+        let mut a = self.attrs.clone();
+        if let Some(t) = &self.tenant {
+            a.push(KeyValue::new(names::TENANT, StringValue::from(t.clone())));
+        }
+        a
+    }
+
+    /// The attributes of the call's cost: the tokens' and the served request's route.
+    fn costed(&self) -> Vec<KeyValue> {
+        let mut a = self.billed();
+        if let Some(r) = &self.route {
+            a.push(KeyValue::new(
+                names::HTTP_ROUTE,
+                StringValue::from(r.clone()),
+            ));
+        }
+        a
+    }
+
     /// Records tokens and cost through the set bound to the call's attributes; `false`
     /// when it has none (past a limit), and the caller records unbound.
     fn record_bound(&self, i: &super::Instruments, usage: &TokenUsage, cost: Option<f64>) -> bool {
@@ -335,16 +356,9 @@ impl CallOp {
             id(self.tenant.as_ref()),
             id(self.route.as_ref()),
         );
-        let billed = || {
-            let mut a = self.attrs.clone();
-            if let Some(t) = &self.tenant {
-                a.push(KeyValue::new(names::TENANT, StringValue::from(t.clone())));
-            }
-            a
-        };
         let bind = || {
             let typed = |kind: &'static str| {
-                let mut a = billed();
+                let mut a = self.billed();
                 a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
                 i.tokens.bind(&a)
             };
@@ -358,16 +372,7 @@ impl CallOp {
             set.input.record(usage.input);
             set.output.record(usage.output);
             if let Some(c) = cost {
-                let bound = set.cost.get_or_init(|| {
-                    let mut a = billed();
-                    if let Some(r) = &self.route {
-                        a.push(KeyValue::new(
-                            names::HTTP_ROUTE,
-                            StringValue::from(r.clone()),
-                        ));
-                    }
-                    i.cost.bind(&a)
-                });
+                let bound = set.cost.get_or_init(|| i.cost.bind(&self.costed()));
                 bound.add(c);
             }
         })
@@ -432,20 +437,14 @@ impl CallOp {
         if let Some(b) = self.genai.binding() {
             let i = &b.instruments;
             if !self.record_bound(i, &usage, cost.as_ref().ok().copied()) {
-                let mut billed = self.attrs.clone();
-                if let Some(t) = &self.tenant {
-                    billed.push(KeyValue::new(names::TENANT, t.to_string()));
-                }
+                let billed = self.billed();
                 for (kind, n) in [("input", usage.input), ("output", usage.output)] {
                     let mut a = billed.clone();
                     a.push(KeyValue::new(names::GEN_AI_TOKEN_TYPE, kind));
                     i.tokens.record(n, &a);
                 }
                 if let Ok(c) = cost {
-                    if let Some(r) = &self.route {
-                        billed.push(KeyValue::new(names::HTTP_ROUTE, r.clone()));
-                    }
-                    i.cost.add(c, &billed);
+                    i.cost.add(c, &self.costed());
                 }
             }
             if usage.audio_seconds > 0.0 && !self.audio_recorded.load(Ordering::Relaxed) {
