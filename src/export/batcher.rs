@@ -462,7 +462,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
             // Items wait (the producer said so), or the schedule delay passed: move what
             // the queue holds into the batch, export full batches; on the schedule, the
             // partial one too.
-            woke = async {
+            scheduled = async {
                 tokio::select! {
                     biased;
                     _ = ready.notified() => false,
@@ -473,7 +473,7 @@ async fn drain<T: Send + 'static, S: Sink<T>>(
                 loop {
                     closed |= fill(&mut rx, &mut buf, &mut buf_bytes, settings.max_export_batch_size);
                     let full = buf.len() >= settings.max_export_batch_size;
-                    if buf.is_empty() || !(full || woke || closed) {
+                    if buf.is_empty() || !(full || scheduled || closed) {
                         break;
                     }
                     let batch = std::mem::replace(&mut buf, Vec::with_capacity(settings.max_export_batch_size));
