@@ -7,8 +7,8 @@
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::trace::Tracer;
 use tracing::Dispatch;
-use tracing_subscriber::filter::{filter_fn, FilterExt};
-use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::filter::{filter_fn, FilterExt, Targets};
+use tracing_subscriber::layer::{Filter, Layer, SubscriberExt};
 use tracing_subscriber::{EnvFilter, Registry};
 
 use super::logfmt;
@@ -19,25 +19,55 @@ use crate::error::Error;
 /// [`init_with_layers`](crate::init_with_layers)).
 pub type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync>;
 
-fn env_filter(var: &'static str, directives: &str) -> Result<EnvFilter, Error> {
-    EnvFilter::builder()
+/// A per-layer filter from a directive list. `EnvFilter` keeps a lock-guarded map of
+/// spans for its span and field directives (`target[span{field=value}]=level`) and takes
+/// that lock four times per span even when the list has none; a list without them is
+/// the same decisions as `Targets`, which keeps nothing per span (about a fifth of a
+/// dropped `info_span!` across the three filtered layers, BENCHMARKS.md).
+fn directives(
+    var: &'static str,
+    directives: &str,
+) -> Result<Box<dyn Filter<Registry> + Send + Sync>, Error> {
+    let env = EnvFilter::builder()
         .parse(directives)
         .map_err(|_| Error::InvalidEnv {
             var,
             value: directives.to_string(),
             allowed: "an EnvFilter directive list such as `info` or `info,my_crate=debug`",
-        })
+        })?;
+    Ok(match static_targets(directives) {
+        Some(targets) => Box::new(targets),
+        None => Box::new(env),
+    })
+}
+
+/// The directive list as `Targets`, when it has no span or field directive (no `[`) and
+/// at least one directive. Empty directives are skipped, as `EnvFilter` skips them; the
+/// list was parsed by `EnvFilter` first, so what it refuses never gets here.
+fn static_targets(directives: &str) -> Option<Targets> {
+    if directives.contains('[') {
+        return None;
+    }
+    let list: Vec<&str> = directives
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .collect();
+    if list.is_empty() {
+        return None;
+    }
+    list.join(",").parse().ok()
 }
 
 /// The telemetry filter, without the exporters' own targets.
 fn telemetry_filter(
     config: &Resolved,
 ) -> Result<impl tracing_subscriber::layer::Filter<Registry> + Send + Sync + 'static, Error> {
-    let env = env_filter(
+    let filter = directives(
         crate::env::FERROTEL_TELEMETRY_FILTER,
         &config.telemetry_filter,
     )?;
-    Ok(env.and(filter_fn(|m| !is_exporter_internal(m.target()))))
+    Ok(filter.and(filter_fn(|m| !is_exporter_internal(m.target()))))
 }
 
 /// Targets of the crates that carry exports; their own events never become telemetry.
@@ -60,7 +90,7 @@ pub(crate) fn is_exporter_internal(target: &str) -> bool {
 
 /// The console layer in the configured format, behind `RUST_LOG`.
 pub(crate) fn console(config: &Resolved) -> Result<BoxedLayer, Error> {
-    let filter = env_filter(crate::env::RUST_LOG, &config.log_filter)?;
+    let filter = directives(crate::env::RUST_LOG, &config.log_filter)?;
     Ok(match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
@@ -132,7 +162,97 @@ pub(crate) fn bridge_log(config: &Resolved) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_exporter_internal;
+    use super::{directives, is_exporter_internal, static_targets};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tracing_subscriber::layer::{Filter, Layer, SubscriberExt};
+    use tracing_subscriber::{EnvFilter, Registry};
+
+    /// Which of a fixed set of events and spans (targets by levels) pass `filter`, as bits.
+    fn passes(filter: Box<dyn Filter<Registry> + Send + Sync>) -> u64 {
+        struct Seen(Arc<AtomicUsize>, Arc<AtomicUsize>);
+        impl<S: tracing::Subscriber> Layer<S> for Seen {
+            fn on_event(
+                &self,
+                _: &tracing::Event<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+            fn on_new_span(
+                &self,
+                _: &tracing::span::Attributes<'_>,
+                _: &tracing::span::Id,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) {
+                self.1.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let (events, spans) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let dispatch = tracing::Dispatch::new(
+            Registry::default().with(Seen(events.clone(), spans.clone()).with_filter(filter)),
+        );
+        let mut bits = 0u64;
+        let mut bit = 0;
+        let mut check = |emit: &dyn Fn()| {
+            let before = events.load(Ordering::Relaxed) + spans.load(Ordering::Relaxed);
+            tracing::dispatcher::with_default(&dispatch, emit);
+            if events.load(Ordering::Relaxed) + spans.load(Ordering::Relaxed) > before {
+                bits |= 1 << bit;
+            }
+            bit += 1;
+        };
+        macro_rules! each_level {
+            ($target:literal) => {
+                check(&|| tracing::error!(target: $target, "e"));
+                check(&|| tracing::warn!(target: $target, "w"));
+                check(&|| tracing::info!(target: $target, "i"));
+                check(&|| tracing::debug!(target: $target, "d"));
+                check(&|| tracing::trace!(target: $target, "t"));
+                check(&|| drop(tracing::info_span!(target: $target, "s")));
+                check(&|| drop(tracing::debug_span!(target: $target, "s")));
+            };
+        }
+        each_level!("app");
+        each_level!("app::db");
+        each_level!("application");
+        each_level!("hyper::proto");
+        bits
+    }
+
+    #[test]
+    fn directive_lists_without_span_directives_decide_as_env_filter_does() {
+        for list in [
+            "info",
+            "INFO",
+            "warn,app=debug",
+            "info,app::db=trace",
+            "app",
+            "off",
+            "error,app=off",
+            "app::db=warn,debug",
+            "info,,",
+            "trace,hyper=warn",
+            "app=info,app=trace",
+        ] {
+            assert!(static_targets(list).is_some(), "{list:?} is static");
+            let env = EnvFilter::builder().parse(list).expect(list);
+            let ours = directives("RUST_LOG", list).unwrap();
+            assert_eq!(passes(ours), passes(Box::new(env)), "{list:?}");
+        }
+        // Span and field directives keep EnvFilter, and what it decides.
+        for list in ["info,app[request]=trace", "warn,[{user}]=debug"] {
+            assert!(static_targets(list).is_none(), "{list:?}");
+            let env = EnvFilter::builder().parse(list).unwrap();
+            let ours = directives("RUST_LOG", list).unwrap();
+            assert_eq!(passes(ours), passes(Box::new(env)), "{list:?}");
+        }
+        assert!(static_targets("").is_none());
+        // What EnvFilter refuses is refused, whether or not `Targets` would read it.
+        assert!(directives("RUST_LOG", "info,[[").is_err());
+        assert!(static_targets(" info , app=debug").is_some());
+        assert!(directives("RUST_LOG", " info , app=debug").is_err());
+    }
 
     #[test]
     fn exporter_targets_are_recognised_exactly() {
