@@ -463,6 +463,8 @@ where
             kind,
             parent,
             span::Request::default(),
+            // System and method at the start; status and error type at the end.
+            4,
             || {
                 vec![
                     KeyValue::new(names::RPC_SYSTEM_NAME, "grpc"),

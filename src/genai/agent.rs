@@ -133,6 +133,8 @@ impl AgentRun {
             SpanKind::Internal,
             Context::current(),
             Request::default(),
+            // 2 at the start, agent and conversation ids, 3 at the end.
+            7,
             || {
                 vec![
                     KeyValue::new(names::GEN_AI_OPERATION_NAME, "invoke_agent"),
@@ -295,6 +297,8 @@ impl ToolCall {
             SpanKind::Internal,
             Context::current(),
             Request::default(),
+            // Up to 4 at the start, the error type at the end.
+            5,
             || {
                 let mut a = vec![
                     KeyValue::new(names::GEN_AI_OPERATION_NAME, "execute_tool"),

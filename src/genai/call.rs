@@ -87,6 +87,9 @@ impl LlmCall {
             SpanKind::Client,
             Context::current(),
             Request::default(),
+            // Up to 4 at the start, 2 with the response, 6 with the usage, 1 when
+            // streamed, the error type at the end.
+            14,
             || {
                 let mut a = op.attrs.clone();
                 if let Some(r) = route {

@@ -411,7 +411,8 @@ where
         let cx = self
             .shared
             .spans
-            .start(name, SpanKind::Server, parent, scope, || {
+            // Up to 7 attributes at the start, 2 at the end.
+            .start(name, SpanKind::Server, parent, scope, 9, || {
                 let mut a = Vec::with_capacity(7);
                 a.push(KeyValue::new(names::HTTP_REQUEST_METHOD, method));
                 if method == "_OTHER" {

@@ -35,14 +35,18 @@ impl Spans {
     }
 
     /// Starts a span named `name` of `kind` under `parent`. `attributes` runs only when
-    /// the sampler keeps the span. With no tracer (before `init`, or traces off) the
-    /// request's context is `parent` with the request's values.
+    /// the sampler keeps the span; `capacity` is how many attributes the span ends with
+    /// (these and the ones set later), so the span's list is allocated once: growing it
+    /// is a `realloc`, which takes glibc's arena lock, contended by the export thread
+    /// freeing earlier spans (BENCHMARKS.md). With no tracer (before `init`, or traces
+    /// off) the request's context is `parent` with the request's values.
     pub(crate) fn start(
         &self,
         name: Cow<'static, str>,
         kind: SpanKind,
         parent: Context,
         request: Request,
+        capacity: usize,
         attributes: impl FnOnce() -> Vec<KeyValue>,
     ) -> Context {
         let server = kind == SpanKind::Server;
@@ -51,6 +55,7 @@ impl Spans {
                 let mut span = tracer
                     .span_builder(name)
                     .with_kind(kind)
+                    .with_attributes(Vec::with_capacity(capacity))
                     .start_with_context(tracer, &parent);
                 if span.is_recording() {
                     span.set_attributes(attributes());
@@ -167,6 +172,7 @@ mod tests {
             SpanKind::Server,
             Context::new(),
             Request::routed(route),
+            4,
             || unreachable!("attributes built for a span the sampler dropped"),
         );
         assert!(cx.span().span_context().is_valid());
@@ -185,6 +191,7 @@ mod tests {
             SpanKind::Server,
             Context::new(),
             Request::default(),
+            1,
             || vec![KeyValue::new("http.request.method", "GET")],
         );
         assert!(cx.span().is_recording());
@@ -200,6 +207,7 @@ mod tests {
             SpanKind::Client,
             Context::current(),
             Request::default(),
+            0,
             Vec::new,
         );
         let _inner = client.clone().attach();
@@ -220,6 +228,7 @@ mod tests {
             SpanKind::Server,
             Context::new(),
             Request::routed(Some(StringValue::from("/a"))),
+            0,
             || unreachable!("no tracer, no attributes"),
         );
         let _attached = cx.attach();
