@@ -269,38 +269,8 @@ fn method_of<B>(req: &Request<B>) -> Cow<'static, str> {
 
 /// Method names that span names share, so a call copies none. A name is learned when a
 /// call to it succeeds (`OK`: the method exists and answered, so a client sending random
-/// paths — refused as `UNIMPLEMENTED`, or by an interceptor before routing — adds none),
-/// up to [`NAMES_LIMIT`] for the life of the process; past that, names are copied per
-/// call.
-struct Names(std::sync::RwLock<rustc_hash::FxHashSet<&'static str>>);
-
-/// Method names kept for the life of the process.
-const NAMES_LIMIT: usize = 1024;
-
-static NAMES: Names = Names::new();
-
-impl Names {
-    const fn new() -> Self {
-        Names(std::sync::RwLock::new(HashSet::with_hasher(
-            rustc_hash::FxBuildHasher,
-        )))
-    }
-
-    fn get(&self, path: &str) -> Option<&'static str> {
-        self.0.read().ok()?.get(path).copied()
-    }
-
-    #[cold]
-    fn learn(&self, method: &str) {
-        let Ok(mut names) = self.0.write() else {
-            return;
-        };
-        if names.len() < NAMES_LIMIT && !names.contains(method) {
-            // Kept for the process's life, on purpose: bounded by NAMES_LIMIT.
-            names.insert(Box::leak(method.into()));
-        }
-    }
-}
+/// paths — refused as `UNIMPLEMENTED`, or by an interceptor before routing — adds none).
+static NAMES: span::Names = span::Names::new();
 
 macro_rules! call_layer {
     ($(#[$doc:meta])* $name:ident, $side:expr, $example:literal) => {
@@ -509,27 +479,6 @@ pub fn inject_context<T>(mut req: tonic::Request<T>) -> Result<tonic::Request<T>
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn method_names_are_shared_once_learned_and_bounded() {
-        let names = Names::new();
-        assert_eq!(names.get("pkg.Svc/Call"), None);
-        names.learn("pkg.Svc/Call");
-        let a = names.get("pkg.Svc/Call").unwrap();
-        names.learn("pkg.Svc/Call");
-        assert_eq!(a.as_ptr(), names.get("pkg.Svc/Call").unwrap().as_ptr());
-        for i in 0..NAMES_LIMIT {
-            names.learn(&format!("pkg.Svc/M{i}"));
-        }
-        assert_eq!(names.get("pkg.Svc/Late"), None);
-        names.learn("pkg.Svc/Late");
-        assert_eq!(
-            names.get("pkg.Svc/Late"),
-            None,
-            "past the limit: copied per call"
-        );
-        assert!(names.get("pkg.Svc/Call").is_some());
-    }
 
     #[test]
     fn status_names_and_error_sides() {

@@ -1,5 +1,6 @@
 //! [`LlmCall`]: one call to a model — span, tokens, time to first chunk, duration, cost.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -79,11 +80,11 @@ impl LlmCall {
         );
         let op = call.0.op_mut();
         let name = match &op.set {
-            Some(m) => String::from(&*m.span_name),
-            None => format!("{operation} {model}"),
+            Some(m) => m.span_name.clone(),
+            None => Cow::Owned(format!("{operation} {model}")),
         };
         op.cx = op.genai.inner.spans.start(
-            name.into(),
+            name,
             SpanKind::Client,
             Context::current(),
             Request::default(),

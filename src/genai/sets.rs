@@ -6,12 +6,14 @@
 //! Bounded: [`MODELS`] models per handle, [`RESPONSE_MODELS`] response models per model;
 //! past either, a call records unbound, as before. Names and labels are unchanged.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use opentelemetry::metrics::{BoundCounter, BoundHistogram};
 use opentelemetry::{KeyValue, StringValue};
 use rustc_hash::FxHashMap;
 
+use crate::middleware::span::Names;
 use crate::names;
 
 /// Models a handle resolves (the SDK's default cardinality limit).
@@ -19,14 +21,18 @@ pub(super) const MODELS: usize = 2000;
 /// Response models kept per requested model (a provider answers with a few dated names).
 const RESPONSE_MODELS: usize = 16;
 
+/// The span names of the models every [`GenAi`](super::GenAi) has seen.
+static SPAN_NAMES: Names = Names::new();
+
 /// One `(provider, operation, model)`.
 #[derive(Debug)]
 pub(super) struct Model {
     pub(super) provider: Arc<str>,
     pub(super) operation: Arc<str>,
     pub(super) model: Arc<str>,
-    /// The span name, `{operation} {model}`, formatted once.
-    pub(super) span_name: Box<str>,
+    /// The span name, `{operation} {model}`, formatted once and shared by the process's
+    /// models (see [`Names`]): a call's span borrows it.
+    pub(super) span_name: Cow<'static, str>,
     responses: RwLock<Vec<Arc<str>>>,
 }
 
@@ -36,7 +42,12 @@ impl Model {
             provider: provider.into(),
             operation: operation.into(),
             model: model.into(),
-            span_name: format!("{operation} {model}").into(),
+            span_name: {
+                let name = format!("{operation} {model}");
+                SPAN_NAMES
+                    .learn(&name)
+                    .map_or(Cow::Owned(name), Cow::Borrowed)
+            },
             responses: RwLock::new(Vec::new()),
         }
     }
@@ -137,6 +148,13 @@ mod tests {
         let embed = models.get("openai", "embeddings", "gpt-4o").unwrap();
         assert!(!Arc::ptr_eq(&a, &embed));
         assert_eq!(&*embed.operation, "embeddings");
+        // The span name is formatted once and shared: another GenAi's set borrows the same.
+        assert_eq!(a.span_name, "chat gpt-4o");
+        let other = Models::default().get("openai", "chat", "gpt-4o").unwrap();
+        match (&a.span_name, &other.span_name) {
+            (Cow::Borrowed(x), Cow::Borrowed(y)) => assert_eq!(x.as_ptr(), y.as_ptr()),
+            names => panic!("span names not shared: {names:?}"),
+        }
         let r1 = a.response("gpt-4o-2024-08-06").unwrap();
         assert!(Arc::ptr_eq(&r1, &a.response("gpt-4o-2024-08-06").unwrap()));
         for i in 1..RESPONSE_MODELS {

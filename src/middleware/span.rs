@@ -80,6 +80,49 @@ impl Spans {
     }
 }
 
+/// Span names kept for the life of the process, so a span whose name is already known
+/// copies none (a `Cow::Borrowed` name, not a `String` per span that the export thread
+/// then frees). Each user decides what it learns (gRPC: a method once a call to it
+/// succeeded; LLM calls: `{operation} {model}` once per model); past [`NAMES_LIMIT`] per
+/// set, names are copied per span.
+#[cfg_attr(not(any(feature = "tonic", feature = "genai")), allow(dead_code))]
+pub(crate) struct Names(std::sync::RwLock<rustc_hash::FxHashSet<&'static str>>);
+
+/// Names one [`Names`] keeps for the life of the process.
+#[cfg_attr(not(any(feature = "tonic", feature = "genai")), allow(dead_code))]
+pub(crate) const NAMES_LIMIT: usize = 1024;
+
+#[cfg_attr(not(any(feature = "tonic", feature = "genai")), allow(dead_code))]
+impl Names {
+    pub(crate) const fn new() -> Self {
+        Names(std::sync::RwLock::new(rustc_hash::FxHashSet::with_hasher(
+            rustc_hash::FxBuildHasher,
+        )))
+    }
+
+    /// The shared copy of `name`, when it was learned.
+    #[cfg_attr(not(feature = "tonic"), allow(dead_code))]
+    pub(crate) fn get(&self, name: &str) -> Option<&'static str> {
+        self.0.read().ok()?.get(name).copied()
+    }
+
+    /// Keeps `name` (unless the set is full) and gives the shared copy.
+    #[cold]
+    pub(crate) fn learn(&self, name: &str) -> Option<&'static str> {
+        let mut names = self.0.write().ok()?;
+        if let Some(known) = names.get(name) {
+            return Some(known);
+        }
+        if names.len() >= NAMES_LIMIT {
+            return None;
+        }
+        // Kept for the process's life, on purpose: bounded by NAMES_LIMIT.
+        let kept: &'static str = Box::leak(name.into());
+        names.insert(kept);
+        Some(kept)
+    }
+}
+
 /// What a served request keeps in its context for the code it runs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Request {
@@ -162,6 +205,26 @@ mod tests {
     fn spans(sampler: Sampler) -> Spans {
         let provider = SdkTracerProvider::builder().with_sampler(sampler).build();
         Spans::To(provider.tracer("test"))
+    }
+
+    #[test]
+    fn names_are_shared_once_learned_and_bounded() {
+        let names = Names::new();
+        assert_eq!(names.get("pkg.Svc/Call"), None);
+        let a = names.learn("pkg.Svc/Call").unwrap();
+        assert_eq!(a, "pkg.Svc/Call");
+        assert_eq!(a.as_ptr(), names.learn("pkg.Svc/Call").unwrap().as_ptr());
+        assert_eq!(a.as_ptr(), names.get("pkg.Svc/Call").unwrap().as_ptr());
+        for i in 1..NAMES_LIMIT {
+            assert!(names.learn(&format!("pkg.Svc/M{i}")).is_some());
+        }
+        assert_eq!(names.learn("pkg.Svc/Late"), None, "past the limit");
+        assert_eq!(
+            names.get("pkg.Svc/Late"),
+            None,
+            "past the limit: copied per call"
+        );
+        assert!(names.get("pkg.Svc/Call").is_some());
     }
 
     #[test]
