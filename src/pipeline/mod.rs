@@ -258,14 +258,12 @@ fn build(config: &Resolved, user_layers: Vec<BoxedLayer>) -> Result<Telemetry, E
 
     let (metrics, selfmon) = metrics::build(config, &resource, &handle, &alive)?;
     let (tracer_provider, span_stats) = batched::traces(config, &resource, &handle, &selfmon)?;
-    layers.push(subscriber::spans(
+    let (logger_provider, log_stats) = batched::logs(config, &resource, &handle, &selfmon)?;
+    layers.push(subscriber::telemetry(
         config,
         tracer_provider.tracer("ferrotel"),
+        logger_provider.as_ref(),
     )?);
-    let (logger_provider, log_stats) = batched::logs(config, &resource, &handle, &selfmon)?;
-    if let Some(lp) = &logger_provider {
-        layers.push(subscriber::logs(config, lp)?);
-    }
 
     crate::runtime::register_process(&selfmon);
     if let Some(app_runtime) = app_runtime {

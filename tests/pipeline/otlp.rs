@@ -390,6 +390,46 @@ fn quieting_the_console_loses_no_telemetry_and_user_layers_and_log_records_join(
     }
 }
 
+/// `FERROTEL_TELEMETRY_FILTER` decides what becomes spans and log records, both through
+/// one filter: what it lets through arrives, what it stops does not, and the exporters'
+/// own targets (`hyper`, `opentelemetry_sdk`, …) never do, whatever their level.
+#[test]
+fn the_telemetry_filter_decides_spans_and_log_records_alike() {
+    let rx = Receiver::start();
+    let telemetry = ferrotel::init(crate::config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint("http/protobuf")),
+        ("FERROTEL_TELEMETRY_FILTER", "warn,app=info"),
+    ]))
+    .unwrap();
+    tracing::dispatcher::with_default(telemetry.dispatch(), || {
+        let kept = tracing::info_span!(target: "app", "app work");
+        let _entered = kept.enter();
+        tracing::info!(target: "app", "app info");
+        tracing::info!(target: "other", "other info");
+        tracing::warn!(target: "other", "other warning");
+        tracing::error!(target: "hyper::proto", "hyper error");
+        tracing::error!(target: "opentelemetry_sdk", "sdk error");
+        drop(tracing::info_span!(target: "other", "other work"));
+        drop(tracing::error_span!(target: "h2::codec", "h2 work"));
+    });
+    telemetry.shutdown().unwrap();
+    let names: Vec<String> = rx.spans().into_iter().map(|(_, s)| s.name).collect();
+    assert!(names.contains(&"app work".to_string()), "{names:?}");
+    for stopped in ["other work", "h2 work"] {
+        assert!(!names.contains(&stopped.to_string()), "{stopped}: {names:?}");
+    }
+    let bodies: Vec<String> = rx
+        .logs()
+        .into_iter()
+        .map(|(_, l)| format!("{:?}", l.body))
+        .collect();
+    let has = |text: &str| bodies.iter().any(|b| b.contains(text));
+    assert!(has("app info") && has("other warning"), "{bodies:?}");
+    for stopped in ["other info", "hyper error", "sdk error"] {
+        assert!(!has(stopped), "{stopped}: {bodies:?}");
+    }
+}
+
 /// `OTEL_PROPAGATORS=b3` and `b3multi` (what Zipkin-era services and some meshes send):
 /// a trace continues from the B3 header(s), and the outgoing context is written in the
 /// same format.
