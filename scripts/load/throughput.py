@@ -6,7 +6,11 @@
 per request); traces and logs go over OTLP/gRPC to the collector built from collector/,
 whose own metrics count the spans it accepted.
 
-    scripts/load/throughput.py [--rounds 3] [--seconds 10]
+    scripts/load/throughput.py [--rounds 3] [--seconds 10] [--preload LIB]
+
+--preload runs both services, telemetry off and on, with LIB in LD_PRELOAD: another
+malloc, e.g. Debian's jemalloc (/usr/lib/x86_64-linux-gnu/libjemalloc.so.2), to see what
+the allocator does to a service whose spans are freed on the export thread.
 
 Needs wrk (Debian's package: apt-get install wrk). Prints a Markdown table.
 """
@@ -62,7 +66,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--preload", help="a shared library both services run with (LD_PRELOAD)")
     args = p.parse_args()
+    if args.preload and not os.path.isfile(args.preload):
+        raise SystemExit(f"--preload {args.preload}: no such file")
     if subprocess.run(["which", "wrk"], capture_output=True).returncode != 0:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     subprocess.run(["cargo", "build", "--release", "--example", "axum_service", "--example", "peer_service"], cwd=ROOT, check=True)
@@ -87,6 +94,8 @@ def main():
             for _ in range(args.rounds):
                 port = free_port()
                 env = dict(os.environ, APP_ADDR=f"127.0.0.1:{port}", OTEL_EXPORTER_PROMETHEUS_PORT="0", **extra)
+                if args.preload:
+                    env["LD_PRELOAD"] = args.preload
                 proc = subprocess.Popen([os.path.join(ex, binary)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                 wait_port(port)
                 if mode == "on" and "per_request" not in results:
@@ -112,7 +121,8 @@ def main():
         rows.append((name, off[0], on[0], sum(on[0]) / sum(off[0]), lost, per))
     col.terminate()
     col.wait(timeout=30)
-    print(f"| service (wrk -t1 -c16, {args.seconds} s, {args.rounds} rounds each) | telemetry off, requests/s | on (OTLP/gRPC to a collector), requests/s | kept | spans per request | spans lost |")
+    alloc = f", LD_PRELOAD={os.path.basename(args.preload)}" if args.preload else ""
+    print(f"| service (wrk -t1 -c16, {args.seconds} s, {args.rounds} rounds each{alloc}) | telemetry off, requests/s | on (OTLP/gRPC to a collector), requests/s | kept | spans per request | spans lost |")
     print("|---|---:|---:|---:|---:|---:|")
     fmt = lambda xs: " / ".join(f"{x / 1000:.1f}k" for x in xs)
     for name, off, on, kept, lost, per in rows:
