@@ -173,7 +173,7 @@ impl Shared {
 pub struct Measurement {
     shared: Arc<Shared>,
     start: Instant,
-    /// `package.Service/Method`: shared once a call to it succeeded (see [`Names`]).
+    /// `package.Service/Method`: shared once a call to it succeeded (see [`NAMES`]).
     method: Cow<'static, str>,
     server_address: Option<String>,
     status: Option<Code>,

@@ -173,7 +173,7 @@ pub(crate) trait Sink<T>: Send + Sync + 'static {
     fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
 }
 
-/// Spans go to any SDK span exporter; its failures are explained by the [`Why`] its
+/// Spans go to any SDK span exporter; its failures are explained by the [`Why`](super::why::Why) its
 /// client fills.
 #[derive(Debug)]
 pub(crate) struct Spans<E>(pub(crate) E, pub(crate) super::Why);
@@ -190,7 +190,7 @@ impl<E: SpanExporter + 'static> Sink<SpanData> for Spans<E> {
 /// A log record with the scope it was emitted in, owned so it can wait in a queue.
 pub(crate) type OwnedLog = (SdkLogRecord, InstrumentationScope);
 
-/// Log records go to any SDK log exporter; its failures are explained by the [`Why`]
+/// Log records go to any SDK log exporter; its failures are explained by the [`Why`](super::why::Why)
 /// its client fills.
 #[derive(Debug)]
 pub(crate) struct Logs<E>(pub(crate) E, pub(crate) super::Why);

@@ -416,7 +416,10 @@ fn the_telemetry_filter_decides_spans_and_log_records_alike() {
     let names: Vec<String> = rx.spans().into_iter().map(|(_, s)| s.name).collect();
     assert!(names.contains(&"app work".to_string()), "{names:?}");
     for stopped in ["other work", "h2 work"] {
-        assert!(!names.contains(&stopped.to_string()), "{stopped}: {names:?}");
+        assert!(
+            !names.contains(&stopped.to_string()),
+            "{stopped}: {names:?}"
+        );
     }
     let bodies: Vec<String> = rx
         .logs()
