@@ -42,17 +42,15 @@ fn directives(
 }
 
 /// The directive list as `Targets`, when it has no span or field directive (no `[`) and
-/// at least one directive. Empty directives are skipped, as `EnvFilter` skips them; the
-/// list was parsed by `EnvFilter` first, so what it refuses never gets here.
+/// at least one directive. Empty directives are skipped, as `EnvFilter` skips them, and
+/// nothing else is done to the list (no trimming: `EnvFilter` reads `info ` as a target,
+/// and so does `Targets`); the list was parsed by `EnvFilter` first, so what it refuses
+/// never gets here.
 fn static_targets(directives: &str) -> Option<Targets> {
     if directives.contains('[') {
         return None;
     }
-    let list: Vec<&str> = directives
-        .split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .collect();
+    let list: Vec<&str> = directives.split(',').filter(|d| !d.is_empty()).collect();
     if list.is_empty() {
         return None;
     }
@@ -239,6 +237,8 @@ mod tests {
             "info,,",
             "trace,hyper=warn",
             "app=info,app=trace",
+            // EnvFilter reads `info ` (a trailing space) as a target, not a level.
+            "info ,app=debug",
         ] {
             assert!(static_targets(list).is_some(), "{list:?} is static");
             let env = EnvFilter::builder().parse(list).expect(list);
