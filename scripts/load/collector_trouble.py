@@ -266,15 +266,15 @@ def main():
         print(f"case {name}...", file=sys.stderr)
         rows.append(case(name, demo_bin, loadgen, args, trouble))
         print(json.dumps(rows[-1]), file=sys.stderr)
-    base = rows[0]["p99"] if rows else 1
     if rows:
+        base = rows[0]["p99"]
         print(f"| collector ({args.protocol}, {args.rate} requests/s for {args.duration} s) | p50 | p99 | p99 / up | 5xx + failed | RSS at start → most | spans+logs dropped (queue full) | exports failed (items) | exported | stop on SIGTERM |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        resumed = f" (+{r['resumed']:.0f} after it came back)" if r["resumed"] is not None else ""
-        print(f"| {r['case']} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['p99'] / base:.2f} | {r['errors']} | "
-              f"{r['rss_start']:.1f} → {r['rss_max']:.1f} MiB | {r['dropped']:.0f} | {r['failed']:.0f} | "
-              f"{r['exported']:.0f}{resumed} | {r['stop_s']:.1f} s (exit {r['exit']}) |")
+        for r in rows:
+            resumed = f" (+{r['resumed']:.0f} after it came back)" if r["resumed"] is not None else ""
+            print(f"| {r['case']} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {r['p99'] / base:.2f} | {r['errors']} | "
+                  f"{r['rss_start']:.1f} → {r['rss_max']:.1f} MiB | {r['dropped']:.0f} | {r['failed']:.0f} | "
+                  f"{r['exported']:.0f}{resumed} | {r['stop_s']:.1f} s (exit {r['exit']}) |")
 
     if args.soak_minutes > 0:
         print(f"soak: {args.soak_minutes} minutes, the collector up and down every 30 s...", file=sys.stderr)
